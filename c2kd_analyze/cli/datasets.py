@@ -1,0 +1,7 @@
+"""`c2kd-analyze datasets ...`"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="datasets commands.", no_args_is_help=True)

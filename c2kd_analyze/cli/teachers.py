@@ -1,0 +1,7 @@
+"""`c2kd-analyze teachers ...`"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="teachers commands.", no_args_is_help=True)

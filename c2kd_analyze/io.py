@@ -1,0 +1,167 @@
+"""Atomic, checksummed files: the one way this project writes anything a later run will read.
+
+Every file is written to a temporary name in the same folder, flushed, fsynced and renamed over
+the final name, so a reader never sees half a file. Beside it goes ``<name>.sha256`` (written
+after the file itself, also atomically). A reader trusts a file only when the sidecar exists and
+matches: a process killed between the two renames leaves a file that reads as absent, never as
+valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import UserError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+CHECKSUM_SUFFIX = ".sha256"
+
+
+class CorruptFileError(UserError):
+    """A file on disk fails its checksum or cannot be parsed."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + CHECKSUM_SUFFIX)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` if the block succeeds.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except PermissionError as exc:
+        raise UserError(f"cannot write to {path.parent}: permission denied; choose another folder") from exc
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp_path.unlink()
+        raise
+
+
+def _write_raw_atomic(path: Path, data: bytes) -> None:
+    try:
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+    except OSError as exc:
+        if isinstance(exc, UserError):
+            raise
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}; free some space or choose another folder") from exc
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, then its checksum sidecar."""
+    path = Path(path)
+    with contextlib.suppress(FileNotFoundError):
+        _checksum_path(path).unlink()  # an old sidecar must never vouch for new bytes
+    _write_raw_atomic(path, data)
+    _write_raw_atomic(_checksum_path(path), (sha256_bytes(data) + "\n").encode())
+
+
+def is_valid(path: str | os.PathLike) -> bool:
+    """True when ``path`` and its checksum sidecar exist and agree."""
+    try:
+        read_bytes(path)
+    except (FileNotFoundError, CorruptFileError):
+        return False
+    return True
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """Read a file written by :func:`write_bytes`, verifying its checksum.
+
+    Raises ``FileNotFoundError`` when the file or its sidecar is missing (an unfinished write) and
+    :class:`CorruptFileError` when the bytes do not match.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    expected = _checksum_path(path).read_text().strip()
+    if sha256_bytes(data) != expected:
+        raise CorruptFileError(
+            f"{path} is corrupted (checksum mismatch); delete it and run again to recompute it"
+        )
+    return data
+
+
+def remove(path: str | os.PathLike) -> None:
+    """Delete a checksummed file and its sidecar (sidecar first, so no half state reads valid)."""
+    path = Path(path)
+    for p in (_checksum_path(path), path):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n").encode())
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    data = read_bytes(path)
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(f"{path} is not valid JSON ({exc}); delete it and run again") from exc
+
+
+def write_parquet(path: str | os.PathLike, frame: pl.DataFrame) -> None:
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    write_bytes(path, buf.getvalue())
+
+
+def read_parquet(path: str | os.PathLike) -> pl.DataFrame:
+    import polars as pl
+
+    data = read_bytes(path)
+    try:
+        return pl.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # polars raises several types for bad bytes
+        raise CorruptFileError(f"{path} is not a readable parquet file ({exc}); delete it and run again") from exc
+
+
+def write_npz(path: str | os.PathLike, **arrays: Any) -> None:
+    import numpy as np
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    write_bytes(path, buf.getvalue())
+
+
+def read_npz(path: str | os.PathLike) -> dict[str, Any]:
+    import numpy as np
+
+    data = read_bytes(path)
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except Exception as exc:
+        raise CorruptFileError(f"{path} is not a readable .npz file ({exc}); delete it and run again") from exc

