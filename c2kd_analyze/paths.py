@@ -19,3 +19,14 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("c2kd-analyze", appauthor=False))
+
+
+MODELS_ENV = "C2KD_MODELS"
+
+
+def models_dir() -> Path:
+    """Where bundled models converted at first use are kept (``$C2KD_MODELS`` or ``<cache>/models``)."""
+    env = os.environ.get(MODELS_ENV)
+    if env:
+        return Path(env).expanduser()
+    return cache_dir() / "models"
