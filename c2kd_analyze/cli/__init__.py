@@ -13,6 +13,8 @@ import typer
 
 from ..errors import UserError
 from . import datasets as _datasets
+from . import report as _report
+from . import run as _run
 from . import teachers as _teachers
 
 app = typer.Typer(
@@ -25,6 +27,8 @@ app = typer.Typer(
 )
 app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
+_run.register(app)
+_report.register(app)
 
 
 @app.callback()
