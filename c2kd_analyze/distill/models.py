@@ -1,0 +1,156 @@
+"""The dual encoder: a text head over a (frozen or fine-tuned) text encoder, and a video tower.
+
+Architecture as reference section 1 (model/avlnet.py of the original), minus its dead weight
+(audio branch, word2vec projections):
+
+- text: encoder output -> masked mean pooling -> LayerNorm(eps 1e-6) -> gated unit to P;
+- video: frames L2-normalised -> gated unit to ``width`` -> LayerNorm -> learned CLS token ->
+  2-layer, 4-head pre-LN transformer (GELU, mlp ratio 1, padded keys masked) -> CLS ->
+  gated unit to P.
+
+In ``frozen`` mode the text encoder's pooled, L2-normalised outputs are precomputed (the encoder
+cache), so the trainable text side is just :class:`TextHead`. In ``full`` mode
+:class:`FineTunedTextTower` runs a Hugging Face model and pools it before the same head.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class GatedEmbeddingUnit(nn.Module):
+    """``y = W1 x + b1; out = y * sigmoid(W2 y + b2)``: (..., in_dim) -> (..., out_dim)."""
+
+    def __init__(self, in_dim: int, out_dim: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(in_dim, out_dim)
+        self.gate = nn.Linear(out_dim, out_dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.fc(x)
+        return y * torch.sigmoid(self.gate(y))
+
+
+class TextHead(nn.Module):
+    """LayerNorm + gated unit: pooled text features (B, in_dim) -> embeddings (B, P)."""
+
+    def __init__(self, in_dim: int, projection_dim: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(in_dim, eps=1e-6)
+        self.proj = GatedEmbeddingUnit(in_dim, projection_dim)
+
+    def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        return self.proj(self.norm(pooled))
+
+
+def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean of ``hidden`` (B, L, H) over the positions where ``mask`` (B, L) is 1: (B, H).
+
+    Each model pools with its **own** attention mask (the original used LaBSE's for every model).
+    """
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9)
+
+
+class FineTunedTextTower(nn.Module):
+    """``full`` mode: a Hugging Face encoder, fine-tuned, mean-pooled, then a :class:`TextHead`.
+
+    ``forward(tokens)`` takes the tokenizer's dict (``input_ids``, ``attention_mask``, ...) of B
+    captions and returns (B, P).
+    """
+
+    def __init__(self, encoder: nn.Module, hidden_dim: int, projection_dim: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = TextHead(hidden_dim, projection_dim)
+
+    def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        out = self.encoder(**tokens)
+        return self.head(masked_mean_pool(out.last_hidden_state, tokens["attention_mask"]))
+
+
+class VideoTower(nn.Module):
+    """Frame features (B, T, D) with mask (B, T) -> clip embeddings (B, P).
+
+    ``width`` is 512 in the paper; a smaller width makes the demo fast on a CPU.
+    """
+
+    def __init__(
+        self,
+        feature_dim: int,
+        projection_dim: int,
+        width: int = 512,
+        depth: int = 2,
+        heads: int = 4,
+        mlp_ratio: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.token_proj = GatedEmbeddingUnit(feature_dim, width)
+        self.norm = nn.LayerNorm(width, eps=1e-6)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
+        # written into slot 0 of a clip with no valid frame, so attention always has a key
+        self.masking_token = nn.Parameter(torch.zeros(width))
+        layer = nn.TransformerEncoderLayer(
+            d_model=width,
+            nhead=heads,
+            dim_feedforward=int(width * mlp_ratio),
+            dropout=0.0,
+            activation="gelu",
+            layer_norm_eps=1e-6,
+            batch_first=True,
+            norm_first=True,
+        )
+        # no final LayerNorm, as the original; nested tensors off so train and eval share a path
+        self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.proj = GatedEmbeddingUnit(width, projection_dim)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        # timm's _init_vit_weights, as the original fusion transformer
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.trunc_normal_(module.weight, std=0.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+        for name, param in self.blocks.named_parameters():
+            # MultiheadAttention's fused qkv is not an nn.Linear
+            if name.endswith("in_proj_weight"):
+                nn.init.trunc_normal_(param, std=0.02)
+            elif name.endswith("in_proj_bias"):
+                nn.init.zeros_(param)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+        nn.init.trunc_normal_(self.masking_token, std=0.02)
+
+    def forward(self, frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        mask = mask.bool()
+        x = self.norm(self.token_proj(F.normalize(frames, dim=-1)))  # (B, T, W)
+        empty = ~mask.any(dim=1)
+        if empty.any():
+            x = x.clone()
+            x[empty, 0] = self.masking_token
+            mask = mask.clone()
+            mask[empty, 0] = True
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat([cls, x], dim=1)  # (B, 1 + T, W)
+        keep = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)
+        x = self.blocks(x, src_key_padding_mask=~keep)
+        return self.proj(x[:, 0])
+
+
+class RetrievalModel(nn.Module):
+    """One text tower (a :class:`TextHead` or a :class:`FineTunedTextTower`) and one video tower."""
+
+    def __init__(self, text: nn.Module, video: VideoTower) -> None:
+        super().__init__()
+        self.text = text
+        self.video = video
+
+    def encode_text(self, inputs) -> torch.Tensor:
+        """(B, P) text embeddings from pooled features (frozen) or tokenizer output (full)."""
+        return self.text(inputs)
+
+    def encode_video(self, frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, P) clip embeddings from frames (B, T, D) and mask (B, T)."""
+        return self.video(frames, mask)

@@ -1,0 +1,121 @@
+"""Retrieval metrics against a naive sort-based oracle, plus their defining properties."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from c2kd_analyze.distill.metrics import query_ranks, retrieval_metrics
+
+
+def _naive_ranks(sims: np.ndarray, ties: str) -> np.ndarray:
+    """One Python loop per query: sort the row, read positions of the true item and its ties."""
+    ranks = []
+    for i, row in enumerate(sims):
+        order = sorted(range(len(row)), key=lambda j: -row[j])
+        if ties == "optimistic":
+            ranks.append(1 + sum(1 for j in order if row[j] > row[i]))
+        else:
+            tied = [pos + 1 for pos, j in enumerate(order) if row[j] == row[i]]
+            ranks.append(sum(tied) / len(tied))
+    return np.array(ranks, dtype=float)
+
+
+def _naive_sort_rank_tie_free(sims: np.ndarray) -> np.ndarray:
+    """The original's way on tie-free input: position of i in the descending argsort, + 1."""
+    order = np.argsort(-sims, axis=1)
+    return np.array([int(np.where(order[i] == i)[0][0]) + 1 for i in range(sims.shape[0])])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 7), (50, 50), (40, 65), (2500, 2500)])
+def test_matches_argsort_on_tie_free_input(shape):
+    rng = np.random.default_rng(shape[0])
+    sims = rng.normal(size=shape)
+    ranks = query_ranks(sims, block_size=64)
+    np.testing.assert_array_equal(ranks, _naive_sort_rank_tie_free(sims))
+    m = retrieval_metrics(sims, ks=(1, 5, 10))
+    ref = _naive_sort_rank_tie_free(sims)
+    for k in (1, 5, 10):
+        assert m.recall[k] == (ref <= k).mean()
+    assert m.median_rank == np.median(ref)
+    assert m.mean_rank == pytest.approx(ref.mean())
+    # the average policy agrees when nothing ties
+    np.testing.assert_array_equal(query_ranks(sims, ties="average"), ranks)
+
+
+def test_torch_input_and_denominator():
+    sims = torch.eye(4) + 0.01 * torch.arange(16.0).reshape(4, 4)
+    m = retrieval_metrics(sims, ks=(1,), n_queries=10)
+    # rows 0..2: diagonal 1 + small beats the row's other entries; row 3 as well
+    assert m.recall[1] == pytest.approx(4 / 10)
+    assert m.n_queries == 10
+    with pytest.raises(ValueError):
+        retrieval_metrics(sims, n_queries=3)
+
+
+def test_tie_policies_on_constant_matrix():
+    sims = np.zeros((5, 5))
+    np.testing.assert_array_equal(query_ranks(sims, "optimistic"), np.ones(5))
+    np.testing.assert_array_equal(query_ranks(sims, "average"), np.full(5, 3.0))
+    assert retrieval_metrics(sims, ks=(1, 5), ties="average").recall == {1: 0.0, 5: 1.0}
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError):
+        query_ranks(np.zeros((3, 2)))
+    with pytest.raises(ValueError):
+        query_ranks(np.array([[np.nan, 0.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError):
+        query_ranks(np.zeros((2, 2)), ties="pessimistic")
+
+
+# small integer-valued matrices produce many ties
+tie_heavy = st.integers(1, 12).flatmap(
+    lambda n: arrays(np.float64, (n, n), elements=st.integers(-3, 3).map(float))
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tie_heavy, st.sampled_from(["optimistic", "average"]))
+def test_matches_naive_oracle_with_ties(sims, ties):
+    np.testing.assert_array_equal(query_ranks(sims, ties, block_size=3), _naive_ranks(sims, ties))
+
+
+@settings(max_examples=100, deadline=None)
+@given(tie_heavy, st.sampled_from(["optimistic", "average"]))
+def test_recall_monotone_in_k(sims, ties):
+    ks = tuple(range(1, sims.shape[0] + 2))
+    recall = retrieval_metrics(sims, ks=ks, ties=ties).recall
+    values = [recall[k] for k in ks]
+    assert all(a <= b for a, b in itertools.pairwise(values))
+    assert values[-1] == 1.0  # k >= n_items: every query is found
+
+
+@settings(max_examples=100, deadline=None)
+@given(tie_heavy, st.randoms(use_true_random=False), st.sampled_from(["optimistic", "average"]))
+def test_permutation_invariance(sims, rnd, ties):
+    n = sims.shape[0]
+    perm = list(range(n))
+    rnd.shuffle(perm)
+    p = np.array(perm)
+    # reorder queries and items together: the same retrieval problem, queries listed differently
+    permuted = sims[p][:, p]
+    a = retrieval_metrics(permuted, ks=(1, 3), ties=ties)
+    b = retrieval_metrics(sims, ks=(1, 3), ties=ties)
+    assert a.recall == b.recall and a.median_rank == b.median_rank
+    assert a.mean_rank == pytest.approx(b.mean_rank)
+    np.testing.assert_array_equal(a.ranks, b.ranks[p])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 40))
+def test_identity_gives_perfect_scores(n):
+    m = retrieval_metrics(np.eye(n), ks=(1, 5, 10))
+    assert m.recall == {1: 1.0, 5: 1.0, 10: 1.0}
+    assert m.median_rank == 1.0 and m.mean_rank == 1.0
