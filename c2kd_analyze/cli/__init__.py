@@ -46,7 +46,10 @@ def main(argv: list[str] | None = None) -> None:
     import click
 
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
+        # With standalone_mode=False click returns (not raises) the code of `raise typer.Exit(n)`.
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
