@@ -1,0 +1,1 @@
+"""The embedded demo dataset: generated multilingual cooking clips (synthetic; see build.py)."""

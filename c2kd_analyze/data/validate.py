@@ -1,0 +1,156 @@
+"""Checks every reader runs before a dataset is used: one clear line per problem, naming the file.
+
+Also the one place features are packed into the in-memory form: at most 30 frames per clip (the
+first ones, as C2KD reads them), each real frame L2-normalised, zero padding, and a mask.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import UserError
+from .types import Dataset, Split
+
+MAX_FRAMES = 30
+
+
+def pack_clips(
+    clips: Sequence[np.ndarray],
+    clip_ids: Sequence[str],
+    *,
+    source: str,
+    expected_dim: int | None = None,
+    kind: str = "",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pad per-clip frame arrays ((T_i, D) or (D,)) into ``features`` (n, T, D) float32 and
+    ``mask`` (n, T) bool, T = min(30, longest clip). Raises UserError on a bad shape, a clip whose
+    feature size differs from ``expected_dim`` (or from the first clip), or NaN/inf values."""
+    arrays: list[np.ndarray] = []
+    dim = expected_dim
+    for cid, raw in zip(clip_ids, clips, strict=True):
+        arr = np.asarray(raw)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
+            raise UserError(
+                f"{source}: clip {cid!r} has features of shape {arr.shape} ({arr.dtype}); "
+                "expected a (frames, dim) array of numbers"
+            )
+        if dim is None:
+            dim = arr.shape[1]
+        if arr.shape[1] != dim:
+            what = (
+                f"{kind} features are {dim}-d" if kind else f"the first clip's features are {dim}-d"
+            )
+            raise UserError(
+                f"{source}: clip {cid!r} has {arr.shape[1]}-d features but {what}; "
+                "check --features and that every clip comes from the same extractor"
+            )
+        arr = arr[:MAX_FRAMES].astype(np.float32)
+        if not np.isfinite(arr).all():
+            raise UserError(
+                f"{source}: clip {cid!r} has NaN or inf feature values; re-extract its features"
+            )
+        arrays.append(arr)
+    n, t_max = len(arrays), max((a.shape[0] for a in arrays), default=1)
+    features = np.zeros((n, max(t_max, 1), dim or 0), dtype=np.float32)
+    mask = np.zeros((n, max(t_max, 1)), dtype=bool)
+    for i, arr in enumerate(arrays):
+        features[i, : arr.shape[0]] = arr
+        mask[i, : arr.shape[0]] = True
+    return normalize_frames(features, mask), mask
+
+
+def pack_flat(frames: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pad frames stored clip after clip ((F, D), ``offsets`` (n + 1,)) into (n, T, D) + mask."""
+    lengths = np.minimum(np.diff(offsets), MAX_FRAMES)
+    n, t_max = len(lengths), max(int(lengths.max(initial=1)), 1)
+    features = np.zeros((n, t_max, frames.shape[1]), dtype=np.float32)
+    mask = np.arange(t_max)[None, :] < lengths[:, None]
+    rows, cols = np.nonzero(mask)
+    features[rows, cols] = frames[offsets[rows] + cols]
+    return normalize_frames(features, mask), mask
+
+
+def normalize_frames(features: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """L2-normalise every real frame in place (zero frames stay zero); padding stays zero."""
+    norms = np.linalg.norm(features, axis=-1, keepdims=True)
+    np.divide(features, np.maximum(norms, 1e-8), out=features)
+    features[~mask] = 0.0
+    return features
+
+
+def check_unique(clip_ids: Sequence[str], source: str) -> None:
+    dup = [cid for cid, k in Counter(clip_ids).items() if k > 1]
+    if dup:
+        raise UserError(
+            f"{source}: duplicate clip id {dup[0]!r} ({len(dup)} ids appear more than once); "
+            "each clip must appear once per split"
+        )
+
+
+def check_captions(
+    captions: dict[str, list[list[str] | None]],
+    clip_ids: Sequence[str],
+    source: str,
+    *,
+    eval_split: bool,
+) -> None:
+    """Every caption is non-empty text; evaluation splits hold exactly one caption per clip."""
+    for lang, per_clip in captions.items():
+        for cid, caps in zip(clip_ids, per_clip, strict=True):
+            if caps is None:
+                continue
+            if eval_split and len(caps) != 1:
+                raise UserError(
+                    f"{source}: clip {cid!r} has {len(caps)} {lang} captions in the test split; "
+                    "a test split needs exactly one caption per clip and language"
+                )
+            for text in caps:
+                if not isinstance(text, str) or not text.strip():
+                    raise UserError(
+                        f"{source}: clip {cid!r} has an empty {lang} caption; "
+                        "remove the row or fill in the text"
+                    )
+
+
+def check_dataset_consistency(ds: Dataset, source: str) -> Dataset:
+    """Cross-split checks: same feature size, English first, every language has test captions."""
+    for split_name, split in (("train", ds.train), ("test", ds.test)):
+        if split.n_clips == 0:
+            raise UserError(f"{source}: the {split_name} split has no clips")
+        _check_split_shapes(split, split_name, source)
+    if ds.train.features.shape[-1] != ds.test.features.shape[-1]:
+        raise UserError(
+            f"{source}: train features are {ds.train.features.shape[-1]}-d but test features are "
+            f"{ds.test.features.shape[-1]}-d; use features from one extractor"
+        )
+    if ds.languages and ds.languages[0] != "en" and "en" in ds.languages:
+        raise ValueError("bug: English must come first in Dataset.languages")
+    for lang in ds.languages:
+        caps = ds.test.captions.get(lang)
+        if not caps or all(c is None for c in caps):
+            raise UserError(
+                f"{source}: language {lang!r} has no test captions; add them or drop the language"
+            )
+    return ds
+
+
+def _check_split_shapes(split: Split, name: str, source: str) -> None:
+    n = split.n_clips
+    if split.features.shape[0] != n or split.mask.shape != split.features.shape[:2]:
+        raise ValueError(f"bug: {source} {name} features/mask do not match {n} clips")
+    for lang, caps in split.captions.items():
+        if len(caps) != n:
+            raise ValueError(
+                f"bug: {source} {name} {lang} has {len(caps)} caption lists for {n} clips"
+            )
+
+
+def order_languages(langs: Sequence[str]) -> tuple[str, ...]:
+    """English first, then the others in their given order, each once."""
+    seen = list(dict.fromkeys(langs))
+    return tuple((["en"] if "en" in seen else []) + [lang for lang in seen if lang != "en"])
