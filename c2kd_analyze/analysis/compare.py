@@ -1,0 +1,161 @@
+"""The statistics of one report: intervals, student-vs-baseline tests, teacher ranking.
+
+A *family* is one dataset, direction and k. Within it every method shares the same bootstrap
+resamples and sign flips (:mod:`stats`), and Holm's correction runs over
+
+- all tests of C2KD students (single teacher or pool) against translate-train and zero-shot, per
+  language and for the average, and, separately,
+- all pairwise tests between C2KD students, per language and for the average (for the ranking).
+
+A teacher's rank in a language is 1 + the number of students significantly better than its
+student there (Holm-adjusted p < ALPHA), so students that do not differ significantly tie.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import stats
+from .hits import QueryHits, query_hits
+from .systems import BASELINES, STUDENT_STAGES
+from .tables import AVG
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Frames of one report (all families stacked); recall values in [0, 1].
+
+    ``intervals``: dataset, direction, k, method, lang, recall, low, high.
+    ``versus``: dataset, direction, k, method, baseline, lang, diff, low, high, p, p_holm,
+    significant.
+    ``pairs``: dataset, direction, k, a, b, lang, diff, low, high, p, p_holm, significant.
+    ``ranks``: dataset, direction, k, method, lang, recall, rank.
+    """
+
+    intervals: pl.DataFrame
+    versus: pl.DataFrame
+    pairs: pl.DataFrame
+    ranks: pl.DataFrame
+    n_resamples: int
+    seed: int
+    parallel: dict[str, bool]  # dataset -> whether its test queries were resampled jointly
+
+
+def compute_statistics(
+    results: pl.DataFrame, ranks: pl.DataFrame, *, n_resamples: int = 1000, seed: int = 0
+) -> Statistics:
+    """Every family of the runs (frames carry ``method``: :func:`systems.add_methods`)."""
+    import polars as pl
+
+    from .systems import ordered_langs, ordered_methods
+
+    recall = results.filter(pl.col("metric") == "recall")
+    parts: dict[str, list[pl.DataFrame]] = {"intervals": [], "versus": [], "pairs": [], "ranks": []}
+    parallel: dict[str, bool] = {}
+    families = recall.select("dataset", "direction", "k").unique().sort("dataset", "direction", "k")
+    for dataset, direction, k in families.iter_rows():
+        sel = recall.filter((pl.col("dataset") == dataset) & (pl.col("direction") == direction))
+        langs = ordered_langs(sel["lang"].to_list())
+        hits = query_hits(ranks, results, dataset, direction, int(k), ordered_methods(sel), langs)
+        if not hits.methods:
+            continue
+        rs = stats.make_resampler(
+            list(hits.n_queries), n_resamples, stats.family_rng(seed, dataset, direction, k)
+        )
+        parallel[dataset] = rs.parallel
+        stage_of = dict(sel.select("method", "stage").unique().iter_rows())
+        for name, frame in _family(hits, rs, stage_of).items():
+            parts[name].append(frame)
+    if not parts["intervals"]:
+        from ..errors import UserError
+
+        raise UserError(
+            "no per-query ranks in the given runs; statistics need ranks.parquet in each cell"
+        )
+    out = {name: pl.concat(frames, how="diagonal_relaxed") for name, frames in parts.items()}
+    return Statistics(**out, n_resamples=n_resamples, seed=seed, parallel=parallel)
+
+
+def _family(
+    hits: QueryHits, rs: stats.Resampler, stage_of: dict[str, str]
+) -> dict[str, pl.DataFrame]:
+    import polars as pl
+
+    cols = [*hits.langs, AVG]
+    key = {"dataset": hits.dataset, "direction": hits.direction, "k": hits.k}
+    point = stats.point_means(list(hits.hits))
+    low, high = stats.percentile_interval(stats.bootstrap_means(list(hits.hits), rs))
+    intervals = _long(key, {"method": hits.methods}, cols, recall=point, low=low, high=high)
+    students = [m for m in hits.methods if stage_of.get(m) in STUDENT_STAGES]
+    baselines = [m for m in hits.methods if m in BASELINES]
+    versus = _tests(
+        hits, rs, [(s, b) for s in students for b in baselines], ("method", "baseline"), key, cols
+    )
+    pairs = _tests(hits, rs, list(combinations(students, 2)), ("a", "b"), key, cols)
+    ranks = _rank(students, hits, point, pairs, key, cols)
+    empty = pl.DataFrame()
+    return {
+        "intervals": intervals,
+        "versus": versus if versus is not None else empty,
+        "pairs": pairs if pairs is not None else empty,
+        "ranks": ranks,
+    }
+
+
+def _tests(hits, rs, pairs, names, key, cols) -> pl.DataFrame | None:
+    if not pairs:
+        return None
+    a_rows = hits.rows([a for a, _ in pairs])
+    b_rows = hits.rows([b for _, b in pairs])
+    res = stats.paired_test([a - b for a, b in zip(a_rows, b_rows, strict=True)], rs)
+    p_holm = stats.holm(res.p)
+    ids = {names[0]: [a for a, _ in pairs], names[1]: [b for _, b in pairs]}
+    frame = _long(key, ids, cols, diff=res.diff, low=res.low, high=res.high, p=res.p, p_holm=p_holm)
+    import polars as pl
+
+    return frame.with_columns((pl.col("p_holm") < stats.ALPHA).alias("significant"))
+
+
+def _rank(students, hits, point, pairs, key, cols) -> pl.DataFrame:
+    """Rank = 1 + number of students significantly better (Holm) in that column."""
+    import polars as pl
+
+    if not students:
+        return pl.DataFrame()
+    idx = [hits.methods.index(s) for s in students]
+    recall = point[idx]  # (T, L + 1)
+    better = np.zeros_like(recall)
+    if pairs is not None:
+        sig = pairs.filter(pl.col("significant"))
+        col_of = {c: i for i, c in enumerate(cols)}
+        pos = {s: i for i, s in enumerate(students)}
+        for a, b, lang, diff in sig.select("a", "b", "lang", "diff").iter_rows():
+            loser = pos[b] if diff > 0 else pos[a]
+            better[loser, col_of[lang]] += 1
+    return _long(key, {"method": students}, cols, recall=recall, rank=1 + better)
+
+
+def _long(
+    key: dict, ids: dict[str, list[str]], cols: list[str], **values: np.ndarray
+) -> pl.DataFrame:
+    """``(P, C)`` arrays -> one row per (id, column)."""
+    import polars as pl
+
+    n_rows, n_cols = next(iter(values.values())).shape
+    data: dict[str, object] = {k: [v] * (n_rows * n_cols) for k, v in key.items()}
+    for name, labels in ids.items():
+        data[name] = [label for label in labels for _ in cols]
+    data["lang"] = list(cols) * n_rows
+    for name, arr in values.items():
+        data[name] = np.asarray(arr, dtype=float).ravel().tolist()
+    frame = pl.DataFrame(data)
+    if "rank" in frame.columns:
+        frame = frame.with_columns(pl.col("rank").cast(pl.Int64))
+    return frame.with_columns(pl.col("k").cast(pl.Int64))

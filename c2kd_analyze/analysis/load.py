@@ -1,0 +1,230 @@
+"""Read one or several run folders into three tidy frames, validated against the result schema.
+
+A run folder (``c2kd_analyze.results``) holds ``config.json`` and one folder per cell under
+``cells/``. Cells are authoritative (``results.parquet`` is only their concatenation, and
+ranks exist only per cell); a cell counts once its ``done.json`` is valid, so a killed run
+reads as the cells it finished. Every file is read through ``c2kd_analyze.io``, which verifies
+its checksum.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .. import io
+from ..errors import UserError
+from ..lang import normalize_lang
+from ..results import (
+    CELLS_DIR,
+    DIAGNOSTIC_COLUMNS,
+    DONE_FILE,
+    METRICS,
+    RANK_COLUMNS,
+    RESULT_COLUMNS,
+    STAGES,
+    polars_schema,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+log = logging.getLogger(__name__)
+
+#: a system (one trained model family, compared across seeds) within a dataset
+SYSTEM_KEY: tuple[str, ...] = ("dataset", "mode", "stage", "teacher")
+
+
+@dataclass(frozen=True)
+class RunMeta:
+    """What a run's ``config.json`` says about it."""
+
+    run_id: str
+    path: Path
+    dataset: str
+    synthetic: bool
+    config: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, Any] = field(default_factory=dict)
+    git_sha: str | None = None
+    dataset_info: dict[str, Any] = field(default_factory=dict)
+
+
+class LoadedRuns(NamedTuple):
+    """``(results, ranks, diagnostics, meta)``: unpacks like the tuple the API promises."""
+
+    results: pl.DataFrame  # RESULT_COLUMNS, one row per number
+    ranks: pl.DataFrame  # RANK_COLUMNS + dataset, mode, stage, teacher, seed (joined from results)
+    diagnostics: pl.DataFrame  # DIAGNOSTIC_COLUMNS + dataset
+    meta: dict[str, RunMeta]  # run_id -> meta
+
+
+def load_runs(run_dirs: list[Path] | list[str]) -> LoadedRuns:
+    """Load and validate run folders; :class:`UserError` on anything that is not a usable run."""
+    import polars as pl
+
+    if not run_dirs:
+        raise UserError("no run folder given; pass the folder(s) `c2kd-analyze run` wrote")
+    metas: dict[str, RunMeta] = {}
+    results, ranks, diags = [], [], []
+    for raw in run_dirs:
+        path = Path(raw)
+        meta = read_meta(path)
+        if meta.run_id in metas:
+            raise UserError(
+                f"run {meta.run_id} is given twice ({metas[meta.run_id].path} and {path})"
+            )
+        metas[meta.run_id] = meta
+        r, k, d = _read_cells(path, meta)
+        results.append(r)
+        ranks.append(k)
+        diags.append(d)
+    res = pl.concat(results)
+    _check_unique(res)
+    diag = pl.concat(diags).join(res.select("run_id", "dataset").unique(), on="run_id", how="left")
+    rk = _attach_systems(pl.concat(ranks), res)
+    return LoadedRuns(res, rk, diag, metas)
+
+
+def read_meta(path: Path) -> RunMeta:
+    """Read ``config.json`` of a run folder."""
+    if not path.is_dir():
+        raise UserError(f"{path} is not a folder; pass a run folder written by `c2kd-analyze run`")
+    cfg_path = path / "config.json"
+    try:
+        raw = io.read_json(cfg_path)
+    except FileNotFoundError as exc:
+        raise UserError(
+            f"{path} is not a run folder (no valid config.json); pass a folder written by "
+            "`c2kd-analyze run`"
+        ) from exc
+    if not isinstance(raw, dict) or "run_id" not in raw or "config" not in raw:
+        raise UserError(f"{cfg_path} lacks run_id/config; it was not written by `c2kd-analyze run`")
+    ds = raw.get("dataset") or {}
+    config = raw.get("config") or {}
+    return RunMeta(
+        run_id=str(raw["run_id"]),
+        path=path,
+        dataset=str(ds.get("name") or config.get("dataset") or "unknown"),
+        synthetic=bool(ds.get("synthetic", False)),
+        config=config,
+        versions=raw.get("versions") or {},
+        git_sha=raw.get("git_sha"),
+        dataset_info=ds,
+    )
+
+
+def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    import polars as pl
+
+    cells_dir = path / CELLS_DIR
+    done = sorted(
+        d for d in (cells_dir.iterdir() if cells_dir.is_dir() else []) if io.is_valid(d / DONE_FILE)
+    )
+    if not done:
+        raise UserError(
+            f"run {path} has no finished cells yet; run `c2kd-analyze run` to completion first"
+        )
+    results, ranks, diags = [], [], []
+    for cell in done:
+        results.append(_read_frame(cell / "metrics.parquet", RESULT_COLUMNS, required=True))
+        ranks.append(_read_frame(cell / "ranks.parquet", RANK_COLUMNS, required=False))
+        diags.append(_read_frame(cell / "diagnostics.parquet", DIAGNOSTIC_COLUMNS, required=False))
+    res = pl.concat(results)
+    if res.is_empty():
+        raise UserError(
+            f"run {path} has no result rows; run `c2kd-analyze run` to completion first"
+        )
+    _check_values(res, path)
+    if set(res["run_id"].unique()) != {meta.run_id}:
+        raise UserError(
+            f"run {path}: result rows carry a run_id other than {meta.run_id} (config.json)"
+        )
+    res = res.with_columns(pl.col("lang").map_elements(normalize_lang, return_dtype=pl.String))
+    rk = pl.concat(ranks).with_columns(
+        pl.col("lang").map_elements(normalize_lang, return_dtype=pl.String)
+    )
+    dg = pl.concat(diags).with_columns(
+        pl.col("lang").map_elements(normalize_lang, return_dtype=pl.String)
+    )
+    return res, rk, dg
+
+
+def _read_frame(file: Path, columns: dict[str, str], *, required: bool) -> pl.DataFrame:
+    """Read one cell file and coerce it to the schema; a missing optional file is an empty frame."""
+    import polars as pl
+
+    schema = polars_schema(columns)
+    try:
+        frame = io.read_parquet(file)
+    except FileNotFoundError as exc:
+        if required:
+            raise UserError(
+                f"{file} is missing although its cell is marked done; rerun that cell"
+            ) from exc
+        return pl.DataFrame(schema=schema)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise UserError(f"{file} does not match the result schema: missing column(s) {missing}")
+    for name, dtype in schema.items():
+        got = frame.schema[name]
+        # an all-null column may have been written with dtype Null; any other mismatch is a bug
+        if got != dtype and not (got == pl.Null or (got.is_integer() and dtype.is_integer())):
+            raise UserError(
+                f"{file} does not match the result schema: column {name} is {got}, expected {dtype}"
+            )
+    return frame.select([pl.col(n).cast(t) for n, t in schema.items()])
+
+
+def _check_values(res: pl.DataFrame, path: Path) -> None:
+    import polars as pl
+
+    checks = {
+        "stage": ~pl.col("stage").is_in(STAGES),
+        "metric": ~pl.col("metric").is_in(METRICS),
+        "direction": ~pl.col("direction").is_in(["t2v", "v2t"]),
+        "recall value": (pl.col("metric") == "recall")
+        & (
+            pl.col("value").is_null()
+            | (pl.col("value") < 0)
+            | (pl.col("value") > 1)
+            | pl.col("k").is_null()
+        ),
+    }
+    for what, bad in checks.items():
+        n_bad = res.filter(bad).height
+        if n_bad:
+            raise UserError(
+                f"run {path}: {n_bad} result row(s) have an invalid {what}; the run folder is "
+                "damaged"
+            )
+
+
+def _check_unique(res: pl.DataFrame) -> None:
+    """Two runs must not both hold the same system and seed of the same dataset."""
+    import polars as pl
+
+    key = [*SYSTEM_KEY, "seed", "lang", "direction", "metric", "k"]
+    dup = (
+        res.group_by(key)
+        .agg(pl.col("run_id").unique().sort())
+        .filter(pl.col("run_id").list.len() > 1)
+    )
+    if dup.height:
+        row = dup.row(0, named=True)
+        raise UserError(
+            f"runs {', '.join(row['run_id'])} both hold {row['stage']} {row['teacher'] or ''} seed "
+            f"{row['seed']} on {row['dataset']}; pass only one of them"
+        )
+
+
+def _attach_systems(ranks: pl.DataFrame, res: pl.DataFrame) -> pl.DataFrame:
+    """Give each rank row its system and seed (from the cell's result rows)."""
+    cells = res.select("run_id", "cell", *SYSTEM_KEY, "seed").unique()
+    n_cells = cells.select("run_id", "cell").unique().height
+    if n_cells != cells.height:
+        raise UserError(
+            "a cell's result rows disagree on stage/teacher/seed; the run folder is damaged"
+        )
+    return ranks.join(cells, on=["run_id", "cell"], how="inner")
