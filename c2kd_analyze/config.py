@@ -47,6 +47,7 @@ class RunConfig:
     teacher_temperature: float = 0.05  # NCE temperature when training teachers
     distill_temp: float = 0.1
     projection_dim: int = 512
+    video_width: int = 512  # width of the video tower's transformer (paper: 512)
     max_tokens: int = 40
     n_video_tokens: int = 30
     eval_directions: tuple[str, ...] = ("t2v", "v2t")
@@ -89,6 +90,11 @@ def validate(cfg: RunConfig) -> None:
         raise UserError(f"--lr must be > 0, got {cfg.lr}")
     if cfg.batch_size < 2:
         raise UserError(f"--batch-size must be at least 2 (in-batch negatives), got {cfg.batch_size}")
+    for name in ("projection_dim", "video_width", "max_tokens", "n_video_tokens"):
+        if getattr(cfg, name) < 1:
+            raise UserError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.video_width % 4:
+        raise UserError(f"video_width must be a multiple of 4 (4 heads), got {cfg.video_width}")
     if not cfg.seeds:
         raise UserError("--seeds needs at least one seed, e.g. --seeds 0,1,2")
     if len(set(cfg.seeds)) != len(cfg.seeds):

@@ -147,6 +147,11 @@ class RetrievalModel(nn.Module):
         self.text = text
         self.video = video
 
+    @property
+    def text_dim(self) -> int:
+        """P, the shared embedding size."""
+        return self.video.proj.fc.out_features
+
     def encode_text(self, inputs) -> torch.Tensor:
         """(B, P) text embeddings from pooled features (frozen) or tokenizer output (full)."""
         return self.text(inputs)

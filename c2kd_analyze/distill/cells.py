@@ -1,0 +1,221 @@
+"""Running one cell: get (train or load) its model, evaluate every language, make its outputs.
+
+A teacher (registry name k, seed s) is its own text head (over encoder k) and video tower, trained
+with translate-train at ``cfg.teacher_temperature`` and then frozen. Once trained, its English
+text embeddings of every training caption and its video embeddings of every training clip are
+cached with its checkpoint, so a C2KD batch costs ``T = t_text[rows] @ t_video[clips].T``, never a
+teacher forward pass. Test-split embeddings are cached too, for the agreement diagnostic.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import checkpoints as ckpt
+from .context import RunContext
+from .evaluate import embed_test, evaluate, first_caption_rows, teacher_agreement
+from .evaluate import translation_recall as _translation_recall
+from .inputs import embed_texts, embed_videos
+from .models import RetrievalModel
+from .outputs import CellInfo, CellOutputs
+from .plan import Cell
+from .train import Recipe, Step, TeacherTargets, train_model
+
+log = logging.getLogger(__name__)
+
+OnStep = Callable[[Step, int], None]
+
+
+@dataclass(frozen=True)
+class TrainedTeacher:
+    name: str
+    key: str  # checkpoint key
+    model_id: str
+    mode: str
+    model: RetrievalModel
+    # train_text_en, train_video, test_text_en, test_en_valid, test_video
+    embeddings: dict[str, torch.Tensor]
+    history: list[Step]
+
+
+def _steps(frame) -> list[Step]:
+    return [Step(r["epoch"], r["step"], r["loss"], r["lr"]) for r in frame.iter_rows(named=True)]
+
+
+def _steps_frame(steps: list[Step]):
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "epoch": [s.epoch for s in steps],
+            "step": [s.step for s in steps],
+            "loss": [s.loss for s in steps],
+            "lr": [s.lr for s in steps],
+        },
+        schema={"epoch": pl.Int64, "step": pl.Int64, "loss": pl.Float64, "lr": pl.Float64},
+    )
+
+
+def _train_or_load(
+    ctx: RunContext,
+    key: str,
+    model: RetrievalModel,
+    recipe: Recipe,
+    encoder: str,
+    targets: TeacherTargets | None,
+    on_step: OnStep | None,
+) -> tuple[list[Step], bool]:
+    """Load the checkpoint ``key`` into ``model`` if present, else train it. (history, trained)."""
+    if ckpt.has_checkpoint(key):
+        ckpt.load_weights(key, model)
+        model.eval()
+        return _steps(ckpt.load_history(key)), False
+    texts = ctx.text_inputs(encoder, "train")
+    frames, mask = ctx.frames["train"]
+    history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step)
+    return history, True
+
+
+def _teacher_recipe(ctx: RunContext, seed: int) -> Recipe:
+    cfg = ctx.cfg
+    return Recipe(
+        languages=ctx.languages, epochs=cfg.epochs, lr=cfg.lr, lr_decay=cfg.lr_decay,
+        batch_size=cfg.batch_size, temperature=cfg.teacher_temperature, seed=seed,
+    )  # fmt: skip
+
+
+def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> dict:
+    """The frozen teacher's English text and video embeddings on both splits, L2-normalised."""
+    out = {}
+    train_en = ctx.tables["train"]["en"]
+    texts = ctx.text_inputs(name, "train")
+    out["train_text_en"] = embed_texts(model, texts, "en", np.arange(len(train_en.texts)))
+    out["train_video"] = embed_videos(model, *ctx.frames["train"])
+    rows, valid = first_caption_rows(ctx.tables["test"]["en"])
+    out["test_text_en"] = embed_texts(model, ctx.text_inputs(name, "test"), "en", rows[valid])
+    out["test_en_valid"] = torch.from_numpy(valid)
+    out["test_video"] = embed_videos(model, *ctx.frames["test"])
+    return {k: F.normalize(v, dim=-1) if v.is_floating_point() else v for k, v in out.items()}
+
+
+def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = None):
+    """The trained teacher ``name`` for ``seed``: from memory, from its checkpoint, or trained."""
+    if (name, seed) in ctx.teachers:
+        return ctx.teachers[(name, seed)]
+    cell = Cell("teacher", (name,), seed)
+    mode = ctx.mode_of(name)
+    recipe = _teacher_recipe(ctx, cell.torch_seed)
+    identity = {
+        **ctx.identity(), "kind": "teacher", "teacher": name, "model_id": ctx.model_id(name),
+        "mode": mode, "seed": seed, "temperature": recipe.temperature,
+        "languages": list(recipe.languages),
+    }  # fmt: skip
+    key = ckpt.checkpoint_key(identity)
+    model = ctx.new_model(name, cell.torch_seed)
+    if ckpt.has_checkpoint(key, with_embeddings=True):
+        ckpt.load_weights(key, model)
+        model.eval()
+        history, embeddings = _steps(ckpt.load_history(key)), ckpt.load_embeddings(key)
+    else:
+        frames, mask = ctx.frames["train"]
+        texts = ctx.text_inputs(name, "train")
+        history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
+        embeddings = _teacher_embeddings(ctx, name, model)
+        meta = {"identity": identity, "role": "teacher", "encoder": name}
+        ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
+    teacher = TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
+    ctx.teachers[(name, seed)] = teacher
+    return teacher
+
+
+def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:
+    """Train (or load) the teacher, evaluate its own retrieval per language, and its encoder's
+    English -> language translation R@1 on the test captions (frozen encoder vectors)."""
+    (name,) = cell.teachers
+    teacher = get_teacher(ctx, name, cell.seed, on_step)
+    test_texts = ctx.text_inputs(name, "test")
+    emb = embed_test(teacher.model, test_texts, *ctx.frames["test"], ctx.languages)
+    results = evaluate(emb, ctx.dataset.test.n_queries, ctx.cfg.eval_directions)
+    frozen = ctx.frozen_texts(name, "test")
+    feats, valid = {}, {}
+    for lang in ctx.languages:
+        rows, ok = first_caption_rows(frozen.tables[lang])
+        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].numpy(), ok
+    diagnostics = [
+        {"lang": lang, "metric": "translation_recall", "k": 1, "value": value}
+        for lang, value in _translation_recall(feats, valid).items()
+    ]
+    info = _info(ctx, cell, teacher.model_id, teacher.model_id, teacher.mode)
+    return info, CellOutputs(results, teacher.history, diagnostics)
+
+
+def _student_recipe(ctx: RunContext, cell: Cell) -> Recipe:
+    cfg = ctx.cfg
+    distil = cell.stage in ("c2kd", "c2kd-pool")
+    return Recipe(
+        languages=("en",) if cell.stage == "zero-shot" else ctx.languages,
+        epochs=cfg.epochs, lr=cfg.lr, lr_decay=cfg.lr_decay, batch_size=cfg.batch_size,
+        temperature=cfg.temperature if distil else cfg.baseline_temperature,
+        seed=cell.torch_seed,
+        balance=cfg.balance if distil else 1.0,
+        distill_temp=cfg.distill_temp,
+    )  # fmt: skip
+
+
+def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:
+    """Zero-shot, translate-train or C2KD student: train (or load), evaluate, diagnostics."""
+    cfg = ctx.cfg
+    student = cfg.student
+    recipe = _student_recipe(ctx, cell)
+    teachers = [get_teacher(ctx, t, cell.seed, on_step) for t in cell.teachers]
+    pool = cell.pool or "mean"
+    targets = None
+    if teachers:
+        targets = TeacherTargets(
+            tuple(t.embeddings["train_text_en"] for t in teachers),
+            tuple(t.embeddings["train_video"] for t in teachers),
+            pool,
+        )
+    mode = ctx.mode_of(student)
+    identity = {
+        **ctx.identity(), "kind": cell.stage, "student": student, "model_id": ctx.model_id(student),
+        "mode": mode, "seed": cell.seed, "recipe": recipe.__dict__ | {"seed": cell.torch_seed},
+        "teachers": [t.key for t in teachers], "pool": pool if len(teachers) > 1 else None,
+    }  # fmt: skip
+    key = ckpt.checkpoint_key(identity)
+    model = ctx.new_model(student, cell.torch_seed)
+    history, trained = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
+    if trained:
+        meta = {"identity": identity, "role": "student", "encoder": student}
+        ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
+    emb = embed_test(model, ctx.text_inputs(student, "test"), *ctx.frames["test"], ctx.languages)
+    results = evaluate(emb, ctx.dataset.test.n_queries, cfg.eval_directions)
+    diagnostics = []
+    if teachers:
+        refs = [
+            (t.embeddings["test_text_en"], t.embeddings["test_en_valid"].numpy(),
+             t.embeddings["test_video"])
+            for t in teachers
+        ]  # fmt: skip
+        agreement = teacher_agreement(emb, refs, pool, cfg.distill_temp)
+        diagnostics = [
+            {"lang": lang, "metric": "teacher_agreement_kl", "k": None, "value": value}
+            for lang, value in agreement.items()
+        ]
+    teacher_model = "+".join(t.model_id for t in teachers) if teachers else None
+    info = _info(ctx, cell, teacher_model, ctx.model_id(student), mode)
+    return info, CellOutputs(results, history, diagnostics)
+
+
+def _info(ctx: RunContext, cell: Cell, teacher_model, student_model, mode) -> CellInfo:
+    return CellInfo(
+        run_id=ctx.cfg.run_id, cell=cell.name, stage=cell.stage, teacher=cell.teacher_label,
+        teacher_model=teacher_model, student_model=student_model, dataset=ctx.dataset.name,
+        seed=cell.seed, mode=mode,
+    )  # fmt: skip

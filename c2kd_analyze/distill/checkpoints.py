@@ -1,0 +1,96 @@
+"""Trained models on disk: safetensors weights plus a JSON config, never pickled.
+
+A checkpoint lives in ``<cache>/checkpoints/<key>/``, where the key is the sha256 of everything
+that determines its weights (dataset fingerprint, model id, mode, seed, recipe, teachers' keys).
+So a teacher trained once is reused by every student and by later runs, in any run folder.
+
+Files (all atomic with checksums, via :mod:`c2kd_analyze.io`): ``model.safetensors``,
+``history.parquet`` (its training losses), optional ``embeddings.safetensors`` (a teacher's cached
+train and test embeddings), and ``checkpoint.json`` written **last**: a folder without a valid
+``checkpoint.json`` is an unfinished write and is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import io
+from ..paths import cache_dir
+
+if TYPE_CHECKING:
+    import polars as pl
+    import torch
+
+log = logging.getLogger(__name__)
+
+#: bump when the meaning of saved weights changes (architecture, loss), so old ones are not reused
+CHECKPOINT_FORMAT = 1
+WEIGHTS = "model.safetensors"
+EMBEDDINGS = "embeddings.safetensors"
+HISTORY = "history.parquet"
+META = "checkpoint.json"
+
+
+def checkpoint_key(identity: dict[str, Any]) -> str:
+    """A short stable hash of ``identity`` (JSON-able; key order does not matter)."""
+    blob = json.dumps({"format": CHECKPOINT_FORMAT, **identity}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def checkpoint_dir(key: str) -> Path:
+    return cache_dir() / "checkpoints" / key
+
+
+def _tensors_to_bytes(tensors: dict[str, torch.Tensor]) -> bytes:
+    from safetensors.torch import save
+
+    return save({k: v.detach().contiguous().cpu() for k, v in tensors.items()})
+
+
+def _bytes_to_tensors(data: bytes) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load
+
+    return load(data)
+
+
+def save_checkpoint(
+    key: str,
+    model: torch.nn.Module,
+    meta: dict[str, Any],
+    history: pl.DataFrame,
+    embeddings: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Write a checkpoint folder; ``checkpoint.json`` (identity, config, dims) goes last."""
+    folder = checkpoint_dir(key)
+    io.remove(folder / META)  # a stale marker must never vouch for new weights
+    io.write_bytes(folder / WEIGHTS, _tensors_to_bytes(model.state_dict()))
+    io.write_parquet(folder / HISTORY, history)
+    if embeddings is not None:
+        io.write_bytes(folder / EMBEDDINGS, _tensors_to_bytes(embeddings))
+    io.write_json(folder / META, {"key": key, "format": CHECKPOINT_FORMAT, **meta})
+    log.info("saved checkpoint %s", folder)
+    return folder
+
+
+def has_checkpoint(key: str, with_embeddings: bool = False) -> bool:
+    folder = checkpoint_dir(key)
+    files = [META, WEIGHTS, HISTORY] + ([EMBEDDINGS] if with_embeddings else [])
+    return all(io.is_valid(folder / name) for name in files)
+
+
+def load_weights(key: str, model: torch.nn.Module) -> None:
+    """Load saved weights into ``model`` (strict: every key must match)."""
+    state = _bytes_to_tensors(io.read_bytes(checkpoint_dir(key) / WEIGHTS))
+    model.load_state_dict(state, strict=True)
+
+
+def load_embeddings(key: str) -> dict[str, torch.Tensor]:
+    return _bytes_to_tensors(io.read_bytes(checkpoint_dir(key) / EMBEDDINGS))
+
+
+def load_history(key: str) -> pl.DataFrame:
+    return io.read_parquet(checkpoint_dir(key) / HISTORY)

@@ -1,0 +1,161 @@
+"""What every cell of a run shares: the dataset as tensors, encoders, text features, model builder.
+
+Everything heavy is loaded lazily and memoised, so a resumed run whose cells are all done loads
+nothing, and a teacher and a student that share an encoder (me5-small) share its encodings.
+
+Modes: ``frozen`` -- text features are ``encode_cached(encoder, captions)`` (pooled, L2-normalised,
+content-addressed on disk, so a second run encodes nothing) read by a trainable :class:`TextHead`;
+``full`` -- the encoder (from ``load_hf_parts``) is fine-tuned under the same head. An encoder
+that cannot be fine-tuned (``muse``) stays frozen in ``full`` mode, with a logged warning; the
+results record the mode that actually ran.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..config import RunConfig
+from ..data.types import Dataset, Split
+from .captions import CaptionTable, caption_tables
+from .inputs import FrozenTexts, TextInputs, TokenizedTexts
+from .models import FineTunedTextTower, RetrievalModel, TextHead, VideoTower
+
+log = logging.getLogger(__name__)
+
+
+def dataset_fingerprint(dataset: Dataset) -> str:
+    """sha256 of everything in the dataset that can change a number (captions, features, sizes)."""
+    h = hashlib.sha256()
+    h.update(json.dumps([dataset.name, list(dataset.languages), dataset.feature_kind]).encode())
+    for split in (dataset.train, dataset.test):
+        h.update(json.dumps([list(split.clip_ids), split.n_queries]).encode())
+        h.update(json.dumps(split.captions, sort_keys=True, ensure_ascii=False).encode())
+        h.update(np.ascontiguousarray(split.features, dtype=np.float32).tobytes())
+        h.update(np.ascontiguousarray(split.mask, dtype=bool).tobytes())
+    return h.hexdigest()
+
+
+def split_tensors(split: Split, n_video_tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frames (n_clips, T', D) float32 and mask (n_clips, T') bool, first ``n_video_tokens``."""
+    frames = torch.from_numpy(np.ascontiguousarray(split.features[:, :n_video_tokens], np.float32))
+    mask = torch.from_numpy(np.ascontiguousarray(split.mask[:, :n_video_tokens], dtype=bool))
+    return frames, mask
+
+
+class RunContext:
+    """Shared, lazily loaded resources of one run (one dataset, one config)."""
+
+    def __init__(
+        self, cfg: RunConfig, dataset: Dataset, teacher_dirs: dict[str, Path] | None = None
+    ) -> None:
+        self.cfg = cfg
+        self.dataset = dataset
+        self.languages = dataset.languages
+        self.teacher_dirs = dict(teacher_dirs or {})
+        self.fingerprint = dataset_fingerprint(dataset)
+        splits = {"train": dataset.train, "test": dataset.test}
+        self.tables: dict[str, dict[str, CaptionTable]] = {
+            name: caption_tables(split, self.languages) for name, split in splits.items()
+        }
+        self.frames = {name: split_tensors(s, cfg.n_video_tokens) for name, s in splits.items()}
+        self._encoders: dict[str, Any] = {}
+        self._frozen: dict[tuple[str, str], FrozenTexts] = {}
+        self._hf: dict[str, tuple[Any, Any]] = {}
+        self._warned: set[str] = set()
+        self.teachers: dict[tuple[str, int], Any] = {}  # (name, seed) -> TrainedTeacher
+
+    # encoders -----------------------------------------------------------------------------
+    def encoder(self, name: str):
+        """The frozen encoder registered as ``name`` (a TextEncoder), loaded once."""
+        if name not in self._encoders:
+            from ..teachers import load_teacher
+
+            self._encoders[name] = load_teacher(name, local_dir=self.teacher_dirs.get(name))
+        return self._encoders[name]
+
+    def model_id(self, name: str) -> str:
+        return self.encoder(name).model_id
+
+    def mode_of(self, name: str) -> str:
+        """The mode that actually runs for encoder ``name``: ``full`` only if it can be tuned."""
+        if self.cfg.mode != "full":
+            return "frozen"
+        from ..teachers import get_spec
+
+        if get_spec(name).trainable:
+            return "full"
+        if name not in self._warned:
+            self._warned.add(name)
+            log.warning("%s cannot be fine-tuned; it stays frozen in --mode full", name)
+        return "frozen"
+
+    # text inputs ---------------------------------------------------------------------------
+    def frozen_texts(self, name: str, split: str) -> FrozenTexts:
+        """Encoder outputs of every caption of ``split`` in every language, via the cache."""
+        key = (name, split)
+        if key not in self._frozen:
+            from ..teachers.cache import encode_cached
+
+            tables = self.tables[split]
+            texts = [t for table in tables.values() for t in table.texts]
+            log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
+            vectors = encode_cached(self.encoder(name), texts)
+            features, start = {}, 0
+            for lang, table in tables.items():
+                features[lang] = vectors[start : start + len(table.texts)]
+                start += len(table.texts)
+            self._frozen[key] = FrozenTexts(tables, features)
+        return self._frozen[key]
+
+    def _hf_parts(self, name: str) -> tuple[Any, Any]:
+        if name not in self._hf:
+            from ..teachers import load_hf_parts
+
+            self._hf[name] = load_hf_parts(name, local_dir=self.teacher_dirs.get(name))
+        return self._hf[name]
+
+    def text_inputs(self, name: str, split: str) -> TextInputs:
+        if self.mode_of(name) == "frozen":
+            return self.frozen_texts(name, split)
+        tokenizer, _ = self._hf_parts(name)
+        from ..teachers import get_spec
+
+        prefix = get_spec(name).prefix
+        return TokenizedTexts(self.tables[split], tokenizer, self.cfg.max_tokens, prefix)
+
+    # models --------------------------------------------------------------------------------
+    def new_model(self, name: str, seed: int) -> RetrievalModel:
+        """A fresh model reading encoder ``name``; heads and video tower seeded with ``seed``."""
+        cfg = self.cfg
+        torch.manual_seed(seed)
+        if self.mode_of(name) == "full":
+            _, hf_model = self._hf_parts(name)
+            encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy
+            text = FineTunedTextTower(encoder, encoder.config.hidden_size, cfg.projection_dim)
+        else:
+            text = TextHead(self.encoder(name).dim, cfg.projection_dim)
+        video = VideoTower(self.dataset.feature_dim, cfg.projection_dim, width=cfg.video_width)
+        return RetrievalModel(text, video)
+
+    def identity(self) -> dict[str, Any]:
+        """The part of every checkpoint key that is common to the run: data and architecture."""
+        cfg = self.cfg
+        return {
+            "dataset": self.fingerprint,
+            "projection_dim": cfg.projection_dim,
+            "video_width": cfg.video_width,
+            "n_video_tokens": cfg.n_video_tokens,
+            "max_tokens": cfg.max_tokens,
+            "lr_decay": cfg.lr_decay,
+            "batch_size": cfg.batch_size,
+            "epochs": cfg.epochs,
+            "lr": cfg.lr,
+        }

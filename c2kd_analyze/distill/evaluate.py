@@ -1,0 +1,144 @@
+"""Evaluation on the test split: embeddings once, then per-language retrieval metrics.
+
+Text-to-video per language: the queries are the clips that have a caption in that language, the
+items are all test clips. Video-to-text: the queries are those same clips' videos, the items their
+captions. The recall denominator is the split's ``n_queries`` minus the clips that lack the
+language: clips the benchmark counts but the data lacks (``n_queries > n_clips``) are misses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .captions import CaptionTable
+from .inputs import TextInputs, embed_texts, embed_videos
+from .losses import agreement_kl
+from .metrics import RetrievalMetrics, retrieval_metrics
+from .models import RetrievalModel
+
+
+@dataclass(frozen=True)
+class EvalEmbeddings:
+    """L2-normalised test embeddings of one model.
+
+    ``video``: (n_clips, P); ``text[lang]``: (n_valid, P) for the clips where ``valid[lang]``
+    (n_clips,) is True, in clip order.
+    """
+
+    video: torch.Tensor
+    text: dict[str, torch.Tensor]
+    valid: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class LangResult:
+    lang: str
+    direction: str  # "t2v" or "v2t"
+    metrics: RetrievalMetrics
+    query_clips: np.ndarray  # (n_valid,) clip index of each ranked query, in rank order
+    n_absent: int  # queries the benchmark counts that are missing from the data
+
+
+def first_caption_rows(table: CaptionTable) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each clip's first caption (evaluation splits hold one) and which clips have one."""
+    clips = np.arange(table.count.shape[0])
+    return table.rows(clips, np.zeros_like(clips))
+
+
+def embed_test(
+    model: RetrievalModel,
+    texts: TextInputs,
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    languages: tuple[str, ...],
+) -> EvalEmbeddings:
+    video = F.normalize(embed_videos(model, frames, mask), dim=-1)
+    text, valid = {}, {}
+    for lang in languages:
+        rows, ok = first_caption_rows(texts.tables[lang])
+        text[lang] = F.normalize(embed_texts(model, texts, lang, rows[ok]), dim=-1)
+        valid[lang] = ok
+    return EvalEmbeddings(video=video, text=text, valid=valid)
+
+
+def evaluate(
+    emb: EvalEmbeddings,
+    n_queries: int,
+    directions: tuple[str, ...] = ("t2v", "v2t"),
+    ks: tuple[int, ...] = (1, 5, 10),
+) -> list[LangResult]:
+    """Metrics per language and direction from test embeddings; one vectorised matmul each."""
+    results = []
+    n_clips = emb.video.shape[0]
+    n_absent = max(0, n_queries - n_clips)
+    for lang, text in emb.text.items():
+        valid = emb.valid[lang]
+        present = np.flatnonzero(valid)
+        if present.size == 0:
+            continue
+        # the correct video of query i must be column i: present clips first, the others after
+        order = np.concatenate([present, np.flatnonzero(~valid)])
+        t2v = (text @ emb.video[torch.from_numpy(order)].T).numpy()  # (n_valid, n_clips)
+        denominator = present.size + n_absent
+        for direction in directions:
+            sims = t2v if direction == "t2v" else t2v[:, : present.size].T
+            metrics = retrieval_metrics(sims, ks=ks, n_queries=denominator)
+            results.append(LangResult(lang, direction, metrics, present, n_absent))
+    return results
+
+
+def teacher_agreement(
+    student: EvalEmbeddings,
+    teachers: list[tuple[torch.Tensor, np.ndarray, torch.Tensor]],
+    pool: str,
+    temperature: float,
+) -> dict[str, float]:
+    """Mean row-wise KL(softmax(T/t) || softmax(S_lang/t)) on the test set, per language.
+
+    ``teachers``: per teacher (English text embeddings (n_en_valid, P_k), English valid mask
+    (n_clips,), video embeddings (n_clips, P_k)), all L2-normalised. T is the pooled teacher matrix
+    over the clips that have both English and the language.
+    """
+    from .losses import pool_teacher_sims
+
+    out = {}
+    for lang, text in student.text.items():
+        both = student.valid[lang].copy()
+        for _, en_valid, _ in teachers:
+            both &= en_valid
+        if both.sum() < 2:
+            continue
+        clips = torch.from_numpy(np.flatnonzero(both))
+        s_rows = torch.from_numpy(np.flatnonzero(both[student.valid[lang]]))
+        s = text[s_rows] @ student.video[clips].T
+        per_teacher = []
+        for t_text, en_valid, t_video in teachers:
+            t_rows = torch.from_numpy(np.flatnonzero(both[en_valid]))
+            per_teacher.append(t_text[t_rows] @ t_video[clips].T)
+        t = per_teacher[0] if len(per_teacher) == 1 else pool_teacher_sims(per_teacher, pool)
+        out[lang] = float(agreement_kl(s, t, temperature))
+    return out
+
+
+def translation_recall(features: dict[str, np.ndarray], valid: dict[str, np.ndarray]) -> dict:
+    """English -> language translation R@1 of frozen encoder vectors on parallel captions.
+
+    ``features[lang]``: (n_valid_lang, D) L2-normalised encoder outputs of each clip's caption;
+    ``valid[lang]`` (n_clips,) says which clips have one. Queries are English captions, items the
+    other language's captions of the clips that have both.
+    """
+    out = {}
+    for lang in features:
+        if lang == "en":
+            continue
+        both = valid["en"] & valid[lang]
+        if both.sum() == 0:
+            continue
+        en = features["en"][np.flatnonzero(both[valid["en"]])]
+        other = features[lang][np.flatnonzero(both[valid[lang]])]
+        out[lang] = retrieval_metrics(en @ other.T, ks=(1,)).recall[1]
+    return out

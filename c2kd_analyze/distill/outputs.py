@@ -1,0 +1,141 @@
+"""A cell's results as tidy tables (schemas in :mod:`c2kd_analyze.results`), written atomically.
+
+A cell folder holds ``metrics.parquet``, ``ranks.parquet``, ``history.parquet`` and
+``diagnostics.parquet``, each with a checksum, and ``done.json`` written **last**: a cell without
+a valid ``done.json`` is recomputed on the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import io
+from ..results import (
+    DIAGNOSTIC_COLUMNS,
+    DONE_FILE,
+    HISTORY_COLUMNS,
+    RANK_COLUMNS,
+    RESULT_COLUMNS,
+    polars_schema,
+)
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .evaluate import LangResult
+    from .train import Step
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    """The columns every result row of one cell shares."""
+
+    run_id: str
+    cell: str
+    stage: str
+    teacher: str | None
+    teacher_model: str | None
+    student_model: str
+    dataset: str
+    seed: int
+    mode: str
+    split: str = "test"
+
+
+@dataclass(frozen=True)
+class CellOutputs:
+    metrics: list[LangResult]
+    history: list[Step]
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)  # lang, metric, k, value
+
+
+def _frame(rows: list[dict[str, Any]], columns: dict[str, str]) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(rows, schema=polars_schema(columns), orient="row")
+
+
+def metrics_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
+    base = {
+        "run_id": info.run_id, "cell": info.cell, "stage": info.stage, "teacher": info.teacher,
+        "teacher_model": info.teacher_model, "student_model": info.student_model,
+        "dataset": info.dataset, "split": info.split, "seed": info.seed, "mode": info.mode,
+    }  # fmt: skip
+    rows = []
+    for r in results:
+        common = {
+            **base,
+            "lang": r.lang,
+            "direction": r.direction,
+            "n_queries": r.metrics.n_queries,
+        }
+        for k, value in r.metrics.recall.items():
+            rows.append({**common, "metric": "recall", "k": k, "value": value})
+        rows.append({**common, "metric": "median_rank", "k": None, "value": r.metrics.median_rank})
+        rows.append({**common, "metric": "mean_rank", "k": None, "value": r.metrics.mean_rank})
+    return _frame(rows, RESULT_COLUMNS).select(list(RESULT_COLUMNS))
+
+
+def ranks_frame(info: CellInfo, results: list[LangResult], n_clips: int) -> pl.DataFrame:
+    """Optimistic 1-based ranks per query; queries counted but missing from the data get null.
+
+    ``query`` is the clip index within the split; the missing ones are numbered after the clips.
+    """
+    import polars as pl
+
+    frames = []
+    for r in results:
+        n = len(r.query_clips)
+        queries = np.concatenate([r.query_clips, n_clips + np.arange(r.n_absent)])
+        ranks = np.concatenate([r.metrics.ranks, np.full(r.n_absent, np.nan)])
+        frames.append(
+            pl.DataFrame(
+                {
+                    "run_id": [info.run_id] * (n + r.n_absent),
+                    "cell": [info.cell] * (n + r.n_absent),
+                    "lang": [r.lang] * (n + r.n_absent),
+                    "direction": [r.direction] * (n + r.n_absent),
+                    "query": queries.astype(np.int64),
+                    "rank": pl.Series(ranks).fill_nan(None).cast(pl.Int64),
+                }
+            )
+        )
+    if not frames:
+        return _frame([], RANK_COLUMNS)
+    return pl.concat(frames).cast(dict(polars_schema(RANK_COLUMNS)))
+
+
+def history_frame(info: CellInfo, steps: list[Step]) -> pl.DataFrame:
+    rows = [
+        {"run_id": info.run_id, "cell": info.cell, "epoch": s.epoch, "step": s.step,
+         "loss": s.loss, "lr": s.lr}
+        for s in steps
+    ]  # fmt: skip
+    return _frame(rows, HISTORY_COLUMNS)
+
+
+def diagnostics_frame(info: CellInfo, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    full = [
+        {"run_id": info.run_id, "cell": info.cell, "stage": info.stage, "teacher": info.teacher,
+         "seed": info.seed, **row}
+        for row in rows
+    ]  # fmt: skip
+    return _frame(full, DIAGNOSTIC_COLUMNS).select(list(DIAGNOSTIC_COLUMNS))
+
+
+def write_cell(folder: Path, info: CellInfo, outputs: CellOutputs, n_clips: int) -> None:
+    """Write the four tables, then ``done.json`` (the cell is complete only once it exists)."""
+    io.remove(folder / DONE_FILE)
+    io.write_parquet(folder / "metrics.parquet", metrics_frame(info, outputs.metrics))
+    io.write_parquet(folder / "ranks.parquet", ranks_frame(info, outputs.metrics, n_clips))
+    io.write_parquet(folder / "history.parquet", history_frame(info, outputs.history))
+    io.write_parquet(folder / "diagnostics.parquet", diagnostics_frame(info, outputs.diagnostics))
+    io.write_json(folder / DONE_FILE, {"run_id": info.run_id, "cell": info.cell})
+    log.info("cell %s written to %s", info.cell, folder)

@@ -1,0 +1,73 @@
+"""The run planner: a config becomes an ordered list of cells (stage, teacher or pool, seed).
+
+Per seed, in this order: one ``teacher`` cell per teacher (trained with translate-train, then
+frozen), the ``zero-shot`` and ``translate-train`` baselines, one ``c2kd`` student per teacher, and
+a ``c2kd-pool`` student when ``cfg.pool`` is set. Teachers come first because every C2KD student
+reads their cached embeddings. A cell whose ``done.json`` is valid on disk is skipped (resume).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import io
+from ..config import RunConfig
+from ..results import CELLS_DIR, DONE_FILE
+
+
+@dataclass(frozen=True)
+class Cell:
+    stage: str  # one of results.STAGES
+    teachers: tuple[str, ...]  # () for baselines, (name,) for teacher / c2kd, all for c2kd-pool
+    seed: int
+    pool: str | None = None  # c2kd-pool only
+
+    @property
+    def name(self) -> str:
+        """Folder-safe id, e.g. ``teacher-muse-s0``, ``c2kd-pool-max-muse+me5-small-s0``."""
+        parts = [self.stage]
+        if self.pool:
+            parts.append(self.pool)
+        if self.teachers:
+            parts.append("+".join(self.teachers))
+        return "-".join([*parts, f"s{self.seed}"])
+
+    @property
+    def teacher_label(self) -> str | None:
+        """The results table's ``teacher`` column: registry name, or a pool's names joined by +."""
+        return "+".join(self.teachers) if self.teachers else None
+
+    @property
+    def torch_seed(self) -> int:
+        """Seed for this cell's weight init and data order, derived from the seed and the cell."""
+        digest = hashlib.sha256(f"{self.seed}:{self.name}".encode()).hexdigest()
+        return int(digest[:8], 16)
+
+
+def plan_cells(cfg: RunConfig) -> list[Cell]:
+    cells: list[Cell] = []
+    for seed in cfg.seeds:
+        cells += [Cell("teacher", (t,), seed) for t in cfg.teachers]
+        cells += [Cell("zero-shot", (), seed), Cell("translate-train", (), seed)]
+        cells += [Cell("c2kd", (t,), seed) for t in cfg.teachers]
+        if cfg.pool is not None:
+            cells.append(Cell("c2kd-pool", tuple(cfg.teachers), seed, pool=cfg.pool))
+    return cells
+
+
+def cell_dir(run_dir: Path, cell: Cell) -> Path:
+    return run_dir / CELLS_DIR / cell.name
+
+
+def is_done(run_dir: Path, cell: Cell, run_id: str) -> bool:
+    """True when the cell's ``done.json`` is valid and belongs to this run's config."""
+    path = cell_dir(run_dir, cell) / DONE_FILE
+    if not io.is_valid(path):
+        return False
+    try:
+        done = io.read_json(path)
+    except io.CorruptFileError:
+        return False
+    return done.get("run_id") == run_id and done.get("cell") == cell.name

