@@ -11,10 +11,10 @@ import numpy as np
 class Split:
     """One split of a dataset.
 
-    ``captions[lang][i]`` holds the captions of clip ``i`` in ``lang``: a list, index-aligned across
-    languages (caption ``j`` in German translates caption ``j`` in English). Training splits may hold
-    several captions per clip, evaluation splits exactly one. ``None`` marks a clip that has no
-    caption in that language (RUDDER): it is masked, never filled with another language.
+    ``captions[lang][i]`` holds the captions of clip ``i`` in ``lang``: a list, index-aligned
+    across languages (caption ``j`` in German translates caption ``j`` in English). Training splits
+    may hold several captions per clip, evaluation splits exactly one. ``None`` marks a clip that
+    has no caption in that language (RUDDER): it is masked, never filled with another language.
     """
 
     clip_ids: tuple[str, ...]
