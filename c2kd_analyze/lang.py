@@ -33,7 +33,7 @@ ISO_639_1: frozenset[str] = frozenset(_ISO_639_1_CODES.split())
 
 
 def normalize_lang(code: str) -> str:
-    """Return the ISO 639-1 code for ``code`` (case-insensitive; ``cz`` -> ``cs``, ``zh-CN`` -> ``zh``).
+    """The ISO 639-1 code for ``code`` (case-insensitive; ``cz`` -> ``cs``, ``zh-CN`` -> ``zh``).
 
     >>> normalize_lang("CZ"), normalize_lang("zh-CN"), normalize_lang(" de ")
     ('cs', 'zh', 'de')
