@@ -68,6 +68,10 @@ def _heatmap(matrix, value, methods, langs, title, unit, *, cmap, center) -> Fig
     )
     label_room = 0.07 * max(len(m) for m in methods)  # inches for the longest method name
     fig, (ax,) = _figure(max(6.0, 2.2 + label_room + 0.75 * len(langs)), 1.6 + 0.45 * len(methods))
+    limits = {}
+    if center is not None:  # symmetric limits, so equal distances from the centre look alike
+        bound = float(np.nanmax(np.abs(grid - center))) if np.isfinite(grid).any() else 1.0
+        limits = {"vmin": center - bound, "vmax": center + bound}
     sns.heatmap(
         grid,
         ax=ax,
@@ -75,6 +79,7 @@ def _heatmap(matrix, value, methods, langs, title, unit, *, cmap, center) -> Fig
         fmt=".1f",
         cmap=cmap,
         center=center,
+        **limits,
         xticklabels=langs,
         yticklabels=methods,
         cbar_kws={"label": unit},
