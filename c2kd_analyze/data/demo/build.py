@@ -100,7 +100,7 @@ def assemble(raw: dict[str, RawSplit], opts: DemoOptions) -> Dataset:
         splits[name] = Split(ids, features, mask, captions, n_queries=len(ids))
     info = {
         "description": DESCRIPTION,
-        "synthetic": "yes: generated captions and features, not real video",
+        "synthetic": "yes: synthetic captions and features, generated, not real video",
         "generator": f"c2kd_analyze.data.demo v{DEMO_VERSION}",
         "seed": str(opts.seed),
         "train_captions_per_clip": str(opts.train_captions),
