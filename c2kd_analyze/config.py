@@ -31,6 +31,8 @@ class RunConfig:
 
     dataset: str = "demo"
     features: str | None = None  # "clip" | "s3d" for the C2KD release; None = the dataset's default
+    # loader options that change the data, as sorted (key, value) pairs, e.g. (("n_train", 200),)
+    dataset_options: tuple[tuple[str, Any], ...] = ()
     teachers: tuple[str, ...] = DEFAULT_TEACHERS
     student: str = "me5-small"
     seeds: tuple[int, ...] = (0,)
@@ -167,6 +169,10 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
             if isinstance(seq, str):
                 seq = [s.strip() for s in seq.split(",") if s.strip()]
             out[name] = tuple(seq)
+    if isinstance(out.get("dataset_options"), dict):
+        out["dataset_options"] = tuple(sorted(out["dataset_options"].items()))
+    elif out.get("dataset_options") is not None:
+        out["dataset_options"] = tuple(sorted(tuple(p) for p in out["dataset_options"]))
     if "seeds" in out:
         try:
             out["seeds"] = tuple(int(s) for s in out["seeds"])

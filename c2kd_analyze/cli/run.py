@@ -9,6 +9,28 @@ import typer
 _TEACHER_DIR_HELP = "NAME=DIR: load teacher NAME from a saved model folder (repeatable)."
 
 
+def _parse_options(items: list[str] | None) -> dict | None:
+    """``KEY=VALUE`` pairs; values that look like numbers become numbers."""
+    from ..errors import UserError
+
+    if not items:
+        return None
+    out: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"bad --dataset-option {item!r}; write KEY=VALUE, e.g. n_train=500")
+        for cast in (int, float):
+            try:
+                out[key.strip()] = cast(value)
+                break
+            except ValueError:
+                continue
+        else:
+            out[key.strip()] = value
+    return out
+
+
 def _print_table(outcome, languages: list[str] | None) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -52,6 +74,9 @@ def register(app: typer.Typer) -> None:
             None, "--data-dir", help="Folder holding the dataset's files."
         ),
         features: str | None = typer.Option(None, "--features", help="clip or s3d (C2KD release)."),
+        dataset_option: list[str] = typer.Option(
+            None, "--dataset-option", help="KEY=VALUE for the dataset loader, e.g. n_train=500."
+        ),
         teachers: str | None = typer.Option(
             None, "--teachers", help="Comma-separated teacher names."
         ),
@@ -102,7 +127,8 @@ def register(app: typer.Typer) -> None:
         from ..teachers.sources import parse_teacher_dirs
 
         cfg = build_config(
-            preset, config, dataset=dataset, features=features, teachers=teachers,
+            preset, config, dataset=dataset, features=features,
+            dataset_options=_parse_options(dataset_option), teachers=teachers,
             student=student, seeds=seeds, mode=mode, pool=pool, epochs=epochs, lr=lr,
             batch_size=batch_size, balance=balance, temperature=temperature,
             baseline_temperature=temperature, distill_temp=distill_temp,

@@ -132,7 +132,8 @@ def _dataset_info(dataset: Dataset, fingerprint: str) -> dict[str, Any]:
 def _load_dataset(cfg: RunConfig, data_dir) -> Dataset:
     from ..data import load_dataset
 
-    return load_dataset(cfg.dataset, data_dir=data_dir, features=cfg.features)
+    options = dict(cfg.dataset_options)
+    return load_dataset(cfg.dataset, data_dir=data_dir, features=cfg.features, **options)
 
 
 def _check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
