@@ -1,0 +1,95 @@
+"""`c2kd-analyze datasets list|check`, through typer's runner and as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from release_fixtures import write_release
+from typer.testing import CliRunner
+
+from c2kd_analyze.cli import app, main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_list_shows_every_dataset():
+    result = CliRunner().invoke(app, ["datasets", "list"])
+    assert result.exit_code == 0, result.output
+    for name in ("demo", "multi-msrvtt", "multi-youcook2", "vatex", "rudder", "generic"):
+        assert name in result.output
+
+
+def test_check_small_demo():
+    result = CliRunner().invoke(
+        app, ["datasets", "check", "demo", "--n-train", "120", "--n-test", "30", "--seed", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "dataset: demo [SYNTHETIC]" in out
+    assert "languages (9): en, de, fr, cs, zh, ru, vi, es, ja" in out
+    assert "train: 120 clips" in out and "test: 30 clips" in out
+    assert "up to 30 frames x 512 dims" in out and "problems: none" in out
+
+
+def test_check_youcook2_release_folder_reports_czech_as_cs(tmp_path):
+    write_release(tmp_path, "multi-youcook2", "s3d", n_train=5, n_test=3)
+    result = CliRunner().invoke(
+        app, ["datasets", "check", "multi-youcook2", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "languages (9): en, de, fr, cs, zh, ru, vi, es, ja" in result.output
+    assert "cz" not in result.output.split("languages")[1]
+    assert "up to 30 frames x 1024 dims" in result.output
+    assert "3347 of 3350 benchmark items are missing" in result.output
+
+
+def test_check_rudder_reports_masked_languages(tmp_path):
+    write_release(tmp_path, "rudder")
+    result = CliRunner().invoke(app, ["datasets", "check", "rudder", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "hi: 1 of 6 train clips have no caption (masked" in result.output
+
+
+def test_truncated_pickle_is_one_error_line_and_exit_2(tmp_path, capsys):
+    train, _ = write_release(tmp_path, "vatex")
+    train.write_bytes(train.read_bytes()[:300])
+    with pytest.raises(SystemExit) as exc:
+        main(["datasets", "check", "vatex", "--data-dir", str(tmp_path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and str(train) in err
+    assert "Traceback" not in err
+
+
+def test_missing_data_dir_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["datasets", "check", "multi-msrvtt"])
+    assert exc.value.code == 2 and "needs --data-dir" in capsys.readouterr().err
+
+
+def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("c2kd-analyze")
+    env = {**os.environ, "C2KD_CACHE": str(cache)}
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, cwd=REPO,
+                          timeout=300)  # fmt: skip
+
+
+def test_real_process_checks_the_default_demo(tmp_path):
+    proc = _cli("datasets", "check", "demo", cache=tmp_path / "cache")
+    assert proc.returncode == 0, proc.stderr
+    assert "languages (9): en, de, fr, cs, zh, ru, vi, es, ja" in proc.stdout
+    assert "train: 2000 clips" in proc.stdout and "test: 500 clips" in proc.stdout
+    assert list((tmp_path / "cache" / "datasets").glob("demo-*/arrays.npz"))
+
+
+def test_real_process_truncated_pickle(tmp_path):
+    _, test = write_release(tmp_path, "multi-youcook2", "s3d")
+    test.write_bytes(test.read_bytes()[:-50])
+    proc = _cli("datasets", "check", "multi-youcook2", "--data-dir", str(tmp_path), cache=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("error: cannot read ") and str(test) in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "truncated" in proc.stderr
