@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .diagnostics import (
     DIAGNOSTICS,
+    MIN_POINTS,
     diagnostics_by_language,
     gain_correlations,
     teacher_diagnostics,
@@ -156,37 +157,40 @@ def diagnostic_blocks(view: DatasetView) -> list[Block]:
         }
         for n, t, r, p in corr.iter_rows()
     ]
-    n = table.height
+    intro = Para(
+        "Each teacher's own English R@k (its trained teacher model), its encoder's "
+        "English→language translation R@1 on the parallel test captions (mean over languages), "
+        "the mean KL between the teacher's and the student's similarity distributions on the "
+        "test set (nats; lower = closer), and the student's gain in language-average R@1 "
+        "over translate-train."
+    )
+    name = f"{view.dataset}_teacher_diagnostics"
+    blocks: list[Block] = [
+        intro,
+        Table(name, f"{view.dataset}: teacher diagnostics (%, KL in nats)", shown, table),
+    ]
+    if table.height < MIN_POINTS:
+        blocks.append(
+            Para(
+                f"A rank correlation with the student's gain needs at least {MIN_POINTS} "
+                f"teachers; this run has {table.height}."
+            )
+        )
+        return blocks + _per_language(view)
     caveat = (
-        f"With {n} teachers, a rank correlation can take only a few values and its p-value means "
-        "little: read it as a hint, not a finding."
+        f"With {table.height} teachers, a rank correlation can take only a few values and its "
+        "p-value means little: read it as a hint, not a finding."
     )
     fig = plot_diagnostics(
         table, corr, f"{view.dataset}: teacher diagnostics against the student's gain"
     )
     png, svg = render(fig)
+    caption = (
+        f"{view.dataset}: Spearman rank correlation of each diagnostic with the student's gain"
+    )
     return [
-        Para(
-            "Each teacher's own English R@k (its trained teacher model), its encoder's "
-            "English→language "
-            "translation R@1 on the parallel test captions (mean over languages), the mean KL "
-            "between the "
-            "teacher's and the student's similarity distributions on the test set (nats; lower "
-            "= closer), "
-            "and the student's gain in language-average R@1 over translate-train."
-        ),
-        Table(
-            f"{view.dataset}_teacher_diagnostics",
-            f"{view.dataset}: teacher diagnostics (%, KL in nats)",
-            shown,
-            table,
-        ),
-        Table(
-            f"{view.dataset}_diagnostic_correlations",
-            f"{view.dataset}: Spearman rank correlation of each diagnostic with the student's gain",
-            pl.DataFrame(corr_rows),
-            corr,
-        ),
+        *blocks,
+        Table(f"{view.dataset}_diagnostic_correlations", caption, pl.DataFrame(corr_rows), corr),
         Para(caveat),
         Figure(
             f"{view.dataset}_diagnostics",

@@ -137,3 +137,14 @@ def _empty_run(root: Path) -> Path:
     )
     (run / "cells").mkdir()
     return run
+
+
+def test_minimal_run_one_teacher_one_seed_real_dataset(tmp_path):
+    spec = RunSpec(teachers=("labse",), seeds=(0,), directions=("t2v",), synthetic=False)
+    run = write_run(tmp_path, spec)
+    md = write_report([run], n_resamples=200).with_suffix(".md").read_text()
+    assert "synthetic" not in md
+    assert "one seed" in md and " ± " not in md.split("### Intervals")[0]
+    assert "Best teacher overall" in md and "**labse**" in md
+    assert "significantly ahead" not in md  # nothing to be ahead of
+    assert "With 1 teachers" not in md  # no correlation with a single point
