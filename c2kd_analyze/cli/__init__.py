@@ -13,6 +13,7 @@ import typer
 
 from ..errors import UserError
 from . import datasets as _datasets
+from . import doctor as _doctor
 from . import report as _report
 from . import run as _run
 from . import teachers as _teachers
@@ -29,6 +30,7 @@ app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
 _run.register(app)
 _report.register(app)
+_doctor.register(app)
 
 
 @app.callback()

