@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from .captions import CaptionTable
 from .inputs import TextInputs, embed_texts, embed_videos
 from .losses import agreement_kl
-from .metrics import RetrievalMetrics, retrieval_metrics
+from .metrics import RetrievalMetrics, retrieval_metrics, streamed_retrieval_metrics
 from .models import RetrievalModel
 
 
@@ -71,7 +71,7 @@ def evaluate(
     directions: tuple[str, ...] = ("t2v", "v2t"),
     ks: tuple[int, ...] = (1, 5, 10),
 ) -> list[LangResult]:
-    """Metrics per language and direction from test embeddings; one vectorised matmul each."""
+    """Metrics per language and direction from test embeddings, scores streamed in blocks."""
     results = []
     n_clips = emb.video.shape[0]
     n_absent = max(0, n_queries - n_clips)
@@ -80,13 +80,14 @@ def evaluate(
         present = np.flatnonzero(valid)
         if present.size == 0:
             continue
-        # the correct video of query i must be column i: present clips first, the others after
+        # the correct video of query i must be item i: present clips first, the others after
         order = np.concatenate([present, np.flatnonzero(~valid)])
-        t2v = (text @ emb.video[torch.from_numpy(order)].T).numpy()  # (n_valid, n_clips)
+        video = emb.video[torch.from_numpy(order)]  # (n_clips, P)
         denominator = present.size + n_absent
         for direction in directions:
-            sims = t2v if direction == "t2v" else t2v[:, : present.size].T
-            metrics = retrieval_metrics(sims, ks=ks, n_queries=denominator)
+            # streamed: one block of scores at a time, never the (n_valid, n_clips) matrix
+            queries, items = (text, video) if direction == "t2v" else (video[: present.size], text)
+            metrics = streamed_retrieval_metrics(queries, items, ks=ks, n_queries=denominator)
             results.append(LangResult(lang, direction, metrics, present, n_absent))
     return results
 

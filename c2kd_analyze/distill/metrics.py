@@ -71,14 +71,55 @@ def query_ranks(sims: Any, ties: Ties = "optimistic", block_size: int = 1024) ->
     ranks = np.empty(n_rows, dtype=np.float64)
     for start in range(0, n_rows, block_size):
         block = arr[start : start + block_size]
-        rows = np.arange(block.shape[0])
-        true = block[rows, start + rows][:, None]
-        higher = (block > true).sum(axis=1)
-        if ties == "optimistic":
-            ranks[start : start + block.shape[0]] = 1 + higher
-        else:
-            others_equal = (block == true).sum(axis=1) - 1
-            ranks[start : start + block.shape[0]] = 1 + higher + others_equal / 2
+        ranks[start : start + block.shape[0]] = _block_ranks(block, start, ties)
+    return ranks
+
+
+def _block_ranks(block: np.ndarray, start: int, ties: Ties) -> np.ndarray:
+    """Ranks of rows ``start ..`` of a score matrix, given as a (rows, n_items) block."""
+    rows = np.arange(block.shape[0])
+    true = block[rows, start + rows][:, None]
+    higher = (block > true).sum(axis=1)
+    if ties == "optimistic":
+        return 1.0 + higher
+    others_equal = (block == true).sum(axis=1) - 1
+    return 1.0 + higher + others_equal / 2
+
+
+def streamed_ranks(
+    queries: Any, items: Any, ties: Ties = "optimistic", block_size: int = 1024
+) -> np.ndarray:
+    """Ranks of ``queries @ items.T`` without ever holding that matrix: (n_queries,) float64.
+
+    ``queries``: (n_q, P), ``items``: (n_items, P), n_items >= n_q, torch tensors or arrays (use
+    L2-normalised rows for cosine scores); the correct item of query i is item i. Scores are made
+    one (block_size, n_items) block at a time, so peak memory is one block of scores, not
+    n_q x n_items: a 20,000 x 20,000 float32 retrieval needs 82 MB per block instead of 1.6 GB.
+    Same ranks as ``query_ranks(queries @ items.T)`` (up to matmul rounding).
+    """
+    import torch
+
+    if ties not in TIES:
+        raise ValueError(f"unknown ties policy {ties!r}; choose one of {TIES}")
+    q, it = torch.as_tensor(queries).detach(), torch.as_tensor(items).detach()
+    dtype = torch.float64 if torch.float64 in (q.dtype, it.dtype) else torch.float32
+    q, it = q.to(dtype), it.to(dtype)
+    if q.ndim != 2 or it.ndim != 2 or q.shape[1] != it.shape[1]:
+        raise ValueError(f"queries {tuple(q.shape)} and items {tuple(it.shape)} must be (n, P)")
+    if q.shape[0] == 0:
+        raise ValueError("no queries")
+    if it.shape[0] < q.shape[0]:
+        raise ValueError(
+            f"fewer items ({it.shape[0]}) than queries ({q.shape[0]}); "
+            "the correct item of query i must be item i"
+        )
+    ranks = np.empty(q.shape[0], dtype=np.float64)
+    items_t = it.T.contiguous()
+    for start in range(0, q.shape[0], block_size):
+        block = (q[start : start + block_size] @ items_t).numpy()  # (block, n_items)
+        if np.isnan(block).any():
+            raise ValueError("scores contain NaN")
+        ranks[start : start + block.shape[0]] = _block_ranks(block, start, ties)
     return ranks
 
 
@@ -98,7 +139,29 @@ def retrieval_metrics(
     >>> m.recall, m.median_rank, m.mean_rank
     ({1: 0.5}, 1.5, 1.5)
     """
-    ranks = query_ranks(sims, ties=ties)
+    return metrics_from_ranks(query_ranks(sims, ties=ties), ks, n_queries)
+
+
+def streamed_retrieval_metrics(
+    queries: Any,
+    items: Any,
+    ks: tuple[int, ...] = (1, 5, 10),
+    ties: Ties = "optimistic",
+    n_queries: int | None = None,
+    block_size: int = 1024,
+) -> RetrievalMetrics:
+    """:func:`retrieval_metrics` of ``queries @ items.T``, streamed (see :func:`streamed_ranks`).
+
+    ``queries``: (n_q, P), ``items``: (n_items, P); the correct item of query i is item i.
+    """
+    ranks = streamed_ranks(queries, items, ties=ties, block_size=block_size)
+    return metrics_from_ranks(ranks, ks, n_queries)
+
+
+def metrics_from_ranks(
+    ranks: np.ndarray, ks: tuple[int, ...] = (1, 5, 10), n_queries: int | None = None
+) -> RetrievalMetrics:
+    """Recall@k, median and mean rank from 1-based ranks (n_rows,) (see the module docstring)."""
     n_rows = ranks.shape[0]
     n_queries = n_rows if n_queries is None else int(n_queries)
     if n_queries < n_rows:
