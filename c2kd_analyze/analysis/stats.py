@@ -82,8 +82,14 @@ def _signs(n: int, b: int, rng: np.random.Generator) -> np.ndarray:
 
 def bootstrap_means(hits: list[np.ndarray], rs: Resampler) -> np.ndarray:
     """Resampled recalls ``(n_systems, n_langs + 1, n_resamples)``; the last slot: the average."""
-    per_lang = [h @ w.T / h.shape[1] for h, w in zip(hits, rs.weights, strict=True)]
-    stacked = np.stack(per_lang, axis=1)  # (S, L, B)
+    if rs.parallel:  # one matrix product for every system and language
+        h = np.stack(hits, axis=1)  # (S, L, n)
+        stacked = (h.reshape(-1, h.shape[2]) @ rs.weights[0].T).reshape(*h.shape[:2], -1) / h.shape[
+            2
+        ]
+    else:
+        per_lang = [h @ w.T / h.shape[1] for h, w in zip(hits, rs.weights, strict=True)]
+        stacked = np.stack(per_lang, axis=1)  # (S, L, B)
     return np.concatenate([stacked, stacked.mean(axis=1, keepdims=True)], axis=1)
 
 
@@ -164,18 +170,17 @@ def signflip_p(d: np.ndarray) -> float | None:
     mags = np.abs(ints[ints != 0])
     if mags.size == 0:
         return 1.0
-    from scipy.signal import convolve
-    from scipy.stats import binom
-
-    pmf = np.ones(1)
-    for value, count in zip(*np.unique(mags, return_counts=True), strict=True):
-        # sum of `count` flipped copies of `value`: value * (2 j - count), j ~ Binomial(count, 1/2)
-        spread = np.zeros(2 * value * count + 1)
-        spread[:: 2 * value] = binom.pmf(np.arange(count + 1), count, 0.5)
-        pmf = np.clip(convolve(pmf, spread), 0.0, None)
-    total = (pmf.size - 1) // 2  # pmf[i] is P(sum = i - total)
-    t = np.abs(np.arange(pmf.size) - total)
-    return float(min(1.0, pmf[t >= observed].sum()))
+    # The sum of independent +-a_q has characteristic function prod_q cos(w a_q); sampled at the
+    # m-th roots of unity (m > the support's width, so nothing wraps), one FFT gives the exact pmf.
+    values, counts = np.unique(mags, return_counts=True)
+    total = int(mags.sum())
+    m = 2 * total + 1
+    omega = 2 * np.pi * np.arange(m) / m
+    phi = np.prod(np.cos(np.outer(values, omega)) ** counts[:, None], axis=0)
+    pmf = np.fft.ifft(phi).real  # pmf[i] = P(sum = i) for i <= total, P(sum = i - m) above
+    t = np.arange(m)
+    t = np.where(t <= total, t, m - t)  # |sum|
+    return float(np.clip(pmf[t >= observed].sum(), 0.0, 1.0))
 
 
 def _grid_scale(d: np.ndarray) -> int | None:
