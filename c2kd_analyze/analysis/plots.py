@@ -23,7 +23,7 @@ def _figure(width: float, height: float, ncols: int = 1):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    axes = fig.subplots(1, ncols, squeeze=False, sharey=True)[0]
     return fig, list(axes)
 
 
@@ -215,7 +215,7 @@ def plot_diagnostics(table: pl.DataFrame, correlations: pl.DataFrame, title: str
         )
         ax.axhline(0, color="grey", linewidth=0.8)
         ax.set_xlabel(label)
-        ax.set_ylabel("student gain over translate-train, avg R@1 (points)")
+        ax.set_ylabel("gain over translate-train,\navg R@1 (points)" if ax is axes[0] else "")
         r = rho.get(name)
         ax.set_title(
             f"Spearman ρ = {r:.2f} (n = {data.drop_nulls().height})"
