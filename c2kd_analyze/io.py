@@ -68,21 +68,28 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def _write_error(path: Path, exc: OSError) -> UserError:
+    return UserError(
+        f"cannot write {path}: {exc.strerror or exc}; free some space or choose another folder"
+    )
+
+
 def _write_raw_atomic(path: Path, data: bytes) -> None:
     try:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
     except OSError as exc:
-        if isinstance(exc, UserError):
-            raise
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}; free some space or choose another folder") from exc
+        raise _write_error(path, exc) from exc
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, then its checksum sidecar."""
     path = Path(path)
-    with contextlib.suppress(FileNotFoundError):
-        _checksum_path(path).unlink()  # an old sidecar must never vouch for new bytes
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            _checksum_path(path).unlink()  # an old sidecar must never vouch for new bytes
+    except OSError as exc:  # e.g. the folder is below a regular file (ENOTDIR)
+        raise _write_error(path, exc) from exc
     _write_raw_atomic(path, data)
     _write_raw_atomic(_checksum_path(path), (sha256_bytes(data) + "\n").encode())
 
@@ -91,7 +98,7 @@ def is_valid(path: str | os.PathLike) -> bool:
     """True when ``path`` and its checksum sidecar exist and agree."""
     try:
         read_bytes(path)
-    except (FileNotFoundError, CorruptFileError):
+    except (OSError, CorruptFileError):  # absent, unfinished, or below a non-folder (ENOTDIR)
         return False
     return True
 
