@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -72,6 +73,82 @@ class Step:
     lr: float
 
 
+@dataclass(frozen=True)
+class BatchEmbeddings:
+    """Student embeddings of one batch of B clips.
+
+    ``video``: (B, P); ``text[lang]``: (B, P), zero rows where ``valid[lang]`` (B,) is False
+    (the clip lacks that language's caption). Rows line up, so a data-parallel rank can embed a
+    slice of the batch and gather the slices back into this same layout.
+    """
+
+    video: torch.Tensor
+    text: dict[str, torch.Tensor]
+    valid: dict[str, np.ndarray]
+
+
+def embed_batch(
+    model: RetrievalModel,
+    texts: TextInputs,
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    clips: np.ndarray,
+    cap_idx: np.ndarray,
+    languages: tuple[str, ...],
+) -> BatchEmbeddings:
+    """Embed clips (B,) and their captions ``cap_idx`` (B,) in every language, with gradients."""
+    video = model.encode_video(frames[clips], mask[clips])  # (B, P)
+    text, valid = {}, {}
+    for lang in languages:
+        rows, ok = texts.tables[lang].rows(clips, cap_idx)
+        out = video.new_zeros(len(clips), video.shape[1])
+        if ok.any():
+            where = torch.from_numpy(np.flatnonzero(ok))
+            out = out.index_copy(0, where, model.encode_text(texts.inputs(lang, rows[ok])))
+        text[lang], valid[lang] = out, ok
+    return BatchEmbeddings(video, text, valid)
+
+
+def batch_teacher(
+    texts: TextInputs, clips: np.ndarray, cap_idx: np.ndarray, targets: TeacherTargets
+) -> tuple[torch.Tensor, np.ndarray]:
+    """The pooled teacher matrix (B, B) of a batch, and which clips have an English caption (B,)."""
+    en_rows, en_valid = texts.tables["en"].rows(clips, cap_idx)
+    return targets.sims(en_rows, clips), en_valid  # rows of clips without English unused
+
+
+def embeddings_loss(
+    emb: BatchEmbeddings,
+    recipe: Recipe,
+    teacher: torch.Tensor | None = None,
+    en_valid: np.ndarray | None = None,
+) -> torch.Tensor:
+    """The stage's loss from a batch's embeddings (and teacher matrix (B, B)): a scalar.
+
+    A clip lacking a language's caption is left out of that language's matrix; the KD term also
+    needs the clip's English caption (the teacher's input).
+    """
+    total = emb.video.new_zeros(())
+    for lang in recipe.languages:
+        valid = emb.valid[lang]
+        if valid.sum() < 2:  # no in-batch negative: nothing to learn from this language here
+            continue
+        keep = torch.from_numpy(np.flatnonzero(valid))
+        sims = cosine_sims(emb.text[lang][keep], emb.video[keep])
+        nce = nce_loss(sims, recipe.temperature)
+        if teacher is None:
+            total = total + nce
+            continue
+        both = np.flatnonzero(en_valid[valid])  # positions within the kept clips
+        kd = emb.video.new_zeros(())
+        if both.size >= 2:
+            sub = torch.from_numpy(both)
+            t_sub = teacher[keep[sub]][:, keep[sub]]
+            kd = c2kd_kd_loss(sims[sub][:, sub], t_sub, recipe.distill_temp)
+        total = total + recipe.balance * nce + (1 - recipe.balance) * kd
+    return total
+
+
 def batch_loss(
     model: RetrievalModel,
     texts: TextInputs,
@@ -82,35 +159,12 @@ def batch_loss(
     recipe: Recipe,
     targets: TeacherTargets | None,
 ) -> torch.Tensor:
-    """The stage's loss on one batch of clips (B,) with caption indices (B,): a scalar.
-
-    A clip lacking a language's caption is left out of that language's matrix; the KD term also
-    needs the clip's English caption (the teacher's input).
-    """
-    video = model.encode_video(frames[clips], mask[clips])  # (B, P)
-    teacher = en_valid = None
-    if targets is not None:
-        en_rows, en_valid = texts.tables["en"].rows(clips, cap_idx)
-        teacher = targets.sims(en_rows, clips)  # (B, B); rows of clips without English unused
-    total = video.new_zeros(())
-    for lang in recipe.languages:
-        rows, valid = texts.tables[lang].rows(clips, cap_idx)
-        if valid.sum() < 2:  # no in-batch negative: nothing to learn from this language here
-            continue
-        keep = torch.from_numpy(np.flatnonzero(valid))
-        sims = cosine_sims(model.encode_text(texts.inputs(lang, rows[valid])), video[keep])
-        nce = nce_loss(sims, recipe.temperature)
-        if teacher is None:
-            total = total + nce
-            continue
-        both = np.flatnonzero(en_valid[valid])  # positions within the kept clips
-        kd = video.new_zeros(())
-        if both.size >= 2:
-            sub = torch.from_numpy(both)
-            t_sub = teacher[keep[sub]][:, keep[sub]]
-            kd = c2kd_kd_loss(sims[sub][:, sub], t_sub, recipe.distill_temp)
-        total = total + recipe.balance * nce + (1 - recipe.balance) * kd
-    return total
+    """The stage's loss on one batch of clips (B,) with caption indices (B,): a scalar."""
+    emb = embed_batch(model, texts, frames, mask, clips, cap_idx, recipe.languages)
+    if targets is None:
+        return embeddings_loss(emb, recipe)
+    teacher, en_valid = batch_teacher(texts, clips, cap_idx, targets)
+    return embeddings_loss(emb, recipe, teacher, en_valid)
 
 
 def train_model(
@@ -126,6 +180,10 @@ def train_model(
 
     ``on_step(step, total_steps)`` is called after every step (progress bars). Returns the history.
     """
+    from .distributed import data_parallel
+
+    # under torchrun each rank embeds its slice of every global batch (None in one process)
+    parallel = data_parallel(model)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=recipe.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=recipe.lr_decay)
@@ -137,7 +195,9 @@ def train_model(
     for epoch in range(recipe.epochs):
         cap_idx = sample_caption_indices(texts.tables, rng)
         for clips in epoch_batches(n_clips, recipe.batch_size, rng):
-            loss = batch_loss(model, texts, frames, mask, clips, cap_idx[clips], recipe, targets)
+            loss = (parallel.batch_loss if parallel else partial(batch_loss, model))(
+                texts, frames, mask, clips, cap_idx[clips], recipe, targets
+            )
             optimizer.zero_grad(set_to_none=True)
             if loss.requires_grad:  # False only when no language had two captions in the batch
                 loss.backward()

@@ -1,0 +1,149 @@
+"""DDP on the CPU (gloo, 2 processes) gives the single-process loss, gradients and weights.
+
+Each case runs once in this process (the global batch on one rank) and once in two spawned
+ranks that each embed half of every batch; both compute the global loss over gathered
+embeddings. The batch has an odd size (padding in the gather) and a language with missing
+captions (masking), for NCE only (translate-train) and for C2KD with two pooled teachers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from tiny_data import tiny_dataset
+
+from c2kd_analyze.distill.context import split_tensors
+from c2kd_analyze.distill.distributed import data_parallel, local_slice
+from c2kd_analyze.distill.inputs import FrozenTexts
+from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
+from c2kd_analyze.distill.train import Recipe, TeacherTargets, batch_loss, train_model
+
+CASES = ("nce", "c2kd")
+BATCH = 15  # odd: the ranks get 8 and 7 clips
+
+
+def _features(table, dim: int = 12) -> np.ndarray:
+    out = np.zeros((len(table.texts), dim), np.float32)
+    for i, text in enumerate(table.texts):
+        for word in text.split():
+            out[i, sum(map(ord, word)) % dim] += 1.0
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def _setup(case: str):
+    from c2kd_analyze.distill.captions import caption_tables
+
+    ds = tiny_dataset(n_train=40, n_test=4, missing_lang="fr")
+    tables = caption_tables(ds.train, ds.languages)
+    texts = FrozenTexts(tables, {lang: _features(t) for lang, t in tables.items()})
+    frames, mask = split_tensors(ds.train, 30)
+    targets = None
+    if case == "c2kd":
+        g = torch.Generator().manual_seed(7)
+        n_en = len(tables["en"].texts)
+        targets = TeacherTargets(
+            tuple(torch.nn.functional.normalize(torch.randn(n_en, 6, generator=g), dim=-1)
+                  for _ in range(2)),
+            tuple(torch.nn.functional.normalize(torch.randn(40, 6, generator=g), dim=-1)
+                  for _ in range(2)),
+            pool="max",
+        )  # fmt: skip
+    recipe = Recipe(
+        languages=("en", "de", "fr"), epochs=2, lr=3e-3, lr_decay=0.9, batch_size=BATCH,
+        temperature=0.05, seed=3, balance=0.3 if case == "c2kd" else 1.0, distill_temp=0.2,
+    )  # fmt: skip
+    return ds, texts, frames, mask, recipe, targets
+
+
+def _model(feature_dim: int) -> RetrievalModel:
+    torch.manual_seed(0)
+    return RetrievalModel(TextHead(12, 16), VideoTower(feature_dim, 16, width=16))
+
+
+def compute(case: str) -> dict:
+    """One step's loss and gradients on a fixed global batch, then a short training run."""
+    torch.set_num_threads(1)
+    ds, texts, frames, mask, recipe, targets = _setup(case)
+    model = _model(ds.feature_dim)
+    clips = np.arange(5, 5 + BATCH)  # clips 5, 10, 15 lack French
+    cap = np.arange(BATCH) % 2
+    parallel = data_parallel(model)
+    if parallel is None:
+        loss = batch_loss(model, texts, frames, mask, clips, cap, recipe, targets)
+    else:
+        loss = parallel.batch_loss(texts, frames, mask, clips, cap, recipe, targets)
+    loss.backward()
+    grads = {n: p.grad.detach().clone() for n, p in model.named_parameters() if p.grad is not None}
+    trained = _model(ds.feature_dim)
+    history = train_model(trained, texts, frames, mask, recipe, targets)
+    return {
+        "loss": float(loss.detach()),
+        "grads": grads,
+        "history": [s.loss for s in history],
+        "weights": {k: v.detach().clone() for k, v in trained.state_dict().items()},
+    }
+
+
+def _rank(rank: int, world: int, init_file: str, out_dir: str) -> None:
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=world)  # fmt: skip
+    try:
+        for case in CASES:
+            result = compute(case)
+            if rank == 0:
+                torch.save(result, f"{out_dir}/{case}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory) -> dict:
+    import torch.multiprocessing as mp
+
+    tmp = tmp_path_factory.mktemp("ddp")
+    mp.spawn(_rank, args=(2, str(tmp / "init"), str(tmp)), nprocs=2, join=True)
+    return {case: torch.load(tmp / f"{case}.pt") for case in CASES}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_two_ranks_equal_one_process(two_ranks, case):
+    single, ddp = compute(case), two_ranks[case]
+    assert single["loss"] > 0
+    assert ddp["loss"] == pytest.approx(single["loss"], rel=1e-5, abs=1e-6)
+    assert ddp["grads"].keys() == single["grads"].keys()
+    for name, grad in single["grads"].items():
+        assert grad.abs().sum() > 0 or name.endswith("masking_token"), name
+        torch.testing.assert_close(ddp["grads"][name], grad, rtol=1e-4, atol=1e-6)
+    # the whole loop: same per-step losses and the same trained weights
+    np.testing.assert_allclose(ddp["history"], single["history"], rtol=1e-4, atol=1e-6)
+    for key, value in single["weights"].items():
+        got = ddp["weights"][key]
+        if key.endswith("in_proj_bias"):
+            # the attention key bias has an exactly-zero gradient (softmax ignores a constant
+            # shift); Adam turns its float noise into +-lr steps, so only q and v biases compare
+            width = value.shape[0] // 3
+            value, got = (
+                torch.cat([value[:width], value[2 * width :]]),
+                torch.cat([got[:width], got[2 * width :]]),
+            )
+        torch.testing.assert_close(got, value, rtol=1e-4, atol=1e-5, msg=key)
+
+
+def test_gradients_differ_without_gathering(two_ranks):
+    """The comparison can fail: a rank's half batch alone gives another loss."""
+    ds, texts, frames, mask, recipe, _ = _setup("nce")
+    model = _model(ds.feature_dim)
+    clips, cap = np.arange(5, 5 + BATCH), np.arange(BATCH) % 2
+    half = local_slice(BATCH, 0, 2)
+    loss = batch_loss(model, texts, frames, mask, clips[half], cap[half], recipe, None)
+    assert float(loss.detach()) != pytest.approx(two_ranks["nce"]["loss"], rel=1e-3)
+
+
+@pytest.mark.parametrize(("n", "world"), [(15, 2), (16, 2), (5, 3), (2, 4)])
+def test_local_slices_cover_the_batch_in_order(n, world):
+    parts = [local_slice(n, r, world) for r in range(world)]
+    assert np.concatenate([np.arange(n)[p] for p in parts]).tolist() == list(range(n))
+    assert max(p.stop - p.start for p in parts) == -(-n // world)
