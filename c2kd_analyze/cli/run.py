@@ -10,7 +10,7 @@ _TEACHER_DIR_HELP = "NAME=DIR: load teacher NAME from a saved model folder (repe
 
 
 def _parse_options(items: list[str] | None) -> dict | None:
-    """``KEY=VALUE`` pairs; values that look like numbers become numbers."""
+    """``KEY=VALUE`` pairs; numbers become numbers, true/false become booleans."""
     from ..errors import UserError
 
     if not items:
@@ -20,6 +20,9 @@ def _parse_options(items: list[str] | None) -> dict | None:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UserError(f"bad --dataset-option {item!r}; write KEY=VALUE, e.g. n_train=500")
+        if value.strip().lower() in ("true", "false"):
+            out[key.strip()] = value.strip().lower() == "true"
+            continue
         for cast in (int, float):
             try:
                 out[key.strip()] = cast(value)
