@@ -118,17 +118,18 @@ def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = 
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
     model = ctx.new_model(name, cell.torch_seed)
-    if ckpt.has_checkpoint(key, with_embeddings=True):
-        ckpt.load_weights(key, model)
-        model.eval()
-        history, embeddings = _steps(ckpt.load_history(key)), ckpt.load_embeddings(key)
-    else:
-        frames, mask = ctx.frames["train"]
-        texts = ctx.text_inputs(name, "train")
-        history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
-        embeddings = _teacher_embeddings(ctx, name, model)
-        meta = {"identity": identity, "role": "teacher", "encoder": name}
-        ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
+    with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
+        if ckpt.has_checkpoint(key, with_embeddings=True):
+            ckpt.load_weights(key, model)
+            model.eval()
+            history, embeddings = _steps(ckpt.load_history(key)), ckpt.load_embeddings(key)
+        else:
+            frames, mask = ctx.frames["train"]
+            texts = ctx.text_inputs(name, "train")
+            history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
+            embeddings = _teacher_embeddings(ctx, name, model)
+            meta = {"identity": identity, "role": "teacher", "encoder": name}
+            ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
     teacher = TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
     ctx.teachers[(name, seed)] = teacher
     return teacher

@@ -57,6 +57,15 @@ def _bytes_to_tensors(data: bytes) -> dict[str, torch.Tensor]:
     return load(data)
 
 
+def checkpoint_lock(key: str):
+    """A file lock on checkpoint ``key`` (rank 0 only under torchrun), held while a process
+    trains or loads it: two shards that need the same teacher train it once, the second
+    waits and then loads it."""
+    from .distributed import main_lock
+
+    return main_lock(cache_dir() / "checkpoints" / f"{key}.lock")
+
+
 def save_checkpoint(
     key: str,
     model: torch.nn.Module,
@@ -64,8 +73,15 @@ def save_checkpoint(
     history: pl.DataFrame,
     embeddings: dict[str, torch.Tensor] | None = None,
 ) -> Path:
-    """Write a checkpoint folder; ``checkpoint.json`` (identity, config, dims) goes last."""
+    """Write a checkpoint folder; ``checkpoint.json`` (identity, config, dims) goes last.
+
+    Under torchrun only rank 0 writes (every rank holds the same weights).
+    """
+    from .distributed import is_main
+
     folder = checkpoint_dir(key)
+    if not is_main():
+        return folder
     io.remove(folder / META)  # a stale marker must never vouch for new weights
     io.write_bytes(folder / WEIGHTS, _tensors_to_bytes(model.state_dict()))
     io.write_parquet(folder / HISTORY, history)
@@ -77,9 +93,13 @@ def save_checkpoint(
 
 
 def has_checkpoint(key: str, with_embeddings: bool = False) -> bool:
+    """Whether checkpoint ``key`` is complete on disk. Under torchrun, rank 0's answer on every
+    rank (a collective: every rank calls it at the same point), so all ranks train or all load."""
+    from .distributed import agree
+
     folder = checkpoint_dir(key)
     files = [META, WEIGHTS, HISTORY] + ([EMBEDDINGS] if with_embeddings else [])
-    return all(io.is_valid(folder / name) for name in files)
+    return agree(all(io.is_valid(folder / name) for name in files))
 
 
 def load_weights(key: str, model: torch.nn.Module) -> None:

@@ -61,8 +61,13 @@ def rank_and_world() -> tuple[int, int]:
 
 
 def is_main() -> bool:
-    """True on rank 0 (and in a single process): the one process that writes."""
-    return rank_and_world()[0] == 0
+    """True on rank 0 (and in a single process): the one process that writes.
+
+    Outside an initialised group it reads torchrun's ``RANK``, so it still answers after the
+    group is gone (the CLI prints the table on rank 0 only).
+    """
+    dist = _dist()
+    return dist.get_rank() == 0 if dist else os.environ.get("RANK", "0") == "0"
 
 
 def init_from_env() -> bool:
