@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..numerics import check_embeddings
 from .captions import CaptionTable
 from .inputs import TextInputs, embed_texts, embed_videos
 from .losses import agreement_kl
@@ -72,6 +73,8 @@ def evaluate(
     ks: tuple[int, ...] = (1, 5, 10),
 ) -> list[LangResult]:
     """Metrics per language and direction from test embeddings, scores streamed in blocks."""
+    texts = {f"{lang} text": t for lang, t in emb.text.items()}
+    check_embeddings("evaluation", {"video": emb.video, **texts})  # NaN scores cannot be ranked
     results = []
     n_clips = emb.video.shape[0]
     n_absent = max(0, n_queries - n_clips)

@@ -21,6 +21,7 @@ from functools import partial
 import numpy as np
 import torch
 
+from ..numerics import check_loss, check_weights
 from .captions import epoch_batches, sample_caption_indices
 from .inputs import TextInputs
 from .losses import c2kd_kd_loss, cosine_sims, nce_loss, pool_teacher_sims
@@ -198,14 +199,18 @@ def train_model(
             loss = (parallel.batch_loss if parallel else partial(batch_loss, model))(
                 texts, frames, mask, clips, cap_idx[clips], recipe, targets
             )
+            # a NaN/inf loss stops here, before it can poison the weights or a results table
+            value = check_loss(float(loss.detach()), epoch=epoch, step=len(history),
+                               lr=recipe.lr, temperature=recipe.temperature)  # fmt: skip
             optimizer.zero_grad(set_to_none=True)
             if loss.requires_grad:  # False only when no language had two captions in the batch
                 loss.backward()
                 optimizer.step()
-            step = Step(epoch, len(history), float(loss.detach()), scheduler.get_last_lr()[0])
+            step = Step(epoch, len(history), value, scheduler.get_last_lr()[0])
             history.append(step)
             if on_step is not None:
                 on_step(step, total_steps)
         scheduler.step()
+    check_weights(model, lr=recipe.lr, temperature=recipe.temperature)  # the last step's update
     model.eval()
     return history
