@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import io
 from ..config import RunConfig
-from ..results import CELLS_DIR, DONE_FILE
+from ..results import CELL_FILES, CELLS_DIR, DONE_FILE
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,11 @@ def cell_dir(run_dir: Path, cell: Cell) -> Path:
 
 
 def is_done(run_dir: Path, cell: Cell, run_id: str) -> bool:
-    """True when the cell's ``done.json`` is valid and belongs to this run's config."""
-    path = cell_dir(run_dir, cell) / DONE_FILE
-    if not io.is_valid(path):
+    """True when the cell's ``done.json`` is valid, belongs to this run's config, and every
+    file of the cell passes its checksum (a damaged cell is recomputed, not reported)."""
+    folder = cell_dir(run_dir, cell)
+    path = folder / DONE_FILE
+    if not all(io.is_valid(p) for p in (path, *(folder / name for name in CELL_FILES))):
         return False
     try:
         done = io.read_json(path)

@@ -62,10 +62,10 @@ def _where(data_dir: str | Path | None, teacher_dirs: dict[str, Path]) -> dict[s
 
 def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrite: bool) -> None:
     """Refuse a folder holding another run (unless ``overwrite``) or unrelated files."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"--out {run_dir} is a file; choose a folder")
     if not run_dir.exists() or not any(run_dir.iterdir()):
         return
-    if not run_dir.is_dir():
-        raise UserError(f"--out {run_dir} is a file; choose a folder")
     path = run_dir / CONFIG_FILE
     if not path.exists():
         raise UserError(
