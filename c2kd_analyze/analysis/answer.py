@@ -81,11 +81,19 @@ def _overall(view, ranks, iv, versus, d: str, k: int) -> str:
     top = avg.filter(pl.col("rank") == 1)["method"].to_list()
     best = top[0]
     ci = iv.filter((pl.col("method") == best) & (pl.col("lang") == AVG)).row(0, named=True)
-    text = (
-        f"Best teacher overall ({d} R@{k}, mean over languages): **{view.teacher_of(best)}**, "
-        f"{pct(ci['recall'])}% (95% CI {pct(ci['low'])}–{pct(ci['high'])})"
-    )
-    if len(top) > 1:
+    score = f"{pct(ci['recall'])}% (95% CI {pct(ci['low'])}–{pct(ci['high'])})"
+    if len(top) > 1 and len(top) == avg.height:  # nobody stands out: say so first
+        names = ", ".join(f"**{view.teacher_of(m)}**" for m in top)
+        text = (
+            f"No teacher is significantly better than another ({d} R@{k}, mean over languages): "
+            f"{names} tie; the highest mean is {view.teacher_of(best)}'s, {score}"
+        )
+    else:
+        text = (
+            f"Best teacher overall ({d} R@{k}, mean over languages): "
+            f"**{view.teacher_of(best)}**, {score}"
+        )
+    if 1 < len(top) < avg.height:
         text += (
             "; tied with "
             + ", ".join(f"**{view.teacher_of(m)}**" for m in top[1:])

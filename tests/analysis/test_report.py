@@ -150,3 +150,17 @@ def test_minimal_run_one_teacher_one_seed_real_dataset(tmp_path):
     assert "Best teacher overall" in md and "**labse**" in md
     assert "significantly ahead" not in md  # nothing to be ahead of
     assert "With 1 teachers" not in md  # no correlation with a single point
+
+
+def test_all_teachers_tied_says_so(tmp_path):
+    """Identical students (same quality, same draws): the answer must not crown one of them."""
+    spec = RunSpec(
+        teachers=("labse", "muse"),
+        seeds=(0,),
+        directions=("t2v",),
+        boost={("c2kd", "labse"): 0.5, ("c2kd", "muse"): 0.5},
+    )
+    run = write_run(tmp_path, spec)
+    md = write_report([run], n_resamples=200).with_suffix(".md").read_text()
+    assert "No teacher is significantly better than another" in md
+    assert "Best teacher overall" not in md
