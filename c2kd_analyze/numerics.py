@@ -22,10 +22,11 @@ class NonFiniteError(UserError):
 
 
 def _advice(lr: float, temperature: float) -> str:
+    # a denormal temperature would be "doubled" to another denormal: point at a sane value
+    warmer = 0.05 if temperature < 0.01 else min(2 * temperature, 1.0)
     return (
-        f"try a lower --lr (e.g. {lr / 10:g}) or a higher --temperature "
-        f"(e.g. {min(2 * temperature, 1.0):g}) in a new --out, and check the features "
-        "for huge values"
+        f"try a lower --lr (e.g. {min(lr / 10, 1e-3):g}) or a higher --temperature "
+        f"(e.g. {warmer:g}) in a new --out, and check the features for huge values"
     )
 
 
