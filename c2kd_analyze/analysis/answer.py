@@ -99,7 +99,7 @@ def _overall(view, ranks, iv, versus, d: str, k: int) -> str:
             + ", ".join(f"**{view.teacher_of(m)}**" for m in top[1:])
             + " (no significant difference)"
         )
-    elif avg.height > 1:
+    elif len(top) == 1 and avg.height > 1:
         text += "; significantly ahead of every other teacher"
     tt = _vs(versus, best, "translate-train", AVG)
     if tt is not None:

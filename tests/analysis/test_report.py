@@ -163,4 +163,4 @@ def test_all_teachers_tied_says_so(tmp_path):
     run = write_run(tmp_path, spec)
     md = write_report([run], n_resamples=200).with_suffix(".md").read_text()
     assert "No teacher is significantly better than another" in md
-    assert "Best teacher overall" not in md
+    assert "Best teacher overall" not in md and "significantly ahead" not in md
