@@ -10,6 +10,7 @@ valid.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -69,9 +70,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
 
 
 def _write_error(path: Path, exc: OSError) -> UserError:
-    return UserError(
-        f"cannot write {path}: {exc.strerror or exc}; free some space or choose another folder"
-    )
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    fix = "free some space or choose another folder" if full else "choose a folder you can write to"
+    return UserError(f"cannot write {path}: {exc.strerror or exc}; {fix}")
 
 
 def _write_raw_atomic(path: Path, data: bytes) -> None:
@@ -123,8 +124,12 @@ def remove(path: str | os.PathLike) -> None:
     """Delete a checksummed file and its sidecar (sidecar first, so no half state reads valid)."""
     path = Path(path)
     for p in (_checksum_path(path), path):
-        with contextlib.suppress(FileNotFoundError):
+        try:
             p.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # read-only folder, below a regular file, ...
+            raise _write_error(p, exc) from exc
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
