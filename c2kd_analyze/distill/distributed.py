@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import UserError
+
 if TYPE_CHECKING:
     import torch
 
@@ -133,9 +135,18 @@ def main_lock(path: Path) -> Iterator[None]:
         return
     from filelock import FileLock
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path)):
+    lock = FileLock(str(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire()
+    except OSError as exc:  # read-only, below a regular file, no space: a user's folder problem
+        raise UserError(
+            f"cannot write {path.parent}: {exc.strerror or exc}; choose a folder you can write to"
+        ) from exc
+    try:
         yield
+    finally:
+        lock.release()
 
 
 def local_slice(n: int, rank: int, world: int) -> slice:
