@@ -128,11 +128,19 @@ def register(app: typer.Typer) -> None:
             True, "--report/--no-report", help="Write the analysis report at the end."
         ),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
+        shard: str | None = typer.Option(
+            None,
+            "--shard",
+            help="I/N: run only cells whose index mod N is I (one shared --out; "
+            "no report: run `c2kd-analyze report` when every shard is done).",
+        ),
     ) -> None:
         """Train each teacher, the zero-shot and translate-train baselines and one C2KD student per
         teacher; evaluate every language; write results.parquet and print R@1 per language."""
         from ..config import build_config
+        from ..distill.distributed import is_main
         from ..distill.runner import run_experiment
+        from ..distill.shard import Shard
         from ..teachers.sources import parse_teacher_dirs
 
         cfg = build_config(
@@ -142,15 +150,21 @@ def register(app: typer.Typer) -> None:
             batch_size=batch_size, balance=balance, temperature=temperature,
             baseline_temperature=temperature, distill_temp=distill_temp,
         )  # fmt: skip
+        part = Shard.parse(shard)
         outcome = run_experiment(
             cfg, out, overwrite=overwrite, data_dir=data_dir,
-            teacher_dirs=parse_teacher_dirs(teacher_dir), progress=progress,
+            teacher_dirs=parse_teacher_dirs(teacher_dir), progress=progress, shard=part,
         )  # fmt: skip
+        if not is_main():  # under torchrun rank 0 alone prints and reports
+            return
         done = len(outcome.cells_run)
         typer.echo(
             f"run {outcome.run_id}: {done} cell(s) run, {len(outcome.cells_skipped)} already done, "
             f"{outcome.seconds:.1f} s -> {outcome.run_dir}"
         )
-        _print_table(outcome, None)
-        if report:
+        if part.count > 1:
+            typer.echo(f"shard {part}: {outcome.results['cell'].n_unique()} cell(s) in the folder")
+        if outcome.results.height:
+            _print_table(outcome, None)
+        if report and part.count == 1:
             _write_report(outcome.run_dir)

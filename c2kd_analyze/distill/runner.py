@@ -20,7 +20,9 @@ from .. import io
 from ..config import RunConfig
 from ..errors import UserError
 from ..results import CELLS_DIR
+from .distributed import agree, barrier, is_main, main_first, session
 from .plan import Cell, cell_dir, is_done, plan_cells
+from .shard import LOCK_FILE, Shard, run_lock
 
 if TYPE_CHECKING:
     import polars as pl
@@ -64,7 +66,7 @@ def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrit
     """Refuse a folder holding another run (unless ``overwrite``) or unrelated files."""
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file; choose a folder")
-    if not run_dir.exists() or not any(run_dir.iterdir()):
+    if not run_dir.exists() or all(p.name == LOCK_FILE for p in run_dir.iterdir()):
         return
     path = run_dir / CONFIG_FILE
     if not path.exists():
@@ -160,6 +162,22 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
         ctx.frozen_texts(name, "test")  # teacher diagnostics use frozen vectors in both modes
 
 
+def _start(cfg, dataset, data_dir, teacher_dirs, run_dir: Path, where) -> RunContext:
+    """Load the data and the run context; rank 0 writes ``config.json``."""
+    from .context import RunContext
+
+    dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
+    _check_dataset(cfg, dataset)
+    ctx = RunContext(cfg, dataset, teacher_dirs)
+    if is_main():
+        io.write_json(run_dir / CONFIG_FILE, {
+            "run_id": cfg.run_id, "config": cfg.to_dict(), "versions": _versions(),
+            "git_sha": _git_sha(), "dataset": _dataset_info(dataset, ctx.fingerprint),
+            "where": where,
+        })  # fmt: skip
+    return ctx
+
+
 def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool) -> None:
     from .cells import run_student_cell, run_teacher_cell
     from .outputs import write_cell
@@ -172,17 +190,21 @@ def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bo
             bars.start_cell(cell.name)
             runner = run_teacher_cell if cell.stage == "teacher" else run_student_cell
             info, outputs = runner(ctx, cell, bars.on_step)
-            write_cell(cell_dir(run_dir, cell), info, outputs, ctx.dataset.test.n_clips)
+            if is_main():  # under torchrun every rank trained the cell; rank 0 writes it
+                write_cell(cell_dir(run_dir, cell), info, outputs, ctx.dataset.test.n_clips)
             bars.end_cell()
             log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
 
 
-def rebuild_tables(run_dir: Path, cells: list[Cell]) -> pl.DataFrame:
-    """Concatenate the cells' metrics and histories into the run-level files; return results."""
+def rebuild_tables(run_dir: Path, cells: list[Cell], run_id: str) -> pl.DataFrame:
+    """Concatenate the metrics and histories of the ``cells`` that are done (other shards may
+    still be running theirs) into the run-level files; return the results. Call it under
+    :func:`~c2kd_analyze.distill.shard.run_lock`."""
     import polars as pl
 
     from ..results import HISTORY_COLUMNS, RESULT_COLUMNS, polars_schema
 
+    cells = [c for c in cells if is_done(run_dir, c, run_id)]
     metrics = [io.read_parquet(cell_dir(run_dir, c) / "metrics.parquet") for c in cells]
     history = [io.read_parquet(cell_dir(run_dir, c) / "history.parquet") for c in cells]
     results = pl.concat(metrics) if metrics else pl.DataFrame(schema=polars_schema(RESULT_COLUMNS))
@@ -190,6 +212,19 @@ def rebuild_tables(run_dir: Path, cells: list[Cell]) -> pl.DataFrame:
     io.write_parquet(run_dir / RESULTS_FILE, results)
     io.write_parquet(run_dir / HISTORY_FILE, steps)
     return results
+
+
+def _on_main(fn, *args) -> None:
+    """``fn(*args)`` on rank 0 only; a UserError there is raised on every rank (none hangs)."""
+    error = None
+    if is_main():
+        try:
+            fn(*args)
+        except UserError as exc:
+            error = str(exc)
+    error = agree(error)
+    if error is not None:
+        raise UserError(error)
 
 
 def run_experiment(
@@ -201,10 +236,14 @@ def run_experiment(
     teacher_dirs: dict[str, Path] | None = None,
     dataset: Dataset | None = None,
     progress: bool = True,
+    shard: Shard | None = None,
 ) -> RunOutcome:
-    """Plan, train and evaluate every cell of ``cfg`` not yet done in the run folder.
+    """Plan, train and evaluate every cell of ``cfg`` (of ``shard``) not yet done in the folder.
 
-    ``dataset`` bypasses ``load_dataset`` (programmatic use, tests). Returns the results table.
+    ``dataset`` bypasses ``load_dataset`` (programmatic use, tests). Under torchrun
+    (:mod:`.distributed`) every rank trains every cell data-parallel and rank 0 writes; with a
+    ``shard`` (:mod:`.shard`) only that shard's cells run. Returns the results table of every
+    cell done in the folder so far.
     """
     from ..teachers import get_spec
 
@@ -214,26 +253,26 @@ def run_experiment(
     teacher_dirs = dict(teacher_dirs or {})
     run_dir = Path(out_dir) if out_dir is not None else default_run_dir(cfg)
     where = _where(data_dir, teacher_dirs)
-    check_run_dir(run_dir, cfg, where, overwrite)
     cells = plan_cells(cfg)
-    pending = [c for c in cells if not is_done(run_dir, c, cfg.run_id)]
-    if pending or not io.is_valid(run_dir / CONFIG_FILE):
-        from .context import RunContext
-
-        dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
-        _check_dataset(cfg, dataset)
-        ctx = RunContext(cfg, dataset, teacher_dirs)
-        io.write_json(run_dir / CONFIG_FILE, {
-            "run_id": cfg.run_id, "config": cfg.to_dict(), "versions": _versions(),
-            "git_sha": _git_sha(), "dataset": _dataset_info(dataset, ctx.fingerprint),
-            "where": where,
-        })  # fmt: skip
+    mine = (shard or Shard()).select(cells)
+    with session():
+        with run_lock(run_dir):  # other shards may be checking or writing this folder now
+            _on_main(check_run_dir, run_dir, cfg, where, overwrite)
+            pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
+            ctx = None
+            if pending or agree(not io.is_valid(run_dir / CONFIG_FILE)):
+                ctx = _start(cfg, dataset, data_dir, teacher_dirs, run_dir, where)
         if pending:
             log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
-            _warm_features(ctx, pending)
-            _run_cells(ctx, run_dir, pending, progress)
-    results = rebuild_tables(run_dir, cells)
-    skipped = tuple(c.name for c in cells if c not in pending)
+            with main_first():  # rank 0 fills the encoder cache, the others read it
+                _warm_features(ctx, pending)
+            _run_cells(ctx, run_dir, pending, progress and is_main())
+        with run_lock(run_dir):
+            results = rebuild_tables(run_dir, cells, cfg.run_id) if is_main() else None
+        barrier()
+    if results is None:
+        results = io.read_parquet(run_dir / RESULTS_FILE)
+    skipped = tuple(c.name for c in mine if c not in pending)
     return RunOutcome(
         run_dir=run_dir,
         run_id=cfg.run_id,
