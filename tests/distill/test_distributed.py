@@ -147,3 +147,48 @@ def test_local_slices_cover_the_batch_in_order(n, world):
     parts = [local_slice(n, r, world) for r in range(world)]
     assert np.concatenate([np.arange(n)[p] for p in parts]).tolist() == list(range(n))
     assert max(p.stop - p.start for p in parts) == -(-n // world)
+
+
+@pytest.mark.slow
+def test_cli_under_torchrun_matches_one_process(tmp_path):
+    """`torchrun --nproc_per_node 2 -m c2kd_analyze run` (gloo): every stage trained
+    data-parallel gives the single-process losses and metrics; rank 0 alone prints."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from c2kd_analyze import io
+
+    conf = tmp_path / "small.toml"
+    conf.write_text("projection_dim = 32\nvideo_width = 32\n")
+    args = [
+        "run", "--dataset-option", "n_train=64", "--dataset-option", "n_test=24",
+        "--teachers", "muse", "--student", "minilm-en", "--epochs", "2", "--batch-size", "31",
+        "--no-progress", "--no-report", "--config", str(conf),
+    ]  # fmt: skip
+    bin_dir = Path(sys.executable).parent
+
+    def run(cmd, name):
+        env = {**os.environ, "C2KD_CACHE": str(tmp_path / f"cache-{name}"), "OMP_NUM_THREADS": "1"}
+        done = subprocess.run([*cmd, *args, "--out", str(tmp_path / name)], env=env,
+                              capture_output=True, text=True, timeout=900)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    ddp = run([str(bin_dir / "torchrun"), "--standalone", "--nproc_per_node", "2",
+               "-m", "c2kd_analyze"], "ddp")  # fmt: skip
+    run([str(bin_dir / "c2kd-analyze")], "one")
+    assert ddp.stdout.count("cell(s) run") == 1  # rank 0 alone prints
+    key = ["cell", "epoch", "step"]
+    h_ddp = io.read_parquet(tmp_path / "ddp" / "history.parquet").sort(key)
+    h_one = io.read_parquet(tmp_path / "one" / "history.parquet").sort(key)
+    assert set(h_one["cell"]) == {"teacher-muse-s0", "zero-shot-s0", "translate-train-s0",
+                                  "c2kd-muse-s0"}  # fmt: skip
+    assert h_ddp.select(key).equals(h_one.select(key))
+    np.testing.assert_allclose(h_ddp["loss"].to_numpy(), h_one["loss"].to_numpy(), rtol=1e-4)
+    cols = ["cell", "lang", "direction", "metric", "k"]
+    r_ddp = io.read_parquet(tmp_path / "ddp" / "results.parquet").sort(cols)
+    r_one = io.read_parquet(tmp_path / "one" / "results.parquet").sort(cols)
+    assert r_ddp.select(cols).equals(r_one.select(cols))
+    np.testing.assert_allclose(r_ddp["value"].to_numpy(), r_one["value"].to_numpy(), atol=1e-9)
