@@ -143,7 +143,7 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     test_texts = ctx.text_inputs(name, "test")
     emb = embed_test(teacher.model, test_texts, *ctx.frames["test"], ctx.languages)
     results = evaluate(emb, ctx.dataset.test.n_queries, ctx.cfg.eval_directions)
-    frozen = ctx.frozen_texts(name, "test")
+    frozen = ctx.encoder_outputs(name, "test")  # the encoder's own vectors, not standardised
     feats, valid = {}, {}
     for lang in ctx.languages:
         rows, ok = first_caption_rows(frozen.tables[lang])

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: bump when the meaning of saved weights changes (architecture, loss), so old ones are not reused
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: frozen-mode inputs standardised with English train statistics
 WEIGHTS = "model.safetensors"
 EMBEDDINGS = "embeddings.safetensors"
 HISTORY = "history.parquet"

@@ -67,7 +67,7 @@ class RunContext:
         }
         self.frames = {name: split_tensors(s, cfg.n_video_tokens) for name, s in splits.items()}
         self._encoders: dict[str, Any] = {}
-        self._frozen: dict[tuple[str, str], FrozenTexts] = {}
+        self._frozen: dict[tuple, FrozenTexts] = {}
         self._hf: dict[str, tuple[Any, Any]] = {}
         self._warned: set[str] = set()
         self.teachers: dict[tuple[str, int], Any] = {}  # (name, seed) -> TrainedTeacher
@@ -98,8 +98,9 @@ class RunContext:
         return "frozen"
 
     # text inputs ---------------------------------------------------------------------------
-    def frozen_texts(self, name: str, split: str) -> FrozenTexts:
-        """Encoder outputs of every caption of ``split`` in every language, via the cache."""
+    def encoder_outputs(self, name: str, split: str) -> FrozenTexts:
+        """The encoder's own outputs (L2-normalised) of every caption of ``split`` in every
+        language, through the content-addressed cache: what the translation diagnostic reads."""
         key = (name, split)
         if key not in self._frozen:
             from ..teachers.cache import encode_cached
@@ -113,6 +114,29 @@ class RunContext:
                 features[lang] = vectors[start : start + len(table.texts)]
                 start += len(table.texts)
             self._frozen[key] = FrozenTexts(tables, features)
+        return self._frozen[key]
+
+    def frozen_texts(self, name: str, split: str) -> FrozenTexts:
+        """What a frozen-mode text head reads: encoder outputs standardised per dimension with the
+        mean and std of the encoder's outputs on the **English training** captions.
+
+        Why: frozen sentence encoders are anisotropic (mE5's cosines are all 0.7-0.9), so the
+        caption-to-caption differences are small next to a shared offset, and a head trained for
+        a few epochs barely sees them (measured on the demo: translate-train R@1 1.3 raw vs 8.9
+        standardised for me5-small; 6.8 vs 7.5 for muse). The statistics are fixed (not learned),
+        the same for every language and split, and from English only, so the zero-shot baseline
+        sees nothing of the other languages.
+        """
+        key = (name, split, "standardised")
+        if key not in self._frozen:
+            raw = self.encoder_outputs(name, split)
+            english = self.encoder_outputs(name, "train").features["en"].double()
+            mean, std = english.mean(0), english.std(0).clamp_min(1e-6)
+            features = {
+                lang: ((f.double() - mean) / std).float().numpy()
+                for lang, f in raw.features.items()
+            }
+            self._frozen[key] = FrozenTexts(raw.tables, features)
         return self._frozen[key]
 
     def _hf_parts(self, name: str) -> tuple[Any, Any]:

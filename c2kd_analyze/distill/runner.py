@@ -159,7 +159,9 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
     for name in dict.fromkeys(names):
         if ctx.mode_of(name) == "frozen":
             ctx.frozen_texts(name, "train")
-        ctx.frozen_texts(name, "test")  # teacher diagnostics use frozen vectors in both modes
+            ctx.frozen_texts(name, "test")
+        else:
+            ctx.encoder_outputs(name, "test")  # the translation diagnostic reads frozen vectors
 
 
 def _start(cfg, dataset, data_dir, teacher_dirs, run_dir: Path, where) -> RunContext:
