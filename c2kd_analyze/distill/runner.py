@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .. import io
 from ..config import RunConfig
 from ..errors import UserError
-from ..results import CELLS_DIR
+from ..results import CELLS_DIR, DONE_FILE
 from .distributed import agree, barrier, is_main, main_first, session
 from .plan import Cell, cell_dir, is_done, plan_cells
 from .shard import LOCK_FILE, Shard, run_lock
@@ -80,12 +80,18 @@ def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrit
         old = {}
     if old.get("run_id") == cfg.run_id and old.get("where") == where:
         return
-    if not overwrite:
+    # a run that failed before finishing any cell (absent weights, diverged) holds no work:
+    # its config.json alone must not lock the folder against the corrected command
+    finished = any(io.is_valid(p) for p in (run_dir / CELLS_DIR).glob(f"*/{DONE_FILE}"))
+    if finished and not overwrite:
         raise UserError(
             f"{run_dir} holds another run ({old.get('run_id', 'unreadable config')}, not "
             f"{cfg.run_id}); pass --overwrite to replace it, or choose another --out"
         )
-    log.warning("--overwrite: removing the previous run in %s", run_dir)
+    if finished:
+        log.warning("--overwrite: removing the previous run in %s", run_dir)
+    else:
+        log.info("%s holds no finished cell of run %s; replacing it", run_dir, old.get("run_id"))
     for name in _RUN_FILES:
         io.remove(run_dir / name)
     for name in _RUN_DIRS:
@@ -180,22 +186,45 @@ def _start(cfg, dataset, data_dir, teacher_dirs, run_dir: Path, where) -> RunCon
     return ctx
 
 
-def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool) -> None:
+def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool) -> list[Cell]:
+    """Run the ``pending`` cells this process can claim; return the ones it ran.
+
+    Other processes may work on the same folder (:mod:`c2kd_analyze.locks`): first every cell
+    nobody holds is claimed and run, then this process waits for the cells others hold and runs
+    any they left unfinished (a killed process releases its claim). A claimed cell is checked
+    for ``done.json`` again, so no cell is trained twice or rewritten while another reads it.
+    """
+    from ..locks import claim
+    from ..numerics import NonFiniteError
     from .cells import run_student_cell, run_teacher_cell
     from .outputs import write_cell
     from .progress import TrainingProgress
 
     bars = TrainingProgress(len(pending), enabled=progress)
+    todo, ran = list(pending), []
     with bars.running():
-        for cell in pending:
-            t0 = time.perf_counter()
-            bars.start_cell(cell.name)
-            runner = run_teacher_cell if cell.stage == "teacher" else run_student_cell
-            info, outputs = runner(ctx, cell, bars.on_step)
-            if is_main():  # under torchrun every rank trained the cell; rank 0 writes it
-                write_cell(cell_dir(run_dir, cell), info, outputs, ctx.dataset.test.n_clips)
-            bars.end_cell()
-            log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
+        for wait in (False, True):
+            for cell in list(todo):
+                with claim(cell_dir(run_dir, cell), wait=wait) as held:
+                    if not held:
+                        continue
+                    todo.remove(cell)
+                    if agree(is_done(run_dir, cell, ctx.cfg.run_id)):  # another process did it
+                        bars.end_cell()
+                        continue
+                    t0 = time.perf_counter()
+                    bars.start_cell(cell.name)
+                    runner = run_teacher_cell if cell.stage == "teacher" else run_student_cell
+                    try:
+                        info, outputs = runner(ctx, cell, bars.on_step)
+                    except NonFiniteError as exc:  # name the stage that diverged
+                        raise NonFiniteError(f"cell {cell.name}: {exc}") from None
+                    if is_main():  # under torchrun every rank trained the cell; rank 0 writes
+                        write_cell(cell_dir(run_dir, cell), info, outputs, ctx.dataset.test.n_clips)
+                    ran.append(cell)
+                    bars.end_cell()
+                    log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
+    return ran
 
 
 def rebuild_tables(run_dir: Path, cells: list[Cell], run_id: str) -> pl.DataFrame:
@@ -268,18 +297,19 @@ def run_experiment(
             log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
             with main_first():  # rank 0 fills the encoder cache, the others read it
                 _warm_features(ctx, pending)
-            _run_cells(ctx, run_dir, pending, progress and is_main())
+            ran = _run_cells(ctx, run_dir, pending, progress and is_main())
         with run_lock(run_dir):
             results = rebuild_tables(run_dir, cells, cfg.run_id) if is_main() else None
         barrier()
     if results is None:
         results = io.read_parquet(run_dir / RESULTS_FILE)
-    skipped = tuple(c.name for c in mine if c not in pending)
+    ran = ran if pending else []
+    skipped = tuple(c.name for c in mine if c not in ran)
     return RunOutcome(
         run_dir=run_dir,
         run_id=cfg.run_id,
         results=results,
-        cells_run=tuple(c.name for c in pending),
+        cells_run=tuple(c.name for c in ran),
         cells_skipped=skipped,
         seconds=time.perf_counter() - t0,
     )
