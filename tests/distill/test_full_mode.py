@@ -75,8 +75,8 @@ def test_full_mode_fine_tunes_the_encoder(tmp_path):
     start = load_file(model_dir / "model.safetensors")
     word = next(k for k in start if k.endswith("word_embeddings.weight"))
     changed = 0
-    for folder in (cache / "checkpoints").iterdir():
-        state = load_file(folder / "model.safetensors")
+    for path in (cache / "checkpoints").glob("*/model.safetensors"):
+        state = load_file(path)
         key = f"text.encoder.{word}"
         if key in state:
             changed += int(not torch.equal(state[key], start[word]))
