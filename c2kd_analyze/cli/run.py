@@ -141,6 +141,7 @@ def register(app: typer.Typer) -> None:
         from ..distill.distributed import is_main
         from ..distill.runner import run_experiment
         from ..distill.shard import Shard
+        from ..teachers.backends.progress import set_enabled as set_encode_progress
         from ..teachers.sources import parse_teacher_dirs
 
         cfg = build_config(
@@ -151,6 +152,7 @@ def register(app: typer.Typer) -> None:
             baseline_temperature=temperature, distill_temp=distill_temp,
         )  # fmt: skip
         part = Shard.parse(shard)
+        set_encode_progress(progress)
         outcome = run_experiment(
             cfg, out, overwrite=overwrite, data_dir=data_dir,
             teacher_dirs=parse_teacher_dirs(teacher_dir), progress=progress, shard=part,

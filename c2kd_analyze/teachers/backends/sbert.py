@@ -8,7 +8,7 @@ import numpy as np
 
 from ...errors import UserError
 from ..spec import TeacherSpec
-from .progress import MIN_TEXTS_FOR_BAR
+from .progress import encode_progress
 from .torch_utils import pick_device
 
 
@@ -41,19 +41,25 @@ class SentenceTransformerEncoder:
     def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised.
 
-        sentence-transformers sorts texts by length before batching, which keeps padding small.
+        Texts are sorted by length and encoded in chunks, so padding stays small and our own
+        progress bar (not sentence-transformers' tqdm) shows how far it is.
         """
         texts = [self.spec.prefix + t for t in texts]
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=self.spec.normalize,
-            convert_to_numpy=True,
-            show_progress_bar=len(texts) >= MIN_TEXTS_FOR_BAR,
-        )
-        return np.ascontiguousarray(out, dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        chunk = batch_size * 8
+        with encode_progress(len(texts), f"encoding {self.spec.name}") as advance:
+            for start in range(0, len(order), chunk):
+                idx = order[start : start + chunk]
+                out[idx] = self.model.encode(
+                    [texts[i] for i in idx],
+                    batch_size=batch_size,
+                    normalize_embeddings=self.spec.normalize,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                advance(len(idx))
+        return out
 
     def hf_parts(self):
         """(tokenizer, transformer) underneath: the HF model whose last_hidden_state is pooled."""
