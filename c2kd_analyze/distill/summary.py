@@ -37,9 +37,7 @@ def r1_table(results: pl.DataFrame, direction: str = "t2v", k: int = 1) -> pl.Da
             {s: i for i, s in enumerate(STAGES)}, return_dtype=pl.Int64
         ),
     )
-    per_seed_mean = rows.group_by("method", "stage_order", "seed").agg(
-        value=pl.col("value").mean(), first=pl.col("cell").first()
-    )
+    per_seed_mean = rows.group_by("method", "seed").agg(value=pl.col("value").mean())
     per_seed_mean = per_seed_mean.with_columns(lang=pl.lit("mean"))
     order = (
         rows.with_row_index("pos")
