@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,9 +52,10 @@ BACKEND_ENV = "C2KD_DIST_BACKEND"
 
 
 def _dist():
-    import torch.distributed as dist
-
-    return dist if dist.is_available() and dist.is_initialized() else None
+    """torch.distributed when a process group is up, else None. Never imports torch: a group
+    exists only if torch.distributed was imported, and a resumed run must stay light."""
+    dist = sys.modules.get("torch.distributed")
+    return dist if dist is not None and dist.is_available() and dist.is_initialized() else None
 
 
 def rank_and_world() -> tuple[int, int]:
