@@ -54,8 +54,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except PermissionError as exc:
-        raise UserError(f"cannot write to {path.parent}: permission denied; choose another folder") from exc
+    except OSError as exc:  # no permission, read-only, no space, below a regular file
+        raise write_error(path.parent, exc) from exc
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -69,7 +69,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def _write_error(path: Path, exc: OSError) -> UserError:
+def write_error(path: Path, exc: OSError) -> UserError:
+    """The one-line UserError for an OSError while writing ``path``, with the fix its errno
+    suggests (free space, or a folder the user can write to)."""
     full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
     fix = "free some space or choose another folder" if full else "choose a folder you can write to"
     return UserError(f"cannot write {path}: {exc.strerror or exc}; {fix}")
@@ -80,7 +82,7 @@ def _write_raw_atomic(path: Path, data: bytes) -> None:
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
     except OSError as exc:
-        raise _write_error(path, exc) from exc
+        raise write_error(path, exc) from exc
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -90,7 +92,7 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             _checksum_path(path).unlink()  # an old sidecar must never vouch for new bytes
     except OSError as exc:  # e.g. the folder is below a regular file (ENOTDIR)
-        raise _write_error(path, exc) from exc
+        raise write_error(path, exc) from exc
     _write_raw_atomic(path, data)
     _write_raw_atomic(_checksum_path(path), (sha256_bytes(data) + "\n").encode())
 
@@ -129,7 +131,7 @@ def remove(path: str | os.PathLike) -> None:
         except FileNotFoundError:
             pass
         except OSError as exc:  # read-only folder, below a regular file, ...
-            raise _write_error(p, exc) from exc
+            raise write_error(p, exc) from exc
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:

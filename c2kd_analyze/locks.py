@@ -36,18 +36,25 @@ def claim(folder: Path, *, wait: bool) -> Iterator[bool]:
     from filelock import FileLock, Timeout
 
     from .distill.distributed import agree, is_main
+    from .errors import UserError
+    from .io import write_error
 
     lock = None
     held = False
+    error = None
     if is_main():
-        Path(folder).mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(lock_path(folder)), timeout=-1 if wait else 0)
         try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
             lock.acquire()
             held = True
         except Timeout:
             held = False
-    held = agree(held)
+        except OSError as exc:  # permission lost, read-only, disk full: the user's to fix
+            error = str(write_error(Path(folder), exc))
+    held, error = agree((held, error))  # every rank raises, none waits for a dead rank 0
+    if error is not None:
+        raise UserError(error)
     try:
         yield held
     finally:

@@ -41,16 +41,18 @@ def env(cache: Path, **extra: str) -> dict[str, str]:
             "OMP_NUM_THREADS": "1", **extra}  # fmt: skip
 
 
-def cli(args: list[str], cache: Path, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    """Run ``c2kd-analyze ARGS`` to completion as a real process."""
+def cli(
+    args: list[str], cache: Path, timeout: float = 300, prefix: tuple[str, ...] = (), **kw
+) -> subprocess.CompletedProcess:
+    """Run ``c2kd-analyze ARGS`` to completion as a real process (``prefix``: e.g. setpriv)."""
     return subprocess.run(
-        [CLI, *args], env=env(cache), capture_output=True, text=True, timeout=timeout, **kw
+        [*prefix, CLI, *args], env=env(cache), capture_output=True, text=True, timeout=timeout, **kw
     )
 
 
-def popen(args: list[str], cache: Path, **kw) -> subprocess.Popen:
+def popen(args: list[str], cache: Path, prefix: tuple[str, ...] = (), **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [CLI, *args],
+        [*prefix, CLI, *args],
         env=env(cache),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -1,16 +1,25 @@
-"""Disk faults while a run writes: the disk fills up, or the folder turns read-only, after the
-first cell is done. The run stops with one clear line (exit 2), the finished cell stays intact,
-nothing half-written reads as valid, and once the disk is fixed a rerun finishes the table.
+"""Disk faults while a run writes: the disk fills up, or write permission on the run folder is
+taken away, after the first cell is done. The run stops with one clear line (exit 2), the
+finished cell stays intact, nothing half-written reads as valid, and once the disk is fixed a
+rerun finishes the table.
 
-Simulated for real: the run folder lives on its own small tmpfs (``mount -t tmpfs``), which a
-ballast file fills to ENOSPC, or which is remounted read-only (EROFS). Mounting needs root (the
-CI and dev machines run tests as root); elsewhere these tests skip.
+Simulated for real, both needing root to set up (CI and dev machines run tests as root;
+elsewhere these tests skip):
+
+- disk full: the run folder lives on its own 4 MiB tmpfs (``mount -t tmpfs``), which a
+  ballast file fills to ENOSPC;
+- permission lost: the run is an unprivileged process (``setpriv`` to user ``nobody``; root
+  ignores permissions) and the run folder is made read-only (``chmod a-w``) under it: EACCES.
+  (Remounting the tmpfs read-only instead is refused while the run holds its lock files open.)
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,20 +32,32 @@ from .test_interrupt import same_tables
 
 pytestmark = pytest.mark.slow
 
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
 
 @pytest.fixture
-def small_fs(tmp_path):
-    """A 4 MiB tmpfs mounted at ``tmp_path / "disk"`` (skips when mounting is not allowed)."""
-    mount = tmp_path / "disk"
+def shared_tmp():
+    """A world-writable scratch folder outside pytest's private tmp (which nobody can't reach)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
+    folder = Path(tempfile.mkdtemp(prefix="c2kd-disk-"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder / "disk")], capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _small_fs(base: Path) -> Path:
+    """A 4 MiB tmpfs at ``base / "disk"`` that everyone may write to."""
+    mount = base / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=777", "tmpfs", str(mount)],
                           capture_output=True, text=True)  # fmt: skip
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    return mount
 
 
 def _fill(mount: Path) -> Path:
@@ -49,31 +70,33 @@ def _fill(mount: Path) -> Path:
     return ballast
 
 
-def _read_only(mount: Path) -> None:
-    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+def _chmod_tree(root: Path, writable: bool) -> None:
+    for path in [root, *root.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o777 if writable else 0o555)
 
 
-def _writable(mount: Path) -> None:
-    subprocess.run(["mount", "-o", "remount,rw", str(mount)], check=True)
-
-
-@pytest.mark.parametrize("fault", ["disk-full", "read-only"])
-def test_disk_fault_keeps_finished_cells_and_resumes(tmp_path, small_fs, reference, fault):
-    out, cache = small_fs / "out", tmp_path / "cache"
-    args = run_args(tmp_path, out)
+@pytest.mark.parametrize("fault", ["disk-full", "permission-lost"])
+def test_disk_fault_keeps_finished_cells_and_resumes(shared_tmp, reference, fault):
+    disk = _small_fs(shared_tmp) if fault == "disk-full" else shared_tmp
+    out, cache = disk / "out", shared_tmp / "cache"
+    args = run_args(shared_tmp, out)
     first = out / "cells" / TINY_CELLS[0]
-    proc = popen(args, cache)
+    proc = popen(args, cache, prefix=NOBODY)
     deadline = time.monotonic() + 240
     while not io.is_valid(first / "done.json"):
         assert proc.poll() is None, proc.stderr.read()
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    ballast = _fill(small_fs) if fault == "disk-full" else _read_only(small_fs)
+    if fault == "disk-full":
+        ballast = _fill(disk)
+    else:
+        _chmod_tree(out, writable=False)
     stdout, stderr = proc.communicate(timeout=240)
     done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    reason = "No space left on device" if fault == "disk-full" else "Read-only file system"
-    line = assert_one_line_error(done, reason, str(out))
-    assert ("free some space" in line) == (fault == "disk-full")
+    reason = "No space left on device" if fault == "disk-full" else "Permission denied"
+    fix = "free some space" if fault == "disk-full" else "a folder you can write to"
+    assert_one_line_error(done, reason, str(out), fix)
 
     # the finished cell is intact; nothing of the failed one reads as valid; no temp files
     for name in ("metrics.parquet", "ranks.parquet", "history.parquet", "done.json"):
@@ -89,8 +112,8 @@ def test_disk_fault_keeps_finished_cells_and_resumes(tmp_path, small_fs, referen
     if fault == "disk-full":
         ballast.unlink()
     else:
-        _writable(small_fs)
-    again = cli(args, cache)
+        _chmod_tree(out, writable=True)
+    again = cli(args, cache, prefix=NOBODY)
     assert again.returncode == 0, again.stderr
     assert f"{len(TINY_CELLS) - 1} cell(s) run, 1 already done" in again.stdout
     same_tables(out, reference[1])
