@@ -103,7 +103,8 @@ def load_dataset(
             )
         folder = Path(data_dir).expanduser()
         if not folder.is_dir():
-            raise UserError(f"data folder {folder} does not exist; give the extracted data/ folder")
+            problem = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise UserError(f"data folder {folder} {problem}; give the extracted data/ folder")
         return func(data_dir=folder, features=features or info.features[0], **options)
     if data_dir is not None:
         raise UserError(f"dataset {info.name!r} is built in and takes no --data-dir")

@@ -279,10 +279,16 @@ def run_experiment(
     from ..teachers import get_spec
 
     t0 = time.perf_counter()
-    for name in dict.fromkeys([*cfg.teachers, cfg.student]):
+    for name in cfg.teachers:
         get_spec(name)  # an unknown name fails here, before anything is loaded
+    try:
+        get_spec(cfg.student)
+    except UserError as exc:  # the registry speaks of teachers; say which option was wrong
+        raise UserError(f"--student: {exc}") from None
     teacher_dirs = dict(teacher_dirs or {})
     run_dir = Path(out_dir) if out_dir is not None else default_run_dir(cfg)
+    if run_dir.exists() and not run_dir.is_dir():  # before the run lock tries to create it
+        raise UserError(f"--out {run_dir} is a file; choose a folder")
     where = _where(data_dir, teacher_dirs)
     cells = plan_cells(cfg)
     mine = (shard or Shard()).select(cells)

@@ -121,7 +121,7 @@ def _bad_toml(tmp: Path) -> list[str]:
 
 CASES = [
     Case("unknown teacher", _with("--teachers", "muse,nosuchmodel"), ("nosuchmodel",)),
-    Case("unknown student", _with("--student", "nosuchmodel"), ("nosuchmodel",)),
+    Case("unknown student", _with("--student", "nosuchmodel"), ("--student", "nosuchmodel")),
     Case("unknown dataset", _with("--dataset", "msrvt"), ("msrvt", "choose")),
     Case("unknown language", lambda t: _generic(t, langs=("en", "xx")), ("xx",)),
     Case(
@@ -144,7 +144,7 @@ CASES = [
         lambda t: _run_generic(t, t / "nowhere"),
         ("nowhere", "does not exist"),
     ),
-    Case("data folder is a file", _data_dir_is_a_file, ("data",)),
+    Case("data folder is a file", _data_dir_is_a_file, ("data", "is a file")),
     Case("unreadable captions", _unreadable_captions, ("captions.parquet", "cannot read")),
     Case("empty captions file", _empty_captions, ("captions.csv",)),
     Case("captions header only", _header_only_captions, ("captions.csv",)),
@@ -157,7 +157,7 @@ CASES = [
     Case("invalid config file", _bad_toml, ("bad.toml", "TOML")),
     Case("run folder of another config", _other_config, ("demo-0123456789", "--overwrite")),
     Case("out folder not writable", _out_under_a_file, ("blocker",)),
-    Case("out is a file", _out_is_a_file, ("out", "folder")),
+    Case("out is a file", _out_is_a_file, ("out", "is a file", "choose a folder")),
     Case("report without results", _report_no_results, ("empty",)),
     Case("report of a missing folder", _report_missing, ("nowhere",)),
     Case("hub teacher absent offline", _with("--teachers", "labse"), ("labse",)),
