@@ -107,6 +107,9 @@ def register(app: typer.Typer) -> None:
         ),
         epochs: int | None = typer.Option(None, "--epochs"),
         lr: float | None = typer.Option(None, "--lr"),
+        encoder_lr: float | None = typer.Option(
+            None, "--encoder-lr", help="lr of the fine-tuned text encoder (--mode full)."
+        ),
         batch_size: int | None = typer.Option(None, "--batch-size"),
         balance: float | None = typer.Option(
             None, "--balance", help="lambda in [0, 1]: weight of NCE vs distillation."
@@ -148,7 +151,7 @@ def register(app: typer.Typer) -> None:
             preset, config, dataset=dataset, features=features,
             dataset_options=_parse_options(dataset_option), teachers=teachers,
             student=student, seeds=seeds, mode=mode, pool=pool, epochs=epochs, lr=lr,
-            batch_size=batch_size, balance=balance, temperature=temperature,
+            encoder_lr=encoder_lr, batch_size=batch_size, balance=balance, temperature=temperature,
             baseline_temperature=temperature, distill_temp=distill_temp,
         )  # fmt: skip
         part = Shard.parse(shard)

@@ -87,6 +87,7 @@ def _teacher_recipe(ctx: RunContext, seed: int) -> Recipe:
     return Recipe(
         languages=ctx.languages, epochs=cfg.epochs, lr=cfg.lr, lr_decay=cfg.lr_decay,
         batch_size=cfg.batch_size, temperature=cfg.teacher_temperature, seed=seed,
+        encoder_lr=cfg.encoder_lr,
     )  # fmt: skip
 
 
@@ -166,6 +167,7 @@ def _student_recipe(ctx: RunContext, cell: Cell) -> Recipe:
         seed=cell.torch_seed,
         balance=cfg.balance if distil else 1.0,
         distill_temp=cfg.distill_temp,
+        encoder_lr=cfg.encoder_lr,
     )  # fmt: skip
 
 

@@ -182,4 +182,5 @@ class RunContext:
             "batch_size": cfg.batch_size,
             "epochs": cfg.epochs,
             "lr": cfg.lr,
+            "encoder_lr": cfg.encoder_lr,
         }

@@ -41,6 +41,7 @@ class Recipe:
     seed: int  # data order and caption sampling (weights are seeded by the caller)
     balance: float = 1.0
     distill_temp: float = 0.1
+    encoder_lr: float | None = None  # lr of a fine-tuned text encoder (--mode full); None = lr
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,18 @@ def batch_loss(
     return embeddings_loss(emb, recipe, teacher, en_valid)
 
 
+def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
+    """Adam parameter groups: everything at ``lr``, except a fine-tuned text encoder at
+    ``encoder_lr`` when set (a pretrained transformer collapses at the heads' lr of 1e-3)."""
+    encoder = getattr(model.text, "encoder", None)
+    tuned = [p for p in encoder.parameters() if p.requires_grad] if encoder is not None else []
+    if recipe.encoder_lr is None or not tuned:
+        return [{"params": [p for p in model.parameters() if p.requires_grad], "lr": recipe.lr}]
+    ids = {id(p) for p in tuned}
+    rest = [p for p in model.parameters() if p.requires_grad and id(p) not in ids]
+    return [{"params": rest, "lr": recipe.lr}, {"params": tuned, "lr": recipe.encoder_lr}]
+
+
 def train_model(
     model: RetrievalModel,
     texts: TextInputs,
@@ -185,8 +198,7 @@ def train_model(
 
     # under torchrun each rank embeds its slice of every global batch (None in one process)
     parallel = data_parallel(model)
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=recipe.lr)
+    optimizer = torch.optim.Adam(param_groups(model, recipe), lr=recipe.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=recipe.lr_decay)
     rng = np.random.default_rng(recipe.seed)
     n_clips = frames.shape[0]

@@ -151,3 +151,19 @@ def test_training_learns_and_is_deterministic():
     # well above chance (1/40) in every language
     for r in res_a:
         assert r.metrics.recall[5] > 0.3, (r.lang, r.metrics.recall)
+
+
+def test_fine_tuned_encoder_gets_its_own_lr():
+    from c2kd_analyze.distill.models import FineTunedTextTower
+    from c2kd_analyze.distill.train import param_groups
+
+    encoder = torch.nn.Linear(4, 4)  # stands in for the HF model: only its parameters matter here
+    model = RetrievalModel(FineTunedTextTower(encoder, 4, 8), VideoTower(6, 8, width=8))
+    groups = param_groups(model, _recipe(lr=1e-3, encoder_lr=2e-5))
+    assert [g["lr"] for g in groups] == [1e-3, 2e-5]
+    assert {id(p) for p in groups[1]["params"]} == {id(p) for p in encoder.parameters()}
+    n_all = sum(1 for _ in model.parameters())
+    assert len(groups[0]["params"]) + len(groups[1]["params"]) == n_all
+    frozen = RetrievalModel(TextHead(4, 8), VideoTower(6, 8, width=8))
+    (only,) = param_groups(frozen, _recipe(encoder_lr=2e-5))
+    assert only["lr"] == 3e-3 and len(only["params"]) == sum(1 for _ in frozen.parameters())
