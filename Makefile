@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(VENV)/bin/c2kd-analyze teachers check muse
+	$(VENV)/bin/c2kd-analyze run
 
 lint: setup
 	$(PY) -m ruff check c2kd_analyze tests benchmarks
