@@ -28,7 +28,7 @@ def discover() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small sizes: a few minutes on 2 cores")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for 2 CPU cores")
     parser.add_argument("--only", default="", help="comma-separated benchmark names")
     args = parser.parse_args()
     benches = discover()
@@ -40,8 +40,10 @@ def main() -> None:
 
     import torch
 
-    print(f"# machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"python {platform.python_version()}, torch {torch.__version__}, quick={args.quick}")
+    print(
+        f"# machine: {platform.machine()}, {torch.get_num_threads()} torch threads, "
+        f"python {platform.python_version()}, torch {torch.__version__}, quick={args.quick}"
+    )
     summary = []
     for name in wanted:
         t0 = time.perf_counter()

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+import tomllib
 
 from .errors import UserError
 
@@ -46,7 +47,7 @@ class RunConfig:
     batch_size: int = 64
     balance: float = 0.1  # lambda: weight of NCE against (1 - lambda) for distillation
     temperature: float = 0.05  # NCE temperature of the C2KD student
-    baseline_temperature: float = 0.05  # NCE temperature of the zero-shot / translate-train students
+    baseline_temperature: float = 0.05  # NCE temperature of zero-shot / translate-train
     teacher_temperature: float = 0.05  # NCE temperature when training teachers
     distill_temp: float = 0.1
     projection_dim: int = 512
@@ -94,7 +95,9 @@ def validate(cfg: RunConfig) -> None:
     if cfg.encoder_lr is not None and not cfg.encoder_lr > 0:
         raise UserError(f"--encoder-lr must be > 0, got {cfg.encoder_lr}")
     if cfg.batch_size < 2:
-        raise UserError(f"--batch-size must be at least 2 (in-batch negatives), got {cfg.batch_size}")
+        raise UserError(
+            f"--batch-size must be at least 2 (in-batch negatives), got {cfg.batch_size}"
+        )
     for name in ("projection_dim", "video_width", "max_tokens", "n_video_tokens"):
         if getattr(cfg, name) < 1:
             raise UserError(f"{name} must be at least 1, got {getattr(cfg, name)}")
@@ -142,7 +145,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "paper-youcook2",
-            "Multi-YouCook2 (S3D): 10 epochs, lr 1e-4, tau 0.05 (baselines 0.1), pool max, lambda 0.1",
+            "Multi-YouCook2 (S3D): 10 epochs, lr 1e-4, tau 0.05 (baselines 0.1), pool max, "
+            "lambda 0.1",
             dict(epochs=10, lr=1e-4, temperature=0.05, baseline_temperature=0.1,
                  teacher_temperature=0.05, pool="max", balance=0.1, distill_temp=0.1,
                  projection_dim=1024, max_tokens=35),
@@ -184,7 +188,9 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         try:
             out["seeds"] = tuple(int(s) for s in out["seeds"])
         except (TypeError, ValueError) as exc:
-            raise UserError(f"--seeds must be integers separated by commas, got {values['seeds']!r}") from exc
+            raise UserError(
+                f"--seeds must be integers separated by commas, got {values['seeds']!r}"
+            ) from exc
     return out
 
 
@@ -199,13 +205,13 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from exc
     unknown = set(data) - _FIELDS
     if unknown:
-        raise UserError(f"config file {path} has unknown key(s) {sorted(unknown)}; known: {sorted(_FIELDS)}")
+        raise UserError(
+            f"config file {path} has unknown key(s) {sorted(unknown)}; known: {sorted(_FIELDS)}"
+        )
     return data
 
 
-def build_config(
-    preset: str = "demo", file: str | Path | None = None, **options: Any
-) -> RunConfig:
+def build_config(preset: str = "demo", file: str | Path | None = None, **options: Any) -> RunConfig:
     """Preset, then TOML file, then options that are not None. Raises UserError on bad values."""
     if preset not in PRESETS:
         import difflib

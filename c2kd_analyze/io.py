@@ -143,7 +143,9 @@ def read_json(path: str | os.PathLike) -> Any:
     try:
         return json.loads(data)
     except json.JSONDecodeError as exc:
-        raise CorruptFileError(f"{path} is not valid JSON ({exc}); delete it and run again") from exc
+        raise CorruptFileError(
+            f"{path} is not valid JSON ({exc}); delete it and run again"
+        ) from exc
 
 
 def write_parquet(path: str | os.PathLike, frame: pl.DataFrame) -> None:
@@ -159,7 +161,9 @@ def read_parquet(path: str | os.PathLike) -> pl.DataFrame:
     try:
         return pl.read_parquet(io.BytesIO(data))
     except Exception as exc:  # polars raises several types for bad bytes
-        raise CorruptFileError(f"{path} is not a readable parquet file ({exc}); delete it and run again") from exc
+        raise CorruptFileError(
+            f"{path} is not a readable parquet file ({exc}); delete it and run again"
+        ) from exc
 
 
 def write_npz(path: str | os.PathLike, **arrays: Any) -> None:
@@ -178,4 +182,6 @@ def read_npz(path: str | os.PathLike) -> dict[str, Any]:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}
     except Exception as exc:
-        raise CorruptFileError(f"{path} is not a readable .npz file ({exc}); delete it and run again") from exc
+        raise CorruptFileError(
+            f"{path} is not a readable .npz file ({exc}); delete it and run again"
+        ) from exc

