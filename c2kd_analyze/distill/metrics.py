@@ -39,19 +39,24 @@ class RetrievalMetrics:
     ranks: np.ndarray  # (n_rows,) float64
 
 
+def _check_counts(n_queries: int, n_items: int) -> None:
+    """The true item of query i is item i: there must be queries, and at least as many items."""
+    if n_queries == 0:
+        raise ValueError("no queries")
+    if n_items < n_queries:
+        raise ValueError(
+            f"fewer items ({n_items}) than queries ({n_queries}); "
+            "the correct item of query i must be item i"
+        )
+
+
 def _as_numpy(sims: Any) -> np.ndarray:
     if hasattr(sims, "detach"):  # a torch tensor; float() also covers bf16/fp16
         sims = sims.detach().float().cpu().numpy()
     arr = np.asarray(sims)
     if arr.ndim != 2:
         raise ValueError(f"sims must be a 2-D (queries x items) array, got shape {arr.shape}")
-    if arr.shape[0] == 0:
-        raise ValueError("sims has no queries")
-    if arr.shape[1] < arr.shape[0]:
-        raise ValueError(
-            f"sims has fewer items ({arr.shape[1]}) than queries ({arr.shape[0]}); "
-            "the correct item of query i must be column i"
-        )
+    _check_counts(arr.shape[0], arr.shape[1])
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
     return arr
@@ -106,13 +111,7 @@ def streamed_ranks(
     q, it = q.to(dtype), it.to(dtype)
     if q.ndim != 2 or it.ndim != 2 or q.shape[1] != it.shape[1]:
         raise ValueError(f"queries {tuple(q.shape)} and items {tuple(it.shape)} must be (n, P)")
-    if q.shape[0] == 0:
-        raise ValueError("no queries")
-    if it.shape[0] < q.shape[0]:
-        raise ValueError(
-            f"fewer items ({it.shape[0]}) than queries ({q.shape[0]}); "
-            "the correct item of query i must be item i"
-        )
+    _check_counts(q.shape[0], it.shape[0])
     ranks = np.empty(q.shape[0], dtype=np.float64)
     items_t = it.T.contiguous()
     for start in range(0, q.shape[0], block_size):
