@@ -97,23 +97,21 @@ def _bar_width(langs: list[str], methods: list[str]) -> float:
     return max(7.0, 1.5 + legend + 0.22 * len(langs) * (len(methods) + 1))
 
 
-def plot_recall_bars(
-    intervals: pl.DataFrame, methods: list[str], langs: list[str], title: str
-) -> Figure:
-    """Bars of R@k (%) per language (x) and method (hue) with their bootstrap intervals.
+def _method_bars(frame, methods: list[str], langs: list[str], y: str, percent: tuple[str, ...]):
+    """Grouped bars of ``y`` per language (x) and method (hue), ``percent`` columns x100.
 
-    ``intervals`` has columns method, lang, recall, low, high (in [0, 1]).
+    Returns (figure, axes, the plotted pandas frame).
     """
     import polars as pl
     import seaborn as sns
 
-    data = intervals.filter(pl.col("method").is_in(methods) & pl.col("lang").is_in(langs))
-    data = data.with_columns(pl.col("recall", "low", "high") * 100).to_pandas()
+    data = frame.filter(pl.col("method").is_in(methods) & pl.col("lang").is_in(langs))
+    data = data.with_columns(pl.col(*percent) * 100).to_pandas()
     fig, (ax,) = _figure(_bar_width(langs, methods), 4.2)
     sns.barplot(
         data=data,
         x="lang",
-        y="recall",
+        y=y,
         hue="method",
         order=langs,
         hue_order=methods,
@@ -121,6 +119,24 @@ def plot_recall_bars(
         errorbar=None,
         ax=ax,
     )
+    return fig, ax, data
+
+
+def _label_bars(ax, ylabel: str, title: str) -> None:
+    ax.set_xlabel("language")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(title="method", fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def plot_recall_bars(
+    intervals: pl.DataFrame, methods: list[str], langs: list[str], title: str
+) -> Figure:
+    """Bars of R@k (%) per language (x) and method (hue) with their bootstrap intervals.
+
+    ``intervals`` has columns method, lang, recall, low, high (in [0, 1]).
+    """
+    fig, ax, data = _method_bars(intervals, methods, langs, "recall", ("recall", "low", "high"))
     bounds = {
         (m, lang): (r, lo, hi)
         for m, lang, r, lo, hi in data[["method", "lang", "recall", "low", "high"]].itertuples(
@@ -142,10 +158,7 @@ def plot_recall_bars(
                 elinewidth=0.8,
                 capsize=2,
             )
-    ax.set_xlabel("language")
-    ax.set_ylabel("recall (%), 95% bootstrap interval")
-    ax.set_title(title)
-    ax.legend(title="method", fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _label_bars(ax, "recall (%), 95% bootstrap interval", title)
     return fig
 
 
@@ -156,29 +169,10 @@ def plot_gap_closed(
 
     ``closed`` has columns method, lang, gap_closed (a fraction; null where undefined).
     """
-    import polars as pl
-    import seaborn as sns
-
-    data = closed.filter(pl.col("method").is_in(methods) & pl.col("lang").is_in(langs))
-    data = data.with_columns(pl.col("gap_closed") * 100).to_pandas()
-    fig, (ax,) = _figure(_bar_width(langs, methods), 4.2)
-    sns.barplot(
-        data=data,
-        x="lang",
-        y="gap_closed",
-        hue="method",
-        order=langs,
-        hue_order=methods,
-        palette=_palette(methods),
-        errorbar=None,
-        ax=ax,
-    )
+    fig, ax, _ = _method_bars(closed, methods, langs, "gap_closed", ("gap_closed",))
     ax.axhline(0, color="black", linewidth=0.8)
     ax.axhline(100, color="grey", linewidth=0.8, linestyle="--")
-    ax.set_xlabel("language")
-    ax.set_ylabel("gap to English closed vs translate-train (%)")
-    ax.set_title(title)
-    ax.legend(title="method", fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _label_bars(ax, "gap to English closed vs translate-train (%)", title)
     return fig
 
 
