@@ -221,7 +221,7 @@ class DataParallel:
         """The global batch's loss (the same on every rank); this rank embeds only its slice."""
         import torch
 
-        from .train import BatchEmbeddings, batch_teacher, embeddings_loss
+        from .train import BatchEmbeddings, stage_loss
 
         n = len(clips)
         valid = {lang: texts.tables[lang].rows(clips, cap_idx)[1] for lang in recipe.languages}
@@ -234,11 +234,7 @@ class DataParallel:
         emb = BatchEmbeddings(
             gather_rows(video, n), {lang: gather_rows(t, n) for lang, t in text.items()}, valid
         )
-        if targets is None:
-            loss = embeddings_loss(emb, recipe)
-        else:
-            loss = embeddings_loss(emb, recipe, *batch_teacher(texts, clips, cap_idx, targets))
-        return loss
+        return stage_loss(emb, texts, clips, cap_idx, recipe, targets)
 
 
 def data_parallel(model: RetrievalModel) -> DataParallel | None:

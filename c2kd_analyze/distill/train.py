@@ -163,10 +163,24 @@ def batch_loss(
 ) -> torch.Tensor:
     """The stage's loss on one batch of clips (B,) with caption indices (B,): a scalar."""
     emb = embed_batch(model, texts, frames, mask, clips, cap_idx, recipe.languages)
+    return stage_loss(emb, texts, clips, cap_idx, recipe, targets)
+
+
+def stage_loss(
+    emb: BatchEmbeddings,
+    texts: TextInputs,
+    clips: np.ndarray,
+    cap_idx: np.ndarray,
+    recipe: Recipe,
+    targets: TeacherTargets | None,
+) -> torch.Tensor:
+    """The stage's loss from a batch's embeddings: NCE only, or NCE + KD when teachers are given.
+
+    Shared by the single-process step and the data-parallel step (distributed.py).
+    """
     if targets is None:
         return embeddings_loss(emb, recipe)
-    teacher, en_valid = batch_teacher(texts, clips, cap_idx, targets)
-    return embeddings_loss(emb, recipe, teacher, en_valid)
+    return embeddings_loss(emb, recipe, *batch_teacher(texts, clips, cap_idx, targets))
 
 
 def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
