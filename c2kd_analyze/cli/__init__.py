@@ -33,20 +33,84 @@ _report.register(app)
 _doctor.register(app)
 
 
+_verbose = False
+
+
 @app.callback()
 def _root(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logging."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show debug logging, and the traceback of an internal error."
+    ),
 ) -> None:
+    global _verbose
+    _verbose = verbose
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user mistakes become one line on stderr and exit code 2."""
-    import click
+def _click_errors() -> tuple[type[BaseException], ...]:
+    """The usage-error base classes the installed typer really raises.
 
+    typer >= 0.20 vendors click as ``typer._click`` (its ClickException subclasses
+    ``typer.TyperException``, not ``click.ClickException``); older typer raises click's own.
+    """
+    found: list[type[BaseException]] = []
+    if hasattr(typer, "TyperException"):
+        found.append(typer.TyperException)
+    try:
+        import click
+
+        found.append(click.ClickException)
+    except ImportError:  # a typer that vendors click may run without click installed
+        pass
+    return tuple(found)
+
+
+def _exit_classes() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
+    """(Exit-like, Abort-like) classes of typer and of click, whichever are installed."""
+    exits: list[type[BaseException]] = [typer.Exit]
+    aborts: list[type[BaseException]] = [typer.Abort]
+    try:
+        import click
+
+        exits.append(click.exceptions.Exit)
+        aborts.append(click.exceptions.Abort)
+    except ImportError:
+        pass
+    return tuple(exits), tuple(aborts)
+
+
+def _show_usage_error(exc: BaseException) -> int:
+    """A parser error in two lines (the command's usage, then ``error: ...`` with where to look
+    for help); returns its exit code (2)."""
+    ctx = getattr(exc, "ctx", None)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    option, possible = getattr(exc, "option_name", None), getattr(exc, "possibilities", None)
+    if option and possible is not None:  # click's NoSuchOption: suggest only close names
+        import difflib
+
+        close = difflib.get_close_matches(option, sorted(possible), n=3, cutoff=0.7)
+        message = f"no such option {option}"
+        message += f"; did you mean {' or '.join(close)}?" if close else ""
+    if ctx is not None:
+        typer.echo(ctx.get_usage().splitlines()[0], err=True)
+        message += f" (see '{ctx.command_path} --help')"
+    typer.echo(f"error: {message}", err=True)
+    return int(getattr(exc, "exit_code", 2) or 2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point.
+
+    Exit codes: 0 ok; 1 a failed check or an internal error (two lines; ``--verbose`` shows the
+    traceback); 2 a user mistake (one ``error:`` line, or click's usage line plus one error line
+    for a command-line parsing error); 130 interrupted.
+    """
+    global _verbose
+    _verbose = False  # set by the root callback when --verbose is given
+    exits, aborts = _exit_classes()
     try:
         rc = app(args=argv, standalone_mode=False)
         # With standalone_mode=False click returns (not raises) the code of `raise typer.Exit(n)`.
@@ -55,14 +119,19 @@ def main(argv: list[str] | None = None) -> None:
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except exits as exc:
+        sys.exit(getattr(exc, "exit_code", 0))
+    except aborts:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except _click_errors() as exc:
+        sys.exit(_show_usage_error(exc))
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug of ours: two lines, the traceback only when asked for
+        if _verbose:
+            raise
+        typer.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        typer.echo("re-run with --verbose for the traceback, and please report it", err=True)
+        sys.exit(1)
