@@ -19,10 +19,10 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-LOCK_NAME = ".lock"
-
 
 def lock_path(folder: Path) -> Path:
+    from .layout import LOCK_NAME
+
     return Path(folder) / LOCK_NAME
 
 

@@ -80,15 +80,4 @@ DIAGNOSTIC_COLUMNS: dict[str, str] = {
     "seed": "Int64",
 }
 
-# Run folder layout (written by distill.run, read by analysis):
-#   RUN_DIR/config.json     {"run_id", "config", "versions", "git_sha", "dataset": {...}}
-#   RUN_DIR/cells/<cell>/metrics.parquet      RESULT_COLUMNS
-#   RUN_DIR/cells/<cell>/ranks.parquet        RANK_COLUMNS
-#   RUN_DIR/cells/<cell>/history.parquet      HISTORY_COLUMNS
-#   RUN_DIR/cells/<cell>/diagnostics.parquet  DIAGNOSTIC_COLUMNS (teacher and c2kd cells)
-#   RUN_DIR/cells/<cell>/done.json            written last: the cell is complete
-#   RUN_DIR/results.parquet, RUN_DIR/history.parquet   concatenations, rebuilt after every run
-#   RUN_DIR/report.md, report.html, figures/           written by `c2kd-analyze report`
-CELLS_DIR = "cells"
-CELL_FILES = ("metrics.parquet", "ranks.parquet", "history.parquet", "diagnostics.parquet")
-DONE_FILE = "done.json"
+# The run folder's layout (file names, cell folders) lives in c2kd_analyze.layout.

@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .. import io
 from ..errors import UserError
 from ..lang import normalize_lang
+from ..layout import RunFolder
 from ..results import (
-    CELLS_DIR,
     DIAGNOSTIC_COLUMNS,
-    DONE_FILE,
     METRICS,
     RANK_COLUMNS,
     RESULT_COLUMNS,
@@ -91,7 +90,7 @@ def read_meta(path: Path) -> RunMeta:
     """Read ``config.json`` of a run folder."""
     if not path.is_dir():
         raise UserError(f"{path} is not a folder; pass a run folder written by `c2kd-analyze run`")
-    cfg_path = path / "config.json"
+    cfg_path = RunFolder(path).config
     try:
         raw = io.read_json(cfg_path)
     except FileNotFoundError as exc:
@@ -118,19 +117,16 @@ def read_meta(path: Path) -> RunMeta:
 def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     import polars as pl
 
-    cells_dir = path / CELLS_DIR
-    done = sorted(
-        d for d in (cells_dir.iterdir() if cells_dir.is_dir() else []) if io.is_valid(d / DONE_FILE)
-    )
+    done = [cell for cell in RunFolder(path).cell_folders() if io.is_valid(cell.done)]
     if not done:
         raise UserError(
             f"run {path} has no finished cells yet; run `c2kd-analyze run` to completion first"
         )
     results, ranks, diags = [], [], []
     for cell in done:
-        results.append(_read_frame(cell / "metrics.parquet", RESULT_COLUMNS, required=True))
-        ranks.append(_read_frame(cell / "ranks.parquet", RANK_COLUMNS, required=False))
-        diags.append(_read_frame(cell / "diagnostics.parquet", DIAGNOSTIC_COLUMNS, required=False))
+        results.append(_read_frame(cell.metrics, RESULT_COLUMNS, required=True))
+        ranks.append(_read_frame(cell.ranks, RANK_COLUMNS, required=False))
+        diags.append(_read_frame(cell.diagnostics, DIAGNOSTIC_COLUMNS, required=False))
     res = pl.concat(results)
     if res.is_empty():
         raise UserError(

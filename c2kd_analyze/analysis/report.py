@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from .. import io
 from ..errors import UserError
+from ..layout import RunFolder
 from .answer import answer_blocks
 from .gap_sections import diagnostic_blocks, gap_blocks, heatmap_blocks
 from .load import RunMeta, load_runs
@@ -188,23 +189,25 @@ def write_report(
     for rel, data in files.items():
         io.write_bytes(out / rel, data)
     log.info("wrote %d report files to %s", len(files), out)
-    return out / "report.html"
+    return RunFolder(out).report_html
 
 
 def render_files(blocks: list[Block]) -> dict[str, bytes]:
     """Relative path -> bytes of every report file."""
+    names = RunFolder(Path("."))  # relative paths inside the report folder
+    figures, tables = names.figures_dir.name, names.tables_dir.name
     files: dict[str, bytes] = {
-        "report.md": to_markdown_doc(blocks).encode(),
-        "report.html": to_html_doc(blocks, TITLE).encode(),
+        names.report_md.name: to_markdown_doc(blocks).encode(),
+        names.report_html.name: to_html_doc(blocks, TITLE).encode(),
     }
     for b in blocks:
         if isinstance(b, Figure):
-            files[f"figures/{b.name}.png"] = b.png
-            files[f"figures/{b.name}.svg"] = b.svg
+            files[f"{figures}/{b.name}.png"] = b.png
+            files[f"{figures}/{b.name}.svg"] = b.svg
         elif isinstance(b, Table):
-            files[f"tables/{b.name}.md"] = to_markdown(b.display).encode()
-            files[f"tables/{b.name}.tex"] = to_latex(b.display, b.caption).encode()
-            files[f"tables/{b.name}.csv"] = (
+            files[f"{tables}/{b.name}.md"] = to_markdown(b.display).encode()
+            files[f"{tables}/{b.name}.tex"] = to_latex(b.display, b.caption).encode()
+            files[f"{tables}/{b.name}.csv"] = (
                 (b.numeric if b.numeric is not None else b.display).write_csv().encode()
             )
     return files

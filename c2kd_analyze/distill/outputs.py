@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import io
+from ..layout import CellFolder
 from ..results import (
     DIAGNOSTIC_COLUMNS,
-    DONE_FILE,
     HISTORY_COLUMNS,
     RANK_COLUMNS,
     RESULT_COLUMNS,
@@ -130,12 +129,12 @@ def diagnostics_frame(info: CellInfo, rows: list[dict[str, Any]]) -> pl.DataFram
     return _frame(full, DIAGNOSTIC_COLUMNS).select(list(DIAGNOSTIC_COLUMNS))
 
 
-def write_cell(folder: Path, info: CellInfo, outputs: CellOutputs, n_clips: int) -> None:
+def write_cell(folder: CellFolder, info: CellInfo, outputs: CellOutputs, n_clips: int) -> None:
     """Write the four tables, then ``done.json`` (the cell is complete only once it exists)."""
-    io.remove(folder / DONE_FILE)
-    io.write_parquet(folder / "metrics.parquet", metrics_frame(info, outputs.metrics))
-    io.write_parquet(folder / "ranks.parquet", ranks_frame(info, outputs.metrics, n_clips))
-    io.write_parquet(folder / "history.parquet", history_frame(info, outputs.history))
-    io.write_parquet(folder / "diagnostics.parquet", diagnostics_frame(info, outputs.diagnostics))
-    io.write_json(folder / DONE_FILE, {"run_id": info.run_id, "cell": info.cell})
-    log.info("cell %s written to %s", info.cell, folder)
+    io.remove(folder.done)
+    io.write_parquet(folder.metrics, metrics_frame(info, outputs.metrics))
+    io.write_parquet(folder.ranks, ranks_frame(info, outputs.metrics, n_clips))
+    io.write_parquet(folder.history, history_frame(info, outputs.history))
+    io.write_parquet(folder.diagnostics, diagnostics_frame(info, outputs.diagnostics))
+    io.write_json(folder.done, {"run_id": info.run_id, "cell": info.cell})
+    log.info("cell %s written to %s", info.cell, folder.path)

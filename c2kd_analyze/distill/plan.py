@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import io
 from ..config import RunConfig
-from ..results import CELL_FILES, CELLS_DIR, DONE_FILE
+from ..layout import RunFolder
 
 
 @dataclass(frozen=True)
@@ -57,19 +57,14 @@ def plan_cells(cfg: RunConfig) -> list[Cell]:
     return cells
 
 
-def cell_dir(run_dir: Path, cell: Cell) -> Path:
-    return run_dir / CELLS_DIR / cell.name
-
-
 def is_done(run_dir: Path, cell: Cell, run_id: str) -> bool:
     """True when the cell's ``done.json`` is valid, belongs to this run's config, and every
     file of the cell passes its checksum (a damaged cell is recomputed, not reported)."""
-    folder = cell_dir(run_dir, cell)
-    path = folder / DONE_FILE
-    if not all(io.is_valid(p) for p in (path, *(folder / name for name in CELL_FILES))):
+    folder = RunFolder(run_dir).cell(cell.name)
+    if not all(io.is_valid(p) for p in (folder.done, *folder.tables)):
         return False
     try:
-        done = io.read_json(path)
+        done = io.read_json(folder.done)
     except io.CorruptFileError:
         return False
     return done.get("run_id") == run_id and done.get("cell") == cell.name

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from .. import io
 from ..config import RunConfig
 from ..errors import UserError
-from ..results import CELLS_DIR, DONE_FILE
+from ..layout import LOCK_NAME, RunFolder
 from .distributed import agree, barrier, is_main, main_first, session
-from .plan import Cell, cell_dir, is_done, plan_cells
-from .shard import LOCK_FILE, Shard, run_lock
+from .plan import Cell, is_done, plan_cells
+from .shard import Shard, run_lock
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,13 +31,6 @@ if TYPE_CHECKING:
     from .context import RunContext
 
 log = logging.getLogger(__name__)
-
-CONFIG_FILE = "config.json"
-RESULTS_FILE = "results.parquet"
-HISTORY_FILE = "history.parquet"
-#: what --overwrite removes: only names this project writes into a run folder
-_RUN_FILES = (CONFIG_FILE, RESULTS_FILE, HISTORY_FILE, "report.md", "report.html")
-_RUN_DIRS = (CELLS_DIR, "figures")
 
 
 @dataclass(frozen=True)
@@ -66,12 +59,13 @@ def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrit
     """Refuse a folder holding another run (unless ``overwrite``) or unrelated files."""
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file; choose a folder")
-    if not run_dir.exists() or all(p.name == LOCK_FILE for p in run_dir.iterdir()):
+    if not run_dir.exists() or all(p.name == LOCK_NAME for p in run_dir.iterdir()):
         return
-    path = run_dir / CONFIG_FILE
+    folder = RunFolder(run_dir)
+    path = folder.config
     if not path.exists():
         raise UserError(
-            f"{run_dir} is not empty and holds no c2kd-analyze run (no {CONFIG_FILE}); "
+            f"{run_dir} is not empty and holds no c2kd-analyze run (no {path.name}); "
             "choose another --out"
         )
     try:
@@ -82,7 +76,7 @@ def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrit
         return
     # a run that failed before finishing any cell (absent weights, diverged) holds no work:
     # its config.json alone must not lock the folder against the corrected command
-    finished = any(io.is_valid(p) for p in (run_dir / CELLS_DIR).glob(f"*/{DONE_FILE}"))
+    finished = any(io.is_valid(cell.done) for cell in folder.cell_folders())
     if finished and not overwrite:
         raise UserError(
             f"{run_dir} holds another run ({old.get('run_id', 'unreadable config')}, not "
@@ -92,10 +86,10 @@ def check_run_dir(run_dir: Path, cfg: RunConfig, where: dict[str, Any], overwrit
         log.warning("--overwrite: removing the previous run in %s", run_dir)
     else:
         log.info("%s holds no finished cell of run %s; replacing it", run_dir, old.get("run_id"))
-    for name in _RUN_FILES:
-        io.remove(run_dir / name)
-    for name in _RUN_DIRS:
-        shutil.rmtree(run_dir / name, ignore_errors=True)
+    for path in folder.run_files:  # only what this project writes into a run folder
+        io.remove(path)
+    for path in folder.run_dirs:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _versions() -> dict[str, str]:
@@ -178,7 +172,7 @@ def _start(cfg, dataset, data_dir, teacher_dirs, run_dir: Path, where) -> RunCon
     _check_dataset(cfg, dataset)
     ctx = RunContext(cfg, dataset, teacher_dirs)
     if is_main():
-        io.write_json(run_dir / CONFIG_FILE, {
+        io.write_json(RunFolder(run_dir).config, {
             "run_id": cfg.run_id, "config": cfg.to_dict(), "versions": _versions(),
             "git_sha": _git_sha(), "dataset": _dataset_info(dataset, ctx.fingerprint),
             "where": where,
@@ -205,7 +199,7 @@ def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bo
     with bars.running():
         for wait in (False, True):
             for cell in list(todo):
-                with claim(cell_dir(run_dir, cell), wait=wait) as held:
+                with claim(RunFolder(run_dir).cell(cell.name).path, wait=wait) as held:
                     if not held:
                         continue
                     todo.remove(cell)
@@ -220,7 +214,8 @@ def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bo
                     except NonFiniteError as exc:  # name the stage that diverged
                         raise NonFiniteError(f"cell {cell.name}: {exc}") from None
                     if is_main():  # under torchrun every rank trained the cell; rank 0 writes
-                        write_cell(cell_dir(run_dir, cell), info, outputs, ctx.dataset.test.n_clips)
+                        folder = RunFolder(run_dir).cell(cell.name)
+                        write_cell(folder, info, outputs, ctx.dataset.test.n_clips)
                     ran.append(cell)
                     bars.end_cell()
                     log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
@@ -235,13 +230,14 @@ def rebuild_tables(run_dir: Path, cells: list[Cell], run_id: str) -> pl.DataFram
 
     from ..results import HISTORY_COLUMNS, RESULT_COLUMNS, polars_schema
 
-    cells = [c for c in cells if is_done(run_dir, c, run_id)]
-    metrics = [io.read_parquet(cell_dir(run_dir, c) / "metrics.parquet") for c in cells]
-    history = [io.read_parquet(cell_dir(run_dir, c) / "history.parquet") for c in cells]
+    folder = RunFolder(run_dir)
+    done = [folder.cell(c.name) for c in cells if is_done(run_dir, c, run_id)]
+    metrics = [io.read_parquet(c.metrics) for c in done]
+    history = [io.read_parquet(c.history) for c in done]
     results = pl.concat(metrics) if metrics else pl.DataFrame(schema=polars_schema(RESULT_COLUMNS))
     steps = pl.concat(history) if history else pl.DataFrame(schema=polars_schema(HISTORY_COLUMNS))
-    io.write_parquet(run_dir / RESULTS_FILE, results)
-    io.write_parquet(run_dir / HISTORY_FILE, steps)
+    io.write_parquet(folder.results, results)
+    io.write_parquet(folder.history, steps)
     return results
 
 
@@ -297,7 +293,7 @@ def run_experiment(
             _on_main(check_run_dir, run_dir, cfg, where, overwrite)
             pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
             ctx = None
-            if pending or agree(not io.is_valid(run_dir / CONFIG_FILE)):
+            if pending or agree(not io.is_valid(RunFolder(run_dir).config)):
                 ctx = _start(cfg, dataset, data_dir, teacher_dirs, run_dir, where)
         if pending:
             log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
@@ -308,7 +304,7 @@ def run_experiment(
             results = rebuild_tables(run_dir, cells, cfg.run_id) if is_main() else None
         barrier()
     if results is None:
-        results = io.read_parquet(run_dir / RESULTS_FILE)
+        results = io.read_parquet(RunFolder(run_dir).results)
     ran = ran if pending else []
     skipped = tuple(c.name for c in mine if c not in ran)
     return RunOutcome(

@@ -32,9 +32,6 @@ from ..errors import UserError
 
 T = TypeVar("T")
 
-#: the run folder's lock file (ignored when checking whether a folder is empty)
-LOCK_FILE = ".lock"
-
 
 @dataclass(frozen=True)
 class Shard:
@@ -66,7 +63,8 @@ class Shard:
 @contextlib.contextmanager
 def run_lock(run_dir: Path) -> Iterator[None]:
     """The run folder's inter-process lock (rank 0 only under torchrun)."""
+    from ..layout import RunFolder
     from .distributed import main_lock
 
-    with main_lock(run_dir / LOCK_FILE):
+    with main_lock(RunFolder(run_dir).lock):
         yield

@@ -41,7 +41,7 @@ MAX_SHARDS = 32
 def encoder_key(encoder: TextEncoder) -> dict:
     """Everything that determines an encoder's vectors for a given text."""
     spec = getattr(encoder, "spec", None)
-    return {
+    key = {
         "model_id": encoder.model_id,
         "backend": getattr(spec, "backend", type(encoder).__name__),
         "pooling": getattr(spec, "pooling", ""),
@@ -50,6 +50,10 @@ def encoder_key(encoder: TextEncoder) -> dict:
         "prefix": getattr(spec, "prefix", ""),
         "dim": int(encoder.dim),
     }
+    precision = getattr(encoder, "precision", "fp32")
+    if precision != "fp32":  # autocast changes the vectors; fp32 keys stay as they always were
+        key["precision"] = precision
+    return key
 
 
 def encoder_folder(encoder: TextEncoder) -> Path:
@@ -156,7 +160,9 @@ def _compact(folder: Path, index: _Index) -> None:
         return
 
 
-def encode_cached(encoder: TextEncoder, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+def encode_cached(
+    encoder: TextEncoder, texts: list[str], *, batch_size: int | None = None
+) -> np.ndarray:
     """Like ``encoder.encode(texts)`` -> float32 (n_texts, dim), but each distinct text is encoded
     at most once per encoder, ever: hits come from the on-disk cache, misses are encoded (deduped)
     and added to it as one new shard."""

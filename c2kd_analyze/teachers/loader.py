@@ -6,11 +6,16 @@ import hashlib
 import importlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..devices import Precision
 from ..errors import UserError
 from .registry import get_spec
 from .sources import resolve_folder
 from .spec import TeacherSpec, TextEncoder
+
+if TYPE_CHECKING:
+    import torch
 
 # backend name -> module in .backends exposing load(spec, folder, model_id)
 _BACKENDS = {
@@ -57,11 +62,19 @@ def _bundled_folder(spec: TeacherSpec) -> Path | None:
     return None
 
 
-def load_teacher(name: str, *, local_dir: str | os.PathLike | None = None) -> TextEncoder:
+def load_teacher(
+    name: str,
+    *,
+    local_dir: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+    precision: Precision = "fp32",
+) -> TextEncoder:
     """Load the teacher registered as ``name``; ``encode(texts)`` -> float32 (n, dim), unit rows.
 
     ``local_dir`` (or ``$C2KD_TEACHER_DIRS``) points at a saved model folder; otherwise hub
     teachers come from the local HF cache and bundled ones from their package. Never downloads.
+    Torch backends run on ``device`` (a ``torch.device`` or a ``--device`` name) under
+    ``precision``'s autocast; ``muse`` (numpy) always runs on the CPU.
     """
     spec = get_spec(name)
     _offline_env()
@@ -78,17 +91,33 @@ def load_teacher(name: str, *, local_dir: str | os.PathLike | None = None) -> Te
     module = importlib.import_module(f"{__package__}.backends.{backend}")
     if spec.backend == "muse-numpy":
         return module.load(spec)
-    return module.load(spec, folder, model_id)
+    if not isinstance(device, torch_device_type()):
+        from ..devices import resolve_device
+
+        device = resolve_device(str(device))
+    return module.load(spec, folder, model_id, device, precision)
 
 
-def load_hf_parts(name: str, *, local_dir: str | os.PathLike | None = None):
-    """(tokenizer, torch module) for ``--mode full``: the transformer whose last_hidden_state is
-    mean-pooled. Raises :class:`UserError` for a teacher that cannot be fine-tuned (muse)."""
+def load_hf_parts(
+    name: str,
+    *,
+    local_dir: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+):
+    """(tokenizer, torch module on ``device``) for ``--mode full``: the transformer whose
+    last_hidden_state is mean-pooled. Raises :class:`UserError` for a teacher that cannot be
+    fine-tuned (muse)."""
     spec = get_spec(name)
     if not spec.trainable:
         raise UserError(
             f"teacher {spec.name!r} cannot be fine-tuned ({spec.backend} is not a torch model); "
             f"use --mode frozen, or a trainable teacher"
         )
-    encoder = load_teacher(name, local_dir=local_dir)
+    encoder = load_teacher(name, local_dir=local_dir, device=device)
     return encoder.hf_parts()
+
+
+def torch_device_type() -> type:
+    import torch
+
+    return torch.device

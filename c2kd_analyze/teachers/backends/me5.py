@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ...devices import Precision
 from ..spec import TeacherSpec
 from .hf_mean import HFMeanPooledEncoder
 
+if TYPE_CHECKING:
+    import torch
 
-def load(spec: TeacherSpec, folder: Path | None, model_id: str) -> HFMeanPooledEncoder:
+
+def load(
+    spec: TeacherSpec,
+    folder: Path | None,
+    model_id: str,
+    device: torch.device,
+    precision: Precision = "fp32",
+) -> HFMeanPooledEncoder:
     """Encode through the converted folder (converted at first use) or a folder the user names."""
     if folder is None:
         from ..me5.convert import ensure_converted
 
         folder = ensure_converted()
-    return HFMeanPooledEncoder(spec, folder, model_id)
+    return HFMeanPooledEncoder(spec, folder, model_id, device, precision)

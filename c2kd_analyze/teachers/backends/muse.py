@@ -31,7 +31,7 @@ class MuseEncoder:
     def model_id(self) -> str:
         return self.spec.model_id
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, 512), rows L2-normalised. ``batch_size`` is unused."""
         texts = list(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...devices import Precision, autocast
 from ...errors import UserError
 from ..spec import TeacherSpec
 from .progress import encode_progress
-from .torch_utils import pick_device
+from .torch_utils import encode_batch_size
+
+if TYPE_CHECKING:
+    import torch
 
 
 class SentenceTransformerEncoder:
     """A sentence-transformers model as a :class:`TextEncoder`: (n_texts,) -> (n_texts, dim)."""
 
-    def __init__(self, spec: TeacherSpec, folder: Path, model_id: str) -> None:
+    def __init__(
+        self,
+        spec: TeacherSpec,
+        folder: Path,
+        model_id: str,
+        device: torch.device | str = "cpu",
+        precision: Precision = "fp32",
+    ) -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
 
         self.spec = spec
         self._model_id = model_id
-        self.model = SentenceTransformer(str(folder), device=pick_device(), local_files_only=True)
+        self.device = torch.device(device)
+        self.precision = precision  # autocast of the forward pass (part of the cache key)
+        self.model = SentenceTransformer(str(folder), device=str(device), local_files_only=True)
         if spec.max_tokens:
             self.model.max_seq_length = spec.max_tokens
         got = self.model.get_embedding_dimension()
@@ -38,20 +53,24 @@ class SentenceTransformerEncoder:
     def model_id(self) -> str:
         return self._model_id
 
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-        """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised.
+    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+        """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised, computed on ``self.device``.
 
         Texts are sorted by length and encoded in chunks, so padding stays small and our own
         progress bar (not sentence-transformers' tqdm) shows how far it is.
         """
+        batch_size = encode_batch_size(self.device, batch_size)
         texts = [self.spec.prefix + t for t in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         chunk = batch_size * 8
-        with encode_progress(len(texts), f"encoding {self.spec.name}") as advance:
+        with (
+            autocast(self.device, self.precision),
+            encode_progress(len(texts), f"encoding {self.spec.name}") as advance,
+        ):
             for start in range(0, len(order), chunk):
                 idx = order[start : start + chunk]
-                out[idx] = self.model.encode(
+                out[idx] = self.model.encode(  # float32 numpy whatever the autocast
                     [texts[i] for i in idx],
                     batch_size=batch_size,
                     normalize_embeddings=self.spec.normalize,
@@ -66,5 +85,11 @@ class SentenceTransformerEncoder:
         return self.model.tokenizer, self.model[0].auto_model
 
 
-def load(spec: TeacherSpec, folder: Path, model_id: str) -> SentenceTransformerEncoder:
-    return SentenceTransformerEncoder(spec, folder, model_id)
+def load(
+    spec: TeacherSpec,
+    folder: Path,
+    model_id: str,
+    device: torch.device,
+    precision: Precision = "fp32",
+) -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder(spec, folder, model_id, device, precision)

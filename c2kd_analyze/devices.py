@@ -1,0 +1,147 @@
+"""Where a run computes and in which precision: ``--device`` and ``--precision``, resolved once.
+
+``--device``:
+
+- ``auto`` (default): the GPU when CUDA is visible, else the CPU. Under torchrun every rank takes
+  ``cuda:LOCAL_RANK``. Apple's MPS is used only when asked for.
+- ``cpu``, ``cuda``, ``cuda:N``, ``mps``: that device; one that is not there is a
+  :class:`~c2kd_analyze.errors.UserError` (one line, exit 2) before any work starts.
+
+``--precision``:
+
+- ``auto`` (default): ``bf16`` autocast on a CUDA device that supports it, ``fp32`` elsewhere
+  (a CPU run gives the same numbers as before devices existed);
+- ``fp32``; ``bf16`` (autocast); ``fp16`` (autocast with a gradient scaler).
+
+Autocast covers the encoders' forward passes only: weights stay fp32 (so checkpoints are the
+same files in every precision), and similarity matrices, losses and metrics are computed in fp32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from typing import TYPE_CHECKING, Literal
+
+from .errors import UserError
+
+if TYPE_CHECKING:
+    import torch
+
+Precision = Literal["fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
+DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
+_DEVICE_RE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def check_device_spec(spec: str) -> str:
+    """``spec`` if it is a device name this tool understands (no torch import), else UserError."""
+    spec = str(spec).strip().lower()
+    if not _DEVICE_RE.fullmatch(spec):
+        raise UserError(f"unknown --device {spec!r}; use {DEVICE_HELP}")
+    return spec
+
+
+def check_precision_spec(spec: str) -> str:
+    spec = str(spec).strip().lower()
+    if spec not in PRECISIONS:
+        raise UserError(f"unknown --precision {spec!r}; use {', '.join(PRECISIONS)}")
+    return spec
+
+
+def _local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def resolve_device(spec: str = "auto") -> torch.device:
+    """The ``torch.device`` for ``spec``; UserError when it is not there."""
+    import torch
+
+    spec = check_device_spec(spec)
+    if spec == "auto":
+        spec = "cuda" if torch.cuda.is_available() else "cpu"
+    if spec == "cpu":
+        return torch.device("cpu")
+    if spec == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise UserError("--device mps: no Apple MPS device here; use --device cpu or auto")
+        return torch.device("mps")
+    if not torch.cuda.is_available():
+        why = "this torch is a CPU build" if torch.version.cuda is None else "no GPU is visible"
+        raise UserError(f"--device {spec}: CUDA is not available ({why}); use --device cpu or auto")
+    index = int(spec.split(":")[1]) if ":" in spec else _local_rank()
+    count = torch.cuda.device_count()
+    if index >= count:
+        raise UserError(
+            f"--device {spec}: there is no cuda:{index} ({count} GPU(s) visible: "
+            f"cuda:0..cuda:{count - 1}); choose one of them"
+        )
+    return torch.device("cuda", index)
+
+
+def describe_device(device: torch.device) -> dict[str, str]:
+    """``{"device": "cuda:0", "name": "NVIDIA H200"}``: what config.json and the report record."""
+    if device.type == "cuda":
+        import torch
+
+        return {"device": str(device), "name": torch.cuda.get_device_name(device)}
+    if device.type == "mps":
+        return {"device": "mps", "name": "Apple MPS"}
+    return {"device": "cpu", "name": _cpu_name()}
+
+
+def _cpu_name() -> str:
+    import platform
+
+    name = ""
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh,
+    ):
+        for line in fh:
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    name = name or platform.processor() or platform.machine()
+    return f"{name} ({os.cpu_count()} cores)"
+
+
+def resolve_precision(spec: str, device: torch.device) -> Precision:
+    """The precision ``spec`` means on ``device`` (see the module docstring)."""
+    import torch
+
+    spec = check_precision_spec(spec)
+    if spec == "auto":
+        cuda = device.type == "cuda"
+        return "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
+    if spec == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        raise UserError(
+            f"--precision bf16: {torch.cuda.get_device_name(device)} does not support bfloat16; "
+            "use --precision fp16 or fp32"
+        )
+    return spec  # type: ignore[return-value]
+
+
+def autocast_dtype(precision: Precision):
+    import torch
+
+    return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+
+
+def autocast(device: torch.device, precision: Precision):
+    """The forward passes' autocast context (a no-op in fp32)."""
+    import torch
+
+    dtype = autocast_dtype(precision)
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def grad_scaler(device: torch.device, precision: Precision):
+    """A gradient scaler, enabled for fp16 only (bf16 has fp32's range and needs none)."""
+    import torch
+
+    return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
