@@ -40,8 +40,17 @@ RANK_COLUMNS: dict[str, str] = {
     "cell": "String",
     "lang": "String",
     "direction": "String",
-    "query": "Int64",   # index of the query within the split (0..n_queries-1)
-    "rank": "Int64",    # 1-based rank of the true item; null = query missing from the data (a miss)
+    # position of the query among the language's queries, 0..n_queries-1: the clips that have a
+    # caption in this language in clip order, then the ones the benchmark counts but the data lacks
+    "query": "Int64",
+    "clip": "Int64",    # index of the query's clip in the split; null = missing from the data
+    # optimistic 1-based rank of the true item (1 + items scoring strictly higher); null = missing
+    # from the data (a miss)
+    "rank": "Int64",
+    # other items scoring exactly as the true item: the pessimistic rank is rank + ties, and under
+    # ties="mean" the query is a hit at k with probability clip((k - rank + 1) / (ties + 1), 0, 1)
+    # (distill.metrics.hit_fraction); null where rank is null
+    "ties": "Int64",
 }  # fmt: skip
 
 #: losses per step

@@ -2,41 +2,64 @@
 
 What the numbers mean here (as the C2KD code, reference section 4.4): row ``i`` of ``sims`` is a
 query (a caption for text-to-video), the columns are the items it searches (the videos), and the
-one correct item of query ``i`` is column ``i``. The rank of a query is the 1-based position of
-its correct item when the items are sorted by decreasing score. With ``ties="optimistic"`` (the
-paper's policy) the rank is ``1 +`` the number of items scoring strictly higher, so a tie never
-hurts; with ``ties="average"`` it is the mean position over all orders of the tied items,
-``1 + higher + (equal - 1) / 2``, with ``equal`` counting the correct item itself. Recall at k is
-the number of queries whose rank is at most k divided by ``n_queries``, the benchmark's query
-count: a query missing from the data (MSR-VTT test has 968 of its 1000 videos) counts as a miss.
-Median and mean rank are over the queries present. Computed block-wise over queries with
-vectorised comparisons, never a full argsort: O(n_rows x n_items) time, O(block x n_items) memory.
+one correct item of query ``i`` is column ``i``. For each query we count ``higher``, the items
+scoring strictly above its correct item, and ``tied``, the *other* items scoring exactly the same.
+The rank is the 1-based position of the correct item in the sorted items; ties decide it:
+
+- ``optimistic`` (the original code's policy): rank ``1 + higher``; a tie never hurts;
+- ``pessimistic``: rank ``1 + higher + tied``; every tie is lost;
+- ``mean``: the expectation over a random order of the tied items: rank
+  ``1 + higher + tied / 2``, and a query is a hit at k with probability
+  ``clip((k - higher) / (tied + 1), 0, 1)``, the share of the tied block's positions within k.
+
+With continuous scores nothing ties and the three agree. Degenerate scores (constant features, a
+collapsed model) tie everything: optimistic recall is then 1 and pessimistic 0, so a run counts
+its tied queries and says so. Recall at k is the number of hits divided by ``n_queries``, the
+benchmark's query count: a query missing from the data (MSR-VTT test has 968 of its 1000 videos)
+counts as a miss. Median and mean rank are over the queries present. Computed block-wise over
+queries with vectorised comparisons, never a full argsort: O(n_rows x n_items) time,
+O(block x n_items) memory, on whatever device the inputs live.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
-Ties = Literal["optimistic", "average"]
-TIES: tuple[str, ...] = ("optimistic", "average")
+Ties = Literal["optimistic", "mean", "pessimistic"]
+TIES: tuple[str, ...] = ("optimistic", "mean", "pessimistic")
 
 
 @dataclass(frozen=True)
 class RetrievalMetrics:
-    """Metrics of one (queries x items) similarity matrix.
+    """Metrics of one (queries x items) similarity matrix under the tie policy ``ties``.
 
-    ``recall[k]`` is a fraction in [0, 1]; ``ranks`` has one 1-based rank per row of ``sims``
-    (float: average ties may give halves).
+    ``recall[k]`` is a fraction in [0, 1]. Per row of ``sims``: ``higher`` (n_rows,) int64 items
+    strictly above the correct one and ``tied`` (n_rows,) int64 other items equal to it;
+    ``ranks`` (n_rows,) float64 are the policy's 1-based ranks (``mean`` may give halves).
     """
 
     recall: dict[int, float]
     median_rank: float
     mean_rank: float
     n_queries: int
-    ranks: np.ndarray  # (n_rows,) float64
+    ranks: np.ndarray
+    higher: np.ndarray
+    tied: np.ndarray
+    ties: Ties = "optimistic"
+
+    @property
+    def n_tied_queries(self) -> int:
+        """Queries whose correct item ties with at least one other item."""
+        return int((self.tied > 0).sum())
+
+
+def _check_ties(ties: str) -> None:
+    if ties not in TIES:
+        raise ValueError(f"unknown ties policy {ties!r}; choose one of {TIES}")
 
 
 def _check_counts(n_queries: int, n_items: int) -> None:
@@ -50,16 +73,101 @@ def _check_counts(n_queries: int, n_items: int) -> None:
         )
 
 
-def _as_numpy(sims: Any) -> np.ndarray:
-    if hasattr(sims, "detach"):  # a torch tensor; float() also covers bf16/fp16
-        sims = sims.detach().float().cpu().numpy()
-    arr = np.asarray(sims)
-    if arr.ndim != 2:
-        raise ValueError(f"sims must be a 2-D (queries x items) array, got shape {arr.shape}")
-    _check_counts(arr.shape[0], arr.shape[1])
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
-    return arr
+def _as_tensor(x: Any):
+    """A detached torch tensor, float32 (float64 stays float64); numpy becomes a CPU tensor."""
+    import torch
+
+    t = torch.as_tensor(x).detach()
+    return t if t.dtype == torch.float64 else t.float()
+
+
+def _block_counts(block, start: int) -> tuple[Any, Any]:
+    """(higher, tied) of rows ``start ..`` of a score matrix given as a (rows, n_items) tensor."""
+    import torch
+
+    rows = torch.arange(block.shape[0], device=block.device)
+    true = block[rows, start + rows].unsqueeze(1)
+    # int32 sums: a bool sum would first copy the mask to int64, 8 bytes per score
+    higher = (block > true).sum(dim=1, dtype=torch.int32)
+    tied = (block == true).sum(dim=1, dtype=torch.int32) - 1
+    return higher, tied
+
+
+def streamed_counts(
+    queries: Any, items: Any, block_size: int = 1024
+) -> tuple[np.ndarray, np.ndarray]:
+    """(higher, tied) per query of ``queries @ items.T`` without ever holding that matrix.
+
+    ``queries``: (n_q, P), ``items``: (n_items, P), n_items >= n_q, torch tensors (on any device)
+    or arrays; the correct item of query i is item i. Scores are made one (block_size, n_items)
+    block at a time on the inputs' device, so peak memory is one block of scores: a 20,000 x
+    20,000 float32 retrieval needs 82 MB per block instead of 1.6 GB. Returns two (n_q,) int64
+    numpy arrays (one copy to the host per call).
+    """
+    import torch
+
+    q, it = _as_tensor(queries), _as_tensor(items)
+    dtype = torch.float64 if torch.float64 in (q.dtype, it.dtype) else torch.float32
+    q, it = q.to(dtype), it.to(dtype=dtype, device=q.device)
+    if q.ndim != 2 or it.ndim != 2 or q.shape[1] != it.shape[1]:
+        raise ValueError(f"queries {tuple(q.shape)} and items {tuple(it.shape)} must be (n, P)")
+    _check_counts(q.shape[0], it.shape[0])
+    items_t = it.T.contiguous()
+    highers, tieds, nan = [], [], torch.zeros((), dtype=torch.bool, device=q.device)
+    for start in range(0, q.shape[0], block_size):
+        block = q[start : start + block_size] @ items_t  # (block, n_items)
+        nan = nan | torch.isnan(block).any()
+        higher, tied = _block_counts(block, start)
+        highers.append(higher)
+        tieds.append(tied)
+        del block  # freed before the next block is made: one block of scores at a time
+    if bool(nan):  # one host sync for the whole matrix
+        raise ValueError("scores contain NaN")
+    higher, tied = torch.cat(highers).cpu().numpy(), torch.cat(tieds).cpu().numpy()
+    return higher.astype(np.int64), tied.astype(np.int64)
+
+
+def matrix_counts(sims: Any, block_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """(higher, tied) per row of a (n_rows, n_items) similarity matrix, n_items >= n_rows."""
+    import torch
+
+    s = _as_tensor(sims)
+    if s.ndim != 2:
+        raise ValueError(f"sims must be a 2-D (queries x items) array, got shape {tuple(s.shape)}")
+    _check_counts(s.shape[0], s.shape[1])
+    if bool(torch.isnan(s).any()):
+        raise ValueError("sims contains NaN")
+    parts = [
+        _block_counts(s[start : start + block_size], start)
+        for start in range(0, s.shape[0], block_size)
+    ]
+    higher = torch.cat([h for h, _ in parts]).cpu().numpy().astype(np.int64)
+    return higher, torch.cat([t for _, t in parts]).cpu().numpy().astype(np.int64)
+
+
+def policy_ranks(higher: np.ndarray, tied: np.ndarray, ties: Ties = "optimistic") -> np.ndarray:
+    """1-based ranks (float64) under a tie policy, from the counts (see the module docstring)."""
+    _check_ties(ties)
+    spread = {"optimistic": 0.0, "mean": 0.5, "pessimistic": 1.0}[ties]
+    return 1.0 + np.asarray(higher, np.float64) + spread * np.asarray(tied, np.float64)
+
+
+def hit_fraction(higher: Any, tied: Any, k: int, ties: Ties = "optimistic") -> np.ndarray:
+    """Per query, the probability that its correct item is within the top ``k``: 0 or 1, or
+    between for ``mean`` (a random order of the tied block). Null-free float64 arrays in; the
+    report computes its per-query hits with this same function.
+
+    >>> hit_fraction(np.array([0, 0, 3]), np.array([0, 3, 0]), k=2, ties="mean").tolist()
+    [1.0, 0.5, 0.0]
+    """
+    _check_ties(ties)
+    higher = np.asarray(higher, np.float64)
+    tied = np.asarray(tied, np.float64)
+    if ties == "optimistic":
+        return (higher < k).astype(np.float64)
+    if ties == "pessimistic":
+        return (higher + tied < k).astype(np.float64)
+    return np.clip((k - higher) / (tied + 1.0), 0.0, 1.0)
 
 
 def query_ranks(sims: Any, ties: Ties = "optimistic", block_size: int = 1024) -> np.ndarray:
@@ -67,59 +175,19 @@ def query_ranks(sims: Any, ties: Ties = "optimistic", block_size: int = 1024) ->
 
     ``sims``: (n_rows, n_items) numpy array or torch tensor, n_items >= n_rows.
     """
-    if ties not in TIES:
-        raise ValueError(f"unknown ties policy {ties!r}; choose one of {TIES}")
-    arr = _as_numpy(sims)
-    if np.isnan(arr).any():
-        raise ValueError("sims contains NaN")
-    n_rows = arr.shape[0]
-    ranks = np.empty(n_rows, dtype=np.float64)
-    for start in range(0, n_rows, block_size):
-        block = arr[start : start + block_size]
-        ranks[start : start + block.shape[0]] = _block_ranks(block, start, ties)
-    return ranks
-
-
-def _block_ranks(block: np.ndarray, start: int, ties: Ties) -> np.ndarray:
-    """Ranks of rows ``start ..`` of a score matrix, given as a (rows, n_items) block."""
-    rows = np.arange(block.shape[0])
-    true = block[rows, start + rows][:, None]
-    higher = (block > true).sum(axis=1)
-    if ties == "optimistic":
-        return 1.0 + higher
-    others_equal = (block == true).sum(axis=1) - 1
-    return 1.0 + higher + others_equal / 2
+    _check_ties(ties)
+    return policy_ranks(*matrix_counts(sims, block_size), ties)
 
 
 def streamed_ranks(
     queries: Any, items: Any, ties: Ties = "optimistic", block_size: int = 1024
 ) -> np.ndarray:
-    """Ranks of ``queries @ items.T`` without ever holding that matrix: (n_queries,) float64.
+    """Ranks of ``queries @ items.T`` streamed (see :func:`streamed_counts`): (n_q,) float64.
 
-    ``queries``: (n_q, P), ``items``: (n_items, P), n_items >= n_q, torch tensors or arrays (use
-    L2-normalised rows for cosine scores); the correct item of query i is item i. Scores are made
-    one (block_size, n_items) block at a time, so peak memory is one block of scores, not
-    n_q x n_items: a 20,000 x 20,000 float32 retrieval needs 82 MB per block instead of 1.6 GB.
     Same ranks as ``query_ranks(queries @ items.T)`` (up to matmul rounding).
     """
-    import torch
-
-    if ties not in TIES:
-        raise ValueError(f"unknown ties policy {ties!r}; choose one of {TIES}")
-    q, it = torch.as_tensor(queries).detach(), torch.as_tensor(items).detach()
-    dtype = torch.float64 if torch.float64 in (q.dtype, it.dtype) else torch.float32
-    q, it = q.to(dtype), it.to(dtype)
-    if q.ndim != 2 or it.ndim != 2 or q.shape[1] != it.shape[1]:
-        raise ValueError(f"queries {tuple(q.shape)} and items {tuple(it.shape)} must be (n, P)")
-    _check_counts(q.shape[0], it.shape[0])
-    ranks = np.empty(q.shape[0], dtype=np.float64)
-    items_t = it.T.contiguous()
-    for start in range(0, q.shape[0], block_size):
-        block = (q[start : start + block_size] @ items_t).numpy()  # (block, n_items)
-        if np.isnan(block).any():
-            raise ValueError("scores contain NaN")
-        ranks[start : start + block.shape[0]] = _block_ranks(block, start, ties)
-    return ranks
+    _check_ties(ties)
+    return policy_ranks(*streamed_counts(queries, items, block_size), ties)
 
 
 def retrieval_metrics(
@@ -138,7 +206,8 @@ def retrieval_metrics(
     >>> m.recall, m.median_rank, m.mean_rank
     ({1: 0.5}, 1.5, 1.5)
     """
-    return metrics_from_ranks(query_ranks(sims, ties=ties), ks, n_queries)
+    _check_ties(ties)
+    return metrics_from_counts(*matrix_counts(sims), ks=ks, ties=ties, n_queries=n_queries)
 
 
 def streamed_retrieval_metrics(
@@ -149,27 +218,37 @@ def streamed_retrieval_metrics(
     n_queries: int | None = None,
     block_size: int = 1024,
 ) -> RetrievalMetrics:
-    """:func:`retrieval_metrics` of ``queries @ items.T``, streamed (see :func:`streamed_ranks`).
+    """:func:`retrieval_metrics` of ``queries @ items.T``, streamed (see :func:`streamed_counts`).
 
     ``queries``: (n_q, P), ``items``: (n_items, P); the correct item of query i is item i.
     """
-    ranks = streamed_ranks(queries, items, ties=ties, block_size=block_size)
-    return metrics_from_ranks(ranks, ks, n_queries)
+    _check_ties(ties)
+    higher, tied = streamed_counts(queries, items, block_size)
+    return metrics_from_counts(higher, tied, ks=ks, ties=ties, n_queries=n_queries)
 
 
-def metrics_from_ranks(
-    ranks: np.ndarray, ks: tuple[int, ...] = (1, 5, 10), n_queries: int | None = None
+def metrics_from_counts(
+    higher: np.ndarray,
+    tied: np.ndarray,
+    ks: tuple[int, ...] = (1, 5, 10),
+    ties: Ties = "optimistic",
+    n_queries: int | None = None,
 ) -> RetrievalMetrics:
-    """Recall@k, median and mean rank from 1-based ranks (n_rows,) (see the module docstring)."""
-    n_rows = ranks.shape[0]
+    """Recall@k, median and mean rank from per-query counts (see the module docstring)."""
+    n_rows = higher.shape[0]
     n_queries = n_rows if n_queries is None else int(n_queries)
     if n_queries < n_rows:
         raise ValueError(f"n_queries ({n_queries}) is smaller than the number of rows ({n_rows})")
-    recall = {int(k): float((ranks <= k).sum() / n_queries) for k in ks}
+    ranks = policy_ranks(higher, tied, ties)
+    # fsum: exactly rounded, so the result does not depend on the order of the queries
+    recall = {int(k): math.fsum(hit_fraction(higher, tied, k, ties)) / n_queries for k in ks}
     return RetrievalMetrics(
         recall=recall,
         median_rank=float(np.median(ranks)),
         mean_rank=float(ranks.mean()),
         n_queries=n_queries,
         ranks=ranks,
+        higher=np.asarray(higher, np.int64),
+        tied=np.asarray(tied, np.int64),
+        ties=ties,
     )

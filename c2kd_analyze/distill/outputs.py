@@ -82,27 +82,28 @@ def metrics_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
     return _frame(rows, RESULT_COLUMNS).select(list(RESULT_COLUMNS))
 
 
-def ranks_frame(info: CellInfo, results: list[LangResult], n_clips: int) -> pl.DataFrame:
-    """Optimistic 1-based ranks per query; queries counted but missing from the data get null.
-
-    ``query`` is the clip index within the split; the missing ones are numbered after the clips.
+def ranks_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
+    """Per query: its position ``query`` (0..n_queries-1, the present ones first, in clip order),
+    its ``clip`` in the split, its optimistic 1-based ``rank`` and its ``ties``. Queries counted
+    by the benchmark but missing from the data come last, with null clip, rank and ties.
     """
     import polars as pl
 
     frames = []
     for r in results:
-        n = len(r.query_clips)
-        queries = np.concatenate([r.query_clips, n_clips + np.arange(r.n_absent)])
-        ranks = np.concatenate([r.metrics.ranks, np.full(r.n_absent, np.nan)])
+        n_all = len(r.query_clips) + r.n_absent
+        absent = pl.Series([None] * r.n_absent, dtype=pl.Int64)
         frames.append(
             pl.DataFrame(
                 {
-                    "run_id": [info.run_id] * (n + r.n_absent),
-                    "cell": [info.cell] * (n + r.n_absent),
-                    "lang": [r.lang] * (n + r.n_absent),
-                    "direction": [r.direction] * (n + r.n_absent),
-                    "query": queries.astype(np.int64),
-                    "rank": pl.Series(ranks).fill_nan(None).cast(pl.Int64),
+                    "run_id": [info.run_id] * n_all,
+                    "cell": [info.cell] * n_all,
+                    "lang": [r.lang] * n_all,
+                    "direction": [r.direction] * n_all,
+                    "query": np.arange(n_all, dtype=np.int64),
+                    "clip": pl.concat([pl.Series(r.query_clips, dtype=pl.Int64), absent]),
+                    "rank": pl.concat([pl.Series(r.metrics.higher + 1, dtype=pl.Int64), absent]),
+                    "ties": pl.concat([pl.Series(r.metrics.tied, dtype=pl.Int64), absent]),
                 }
             )
         )
@@ -129,11 +130,11 @@ def diagnostics_frame(info: CellInfo, rows: list[dict[str, Any]]) -> pl.DataFram
     return _frame(full, DIAGNOSTIC_COLUMNS).select(list(DIAGNOSTIC_COLUMNS))
 
 
-def write_cell(folder: CellFolder, info: CellInfo, outputs: CellOutputs, n_clips: int) -> None:
+def write_cell(folder: CellFolder, info: CellInfo, outputs: CellOutputs) -> None:
     """Write the four tables, then ``done.json`` (the cell is complete only once it exists)."""
     io.remove(folder.done)
     io.write_parquet(folder.metrics, metrics_frame(info, outputs.metrics))
-    io.write_parquet(folder.ranks, ranks_frame(info, outputs.metrics, n_clips))
+    io.write_parquet(folder.ranks, ranks_frame(info, outputs.metrics))
     io.write_parquet(folder.history, history_frame(info, outputs.history))
     io.write_parquet(folder.diagnostics, diagnostics_frame(info, outputs.diagnostics))
     io.write_json(folder.done, {"run_id": info.run_id, "cell": info.cell})

@@ -215,7 +215,7 @@ def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bo
                         raise NonFiniteError(f"cell {cell.name}: {exc}") from None
                     if is_main():  # under torchrun every rank trained the cell; rank 0 writes
                         folder = RunFolder(run_dir).cell(cell.name)
-                        write_cell(folder, info, outputs, ctx.dataset.test.n_clips)
+                        write_cell(folder, info, outputs)
                     ran.append(cell)
                     bars.end_cell()
                     log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)

@@ -180,7 +180,9 @@ def _cell_frames(spec, run_id, cell, stage, teacher, seed, difficulty, rng):
                     "lang": lang,
                     "direction": direction,
                     "query": q,
+                    "clip": None if r is None else q,
                     "rank": r,
+                    "ties": None if r is None else 0,
                 }
                 for q, r in enumerate(ranks)
                 if r is not None or q == 0

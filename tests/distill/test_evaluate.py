@@ -55,9 +55,11 @@ def test_missing_language_and_absent_queries():
     assert de.metrics.recall[1] == pytest.approx(4 / 9)
     assert de.query_clips.tolist() == [0, 1, 2, 3, 5]
     info = CellInfo("r", "c", "c2kd", "muse", "m", "s", "tiny", 0, "frozen")
-    ranks = ranks_frame(info, [de], n_clips=6)
+    ranks = ranks_frame(info, [de])
     assert ranks.height == 9 and ranks["rank"].null_count() == 4
-    assert ranks["query"].to_list() == [0, 1, 2, 3, 5, 6, 7, 8, 9]
+    assert ranks["query"].to_list() == list(range(9))  # positions among the 9 counted queries
+    assert ranks["clip"].to_list() == [0, 1, 2, 3, 5, None, None, None, None]
+    assert ranks["ties"].to_list() == [0] * 5 + [None] * 4
     metrics = metrics_frame(info, [de])
     assert set(metrics["metric"]) == {"recall", "median_rank", "mean_rank"}
     assert metrics.filter(metrics["metric"] == "median_rank")["k"].to_list() == [None]

@@ -11,20 +11,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from c2kd_analyze.distill.metrics import query_ranks, retrieval_metrics
+from c2kd_analyze.distill.metrics import TIES, query_ranks, retrieval_metrics
+
+
+def _tied_positions(row: np.ndarray, i: int) -> list[int]:
+    """1-based positions the true item i can take in a descending sort of ``row``."""
+    order = sorted(range(len(row)), key=lambda j: -row[j])
+    return [pos + 1 for pos, j in enumerate(order) if row[j] == row[i]]
 
 
 def _naive_ranks(sims: np.ndarray, ties: str) -> np.ndarray:
     """One Python loop per query: sort the row, read positions of the true item and its ties."""
-    ranks = []
+    pick = {"optimistic": min, "pessimistic": max, "mean": lambda p: sum(p) / len(p)}[ties]
+    return np.array([pick(_tied_positions(row, i)) for i, row in enumerate(sims)], dtype=float)
+
+
+def _naive_recall(sims: np.ndarray, ties: str, k: int) -> float:
+    """Share of queries found in the top k; under ``mean`` every order of a tied block is
+    equally likely, so a query counts for the share of its tied positions that are <= k."""
+    hits = []
     for i, row in enumerate(sims):
-        order = sorted(range(len(row)), key=lambda j: -row[j])
-        if ties == "optimistic":
-            ranks.append(1 + sum(1 for j in order if row[j] > row[i]))
-        else:
-            tied = [pos + 1 for pos, j in enumerate(order) if row[j] == row[i]]
-            ranks.append(sum(tied) / len(tied))
-    return np.array(ranks, dtype=float)
+        positions = _tied_positions(row, i)
+        within = [p <= k for p in positions]
+        by_policy = {"optimistic": within[0], "pessimistic": within[-1]}
+        hits.append(by_policy[ties] if ties in by_policy else sum(within) / len(within))
+    return float(np.mean(hits))
 
 
 def _naive_sort_rank_tie_free(sims: np.ndarray) -> np.ndarray:
@@ -45,8 +56,10 @@ def test_matches_argsort_on_tie_free_input(shape):
         assert m.recall[k] == (ref <= k).mean()
     assert m.median_rank == np.median(ref)
     assert m.mean_rank == pytest.approx(ref.mean())
-    # the average policy agrees when nothing ties
-    np.testing.assert_array_equal(query_ranks(sims, ties="average"), ranks)
+    # every tie policy agrees when nothing ties
+    for ties in ("mean", "pessimistic"):
+        np.testing.assert_array_equal(query_ranks(sims, ties=ties), ranks)
+    assert m.n_tied_queries == 0
 
 
 def test_torch_input_and_denominator():
@@ -62,8 +75,13 @@ def test_torch_input_and_denominator():
 def test_tie_policies_on_constant_matrix():
     sims = np.zeros((5, 5))
     np.testing.assert_array_equal(query_ranks(sims, "optimistic"), np.ones(5))
-    np.testing.assert_array_equal(query_ranks(sims, "average"), np.full(5, 3.0))
-    assert retrieval_metrics(sims, ks=(1, 5), ties="average").recall == {1: 0.0, 5: 1.0}
+    np.testing.assert_array_equal(query_ranks(sims, "mean"), np.full(5, 3.0))
+    np.testing.assert_array_equal(query_ranks(sims, "pessimistic"), np.full(5, 5.0))
+    # a constant matrix: optimistic recall is perfect, pessimistic zero, mean the chance level
+    assert retrieval_metrics(sims, ks=(1, 5), ties="optimistic").recall == {1: 1.0, 5: 1.0}
+    assert retrieval_metrics(sims, ks=(1, 5), ties="pessimistic").recall == {1: 0.0, 5: 1.0}
+    assert retrieval_metrics(sims, ks=(1, 2, 5), ties="mean").recall == {1: 0.2, 2: 0.4, 5: 1.0}
+    assert retrieval_metrics(sims, ks=(1,)).n_tied_queries == 5
 
 
 def test_bad_inputs():
@@ -72,7 +90,7 @@ def test_bad_inputs():
     with pytest.raises(ValueError):
         query_ranks(np.array([[np.nan, 0.0], [0.0, 1.0]]))
     with pytest.raises(ValueError):
-        query_ranks(np.zeros((2, 2)), ties="pessimistic")
+        query_ranks(np.zeros((2, 2)), ties="worst")
 
 
 # small integer-valued matrices produce many ties
@@ -81,14 +99,28 @@ tie_heavy = st.integers(1, 12).flatmap(
 )
 
 
+POLICIES = st.sampled_from(["optimistic", "mean", "pessimistic"])
+
+
 @settings(max_examples=150, deadline=None)
-@given(tie_heavy, st.sampled_from(["optimistic", "average"]))
+@given(tie_heavy, POLICIES)
 def test_matches_naive_oracle_with_ties(sims, ties):
     np.testing.assert_array_equal(query_ranks(sims, ties, block_size=3), _naive_ranks(sims, ties))
+    ks = (1, 2, 3)
+    recall = retrieval_metrics(sims, ks=ks, ties=ties).recall
+    for k in ks:
+        assert recall[k] == pytest.approx(_naive_recall(sims, ties, k), abs=1e-12)
 
 
 @settings(max_examples=100, deadline=None)
-@given(tie_heavy, st.sampled_from(["optimistic", "average"]))
+@given(tie_heavy, st.integers(1, 6))
+def test_mean_recall_lies_between_pessimistic_and_optimistic(sims, k):
+    r = {t: retrieval_metrics(sims, ks=(k,), ties=t).recall[k] for t in TIES}
+    assert r["pessimistic"] <= r["mean"] <= r["optimistic"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(tie_heavy, POLICIES)
 def test_recall_monotone_in_k(sims, ties):
     ks = tuple(range(1, sims.shape[0] + 2))
     recall = retrieval_metrics(sims, ks=ks, ties=ties).recall
@@ -98,7 +130,7 @@ def test_recall_monotone_in_k(sims, ties):
 
 
 @settings(max_examples=100, deadline=None)
-@given(tie_heavy, st.randoms(use_true_random=False), st.sampled_from(["optimistic", "average"]))
+@given(tie_heavy, st.randoms(use_true_random=False), POLICIES)
 def test_permutation_invariance(sims, rnd, ties):
     n = sims.shape[0]
     perm = list(range(n))
