@@ -1,65 +1,194 @@
 """The run configuration: a frozen, validated value whose hash names the run.
 
-A config comes from a preset, then a TOML file, then command-line options (later wins).
-Presets hold the paper's recipes (reference/c2kd-method.md section 4.2) and a fast demo recipe.
+A config comes from a preset, then a TOML file, then command-line options (later wins). Every
+source goes through one typed validation (:class:`RunConfig`, a frozen pydantic model): numbers
+are checked strictly (``epochs = 2.5``, ``epochs = true`` or ``balance = "0.5"`` are refused, never
+truncated), finite and in range, and a mistake is one :class:`~c2kd_analyze.errors.UserError`
+line that names the option, the value, what is expected and where the value came from.
+Presets hold the paper's setups (reference/c2kd-method.md section 4.2) and a fast demo recipe.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import UserError
 
 Mode = Literal["frozen", "full"]
 Pool = Literal["max", "min", "mean"]
-POOLS: tuple[str, ...] = ("max", "min", "mean")
-MODES: tuple[str, ...] = ("frozen", "full")
+TeacherRecipe = Literal["translate-train", "english"]
+PrecisionSpec = Literal["auto", "fp32", "bf16", "fp16"]
+TiesPolicy = Literal["optimistic", "mean", "pessimistic"]
+Direction = Literal["t2v", "v2t"]
 
 #: the bundled teachers: they work offline, so a bare ``c2kd-analyze run`` uses them
 DEFAULT_TEACHERS: tuple[str, ...] = ("muse", "me5-small", "minilm-en")
 
+# strict numbers: an int is never a bool, a float or a string; a float is finite
+Int = StrictInt
+Float = Annotated[float, Strict(), AllowInfNan(False)]
+Seed = Annotated[StrictInt, Field(ge=0, lt=2**32)]
+Positive = Annotated[StrictInt, Field(ge=1)]
+#: a softmax temperature: below 1e-3 the logits overflow float32 exp, above 10 every
+#: similarity distribution is flat (both train nothing and give chance-level numbers)
+Temperature = Annotated[float, Strict(), AllowInfNan(False), Field(ge=1e-3, le=10.0)]
+LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0, le=10.0)]
 
-@dataclass(frozen=True)
-class RunConfig:
+
+class MaxTokens(BaseModel):
+    """Token limits per split: training captions, test captions, and teacher training (the
+    original: 35 / 40 / 40 on MSR-VTT). ``--max-tokens 40`` sets all three."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    train: Positive = 40
+    test: Positive = 40
+    teacher: Positive = 40
+
+    @classmethod
+    def parse(cls, value: Any) -> MaxTokens:
+        """An int (every split), a mapping, or ``"35"`` / ``"train=35,test=40,teacher=40"``."""
+        if isinstance(value, MaxTokens):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if "=" not in text:
+                value = int(text) if text.isdigit() else text
+            else:
+                pairs = [part.partition("=") for part in text.split(",") if part.strip()]
+                value = {k.strip(): int(v) if v.strip().isdigit() else v for k, _, v in pairs}
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls(train=value, test=value, teacher=value)
+        return cls.model_validate(value)
+
+    def __str__(self) -> str:
+        return f"train={self.train},test={self.test},teacher={self.teacher}"
+
+
+class RunConfig(BaseModel):
     """Everything that decides the numbers of a run. Paths that only say *where* are not in it."""
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     dataset: str = "demo"
-    features: str | None = None  # "clip" | "s3d" for the C2KD release; None = the dataset's default
+    features: Literal["clip", "s3d"] | None = None  # C2KD release; None = the dataset's default
     # loader options that change the data, as sorted (key, value) pairs, e.g. (("n_train", 200),)
     dataset_options: tuple[tuple[str, Any], ...] = ()
     teachers: tuple[str, ...] = DEFAULT_TEACHERS
     student: str = "me5-small"
-    seeds: tuple[int, ...] = (0,)
+    seeds: tuple[Seed, ...] = (0,)
+    # None: one teacher set per student seed; N: one teacher set (seed N) for every student seed
+    teacher_seed: Seed | None = None
+    # how teachers are trained: translate-train (the paper) or on English captions only; an
+    # English-only teacher (its spec's languages are ("en",)) is trained on English either way
+    teacher_recipe: TeacherRecipe = "translate-train"
     mode: Mode = "frozen"
     preset: str = "demo"
     pool: Pool | None = None  # when set, one extra C2KD student distilled from all teachers pooled
-    epochs: int = 10
-    lr: float = 1e-3
-    lr_decay: float = 0.9  # ExponentialLR gamma, stepped once per epoch (as the paper)
-    encoder_lr: float | None = None  # lr of the fine-tuned text encoder in --mode full; None = lr
-    batch_size: int = 64
-    balance: float = 0.1  # lambda: weight of NCE against (1 - lambda) for distillation
-    temperature: float = 0.05  # NCE temperature of the C2KD student
-    baseline_temperature: float = 0.05  # NCE temperature of zero-shot / translate-train
-    teacher_temperature: float = 0.05  # NCE temperature when training teachers
-    distill_temp: float = 0.1
-    projection_dim: int = 512
-    video_width: int = 512  # width of the video tower's transformer (paper: 512)
-    max_tokens: int = 40
-    n_video_tokens: int = 30
-    eval_directions: tuple[str, ...] = ("t2v", "v2t")
+    epochs: Positive = 10
+    lr: LearningRate = 1e-3
+    lr_decay: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0, le=1.0)] = 0.9
+    encoder_lr: LearningRate | None = None  # lr of the fine-tuned encoder in --mode full
+    # per-teacher lr when the original trained a teacher differently (RUDDER distil-mUSE: 1e-4)
+    teacher_lr: tuple[tuple[str, LearningRate], ...] = ()
+    batch_size: Annotated[StrictInt, Field(ge=2)] = 64  # and at most the training clips
+    balance: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0.0, le=1.0)] = 0.1
+    temperature: Temperature = 0.05  # NCE temperature of the C2KD student
+    baseline_temperature: Temperature = 0.05  # NCE temperature of zero-shot / translate-train
+    teacher_temperature: Temperature = 0.05  # NCE temperature when training teachers
+    distill_temp: Temperature = 0.1
+    projection_dim: Positive = 512
+    video_width: Positive = 512  # width of the video tower's transformer (paper: 512)
+    max_tokens: MaxTokens = MaxTokens()
+    n_video_tokens: Positive = 30
+    eval_directions: tuple[Direction, ...] = ("t2v", "v2t")
+    # autocast of the encoders: "auto" until a run resolves it for its device (devices.py);
+    # the run id is computed from the resolved value (fp32 on a CPU)
+    precision: PrecisionSpec = "auto"
+    ties: TiesPolicy = "optimistic"  # tie policy of the metrics (distill.metrics): the original's
+    # set by the run, not by the user: a hash of the data folder's files (provenance), so data
+    # edited in place gives a new run id
+    data_fingerprint: str = ""
 
-    def __post_init__(self) -> None:
-        validate(self)
+    @field_validator("max_tokens", mode="before")
+    @classmethod
+    def _max_tokens(cls, value: Any) -> Any:
+        return MaxTokens.parse(value)
 
+    @field_validator("dataset_options", "teacher_lr", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return tuple(sorted(value.items()))
+        if isinstance(value, list | tuple):
+            return tuple(sorted(tuple(p) for p in value))
+        return value
+
+    @field_validator("teachers", "eval_directions", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "a,b" from the command line
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return tuple(value) if isinstance(value, list) else value
+
+    @field_validator("seeds", mode="before")
+    @classmethod
+    def _seeds(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            return tuple(int(p) if p.lstrip("-").isdigit() else p for p in parts)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value,)
+        return tuple(value) if isinstance(value, list) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RunConfig:
+        if not self.seeds:
+            raise UserError("--seeds needs at least one seed, e.g. --seeds 0,1,2")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise UserError(f"--seeds has duplicates: {','.join(map(str, self.seeds))}")
+        if not self.teachers:
+            raise UserError("--teachers needs at least one teacher, e.g. --teachers muse")
+        if len(set(self.teachers)) != len(self.teachers):
+            raise UserError(f"--teachers has duplicates: {','.join(self.teachers)}")
+        if self.pool is not None and len(self.teachers) < 2:
+            raise UserError("--pool needs at least two teachers to pool")
+        if self.video_width % 4:
+            raise UserError(
+                f"--video-width must be a multiple of 4 (4 attention heads), got {self.video_width}"
+            )
+        if not self.eval_directions:
+            raise UserError("eval_directions needs t2v and/or v2t")
+        unknown = sorted({name for name, _ in self.teacher_lr} - set(self.teachers))
+        if unknown:
+            raise UserError(
+                f"--teacher-lr names {', '.join(unknown)}, which is not among --teachers "
+                f"({','.join(self.teachers)}); drop it or add the teacher"
+            )
+        return self
+
+    # ------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain JSON-able values (what config.json stores)."""
+        return self.model_dump(mode="json")
 
     def hash(self) -> str:
         """sha256 of the canonical JSON of every field (hex)."""
@@ -71,50 +200,11 @@ class RunConfig:
         return f"{self.dataset}-{self.hash()[:10]}"
 
     def replace(self, **changes: Any) -> RunConfig:
-        return dataclasses.replace(self, **changes)
+        """A validated copy with ``changes``."""
+        return validated({**self.model_dump(), **changes}, {})
 
-
-def validate(cfg: RunConfig) -> None:
-    """Refuse out-of-range values up front, with one line each."""
-    if not 0.0 <= cfg.balance <= 1.0:
-        raise UserError(f"--balance must be in [0, 1], got {cfg.balance}")
-    for name in ("temperature", "baseline_temperature", "teacher_temperature", "distill_temp"):
-        value = getattr(cfg, name)
-        if not value > 0:
-            flag = name.replace("_", "-")
-            raise UserError(f"--{flag} must be > 0, got {value}")
-    if cfg.pool is not None and cfg.pool not in POOLS:
-        raise UserError(f"unknown pool {cfg.pool!r}; choose one of {', '.join(POOLS)}")
-    if cfg.mode not in MODES:
-        raise UserError(f"unknown mode {cfg.mode!r}; choose frozen or full")
-    if cfg.epochs < 1:
-        raise UserError(f"--epochs must be at least 1, got {cfg.epochs}")
-    if not cfg.lr > 0:
-        raise UserError(f"--lr must be > 0, got {cfg.lr}")
-    if cfg.encoder_lr is not None and not cfg.encoder_lr > 0:
-        raise UserError(f"--encoder-lr must be > 0, got {cfg.encoder_lr}")
-    if cfg.batch_size < 2:
-        raise UserError(
-            f"--batch-size must be at least 2 (in-batch negatives), got {cfg.batch_size}"
-        )
-    for name in ("projection_dim", "video_width", "max_tokens", "n_video_tokens"):
-        if getattr(cfg, name) < 1:
-            raise UserError(f"{name} must be at least 1, got {getattr(cfg, name)}")
-    if cfg.video_width % 4:
-        raise UserError(f"video_width must be a multiple of 4 (4 heads), got {cfg.video_width}")
-    if not cfg.seeds:
-        raise UserError("--seeds needs at least one seed, e.g. --seeds 0,1,2")
-    if len(set(cfg.seeds)) != len(cfg.seeds):
-        raise UserError(f"--seeds has duplicates: {','.join(map(str, cfg.seeds))}")
-    if len(set(cfg.teachers)) != len(cfg.teachers):
-        raise UserError(f"--teachers has duplicates: {','.join(cfg.teachers)}")
-    if cfg.pool is not None and len(cfg.teachers) < 2:
-        raise UserError("--pool needs at least two teachers to pool")
-    if cfg.features is not None and cfg.features not in ("clip", "s3d"):
-        raise UserError(f"unknown --features {cfg.features!r}; choose clip or s3d")
-    bad_dirs = set(cfg.eval_directions) - {"t2v", "v2t"}
-    if bad_dirs:
-        raise UserError(f"unknown evaluation direction(s) {sorted(bad_dirs)}; use t2v and/or v2t")
+    def teacher_lr_of(self, name: str) -> float:
+        return dict(self.teacher_lr).get(name, self.lr)
 
 
 @dataclass(frozen=True)
@@ -125,9 +215,13 @@ class Preset:
     full_mode: dict[str, Any] = field(default_factory=dict)  # on top of values with --mode full
 
 
-# Paper recipes: reference/c2kd-method.md section 4.2 (epochs, lr, NCE temperatures, pool, lambda).
-# Pool names here mean what they say: MSR-VTT and YouCook2 computed an element-wise max (flag "min"
-# in the original code), VATEX a min (flag "max"), RUDDER the mean.
+#: the paper's model setup: a fine-tuned LaBSE student, the xlm / mbert / distil-mUSE teachers
+_PAPER_MODELS = dict(student="labse", teachers=("xlmr", "mbert", "muse-distil"), mode="full")
+
+# Paper setups: reference/c2kd-method.md section 4.2 (epochs, lr, NCE temperatures, pool, lambda,
+# max_words per split, the teacher recipes). Pool names here mean what they say: MSR-VTT and
+# YouCook2 computed an element-wise max (flag "min" in the original code), VATEX a min (flag
+# "max"), RUDDER the mean.
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -140,96 +234,189 @@ PRESETS: dict[str, Preset] = {
                full_mode=dict(lr=1e-4, encoder_lr=2e-5)),
         Preset(
             "paper-msrvtt",
-            "Multi-MSRVTT (CLIP): 20 epochs, lr 1e-4, tau 0.1, teachers 0.05, pool max, lambda 0.5",
-            dict(epochs=20, lr=1e-4, temperature=0.1, baseline_temperature=0.1,
-                 teacher_temperature=0.05, pool="max", balance=0.5, distill_temp=0.1,
-                 projection_dim=512, max_tokens=35),
+            "Multi-MSRVTT (CLIP): LaBSE student fine-tuned, teachers xlmr/mbert/muse-distil; "
+            "20 epochs, lr 1e-4, tau 0.1, teachers 0.05, pool max, lambda 0.5, tokens 35/40/40",
+            dict(dataset="multi-msrvtt", **_PAPER_MODELS, epochs=20, lr=1e-4, temperature=0.1,
+                 baseline_temperature=0.1, teacher_temperature=0.05, pool="max", balance=0.5,
+                 distill_temp=0.1, projection_dim=512, video_width=512,
+                 max_tokens=dict(train=35, test=40, teacher=40)),
         ),
         Preset(
             "paper-youcook2",
-            "Multi-YouCook2 (S3D): 10 epochs, lr 1e-4, tau 0.05 (baselines 0.1), pool max, "
-            "lambda 0.1",
-            dict(epochs=10, lr=1e-4, temperature=0.05, baseline_temperature=0.1,
-                 teacher_temperature=0.05, pool="max", balance=0.1, distill_temp=0.1,
-                 projection_dim=1024, max_tokens=35),
+            "Multi-YouCook2 (S3D): LaBSE student fine-tuned, teachers xlmr/mbert/muse-distil; "
+            "10 epochs, lr 1e-4, tau 0.05 (baselines 0.1), pool max, lambda 0.1, tokens 35/40/35",
+            dict(dataset="multi-youcook2", **_PAPER_MODELS, epochs=10, lr=1e-4, temperature=0.05,
+                 baseline_temperature=0.1, teacher_temperature=0.05, pool="max", balance=0.1,
+                 distill_temp=0.1, projection_dim=1024, video_width=512,
+                 max_tokens=dict(train=35, test=40, teacher=35)),
         ),
         Preset(
             "paper-vatex",
-            "VATEX (CLIP): 30 epochs, lr 1e-4, tau 0.05, pool min, lambda 0.1",
-            dict(epochs=30, lr=1e-4, temperature=0.05, baseline_temperature=0.05,
-                 teacher_temperature=0.05, pool="min", balance=0.1, distill_temp=0.1,
-                 projection_dim=512, max_tokens=40),
+            "VATEX (CLIP): LaBSE student fine-tuned, teachers xlmr/mbert/muse-distil; "
+            "30 epochs, lr 1e-4, tau 0.05, pool min, lambda 0.1, tokens 40/40/40",
+            dict(dataset="vatex", **_PAPER_MODELS, epochs=30, lr=1e-4, temperature=0.05,
+                 baseline_temperature=0.05, teacher_temperature=0.05, pool="min", balance=0.1,
+                 distill_temp=0.1, projection_dim=512, video_width=512,
+                 max_tokens=dict(train=40, test=40, teacher=40)),
         ),
         Preset(
             "paper-rudder",
-            "RUDDER (CLIP): 20 epochs, lr 5e-5, tau 0.05, pool mean, lambda 0.1",
-            dict(epochs=20, lr=5e-5, temperature=0.05, baseline_temperature=0.05,
-                 teacher_temperature=0.05, pool="mean", balance=0.1, distill_temp=0.1,
-                 projection_dim=512, max_tokens=40),
+            "RUDDER (CLIP): LaBSE student fine-tuned, teachers xlmr/mbert/muse-distil (distil "
+            "at lr 1e-4); 20 epochs, lr 5e-5, tau 0.05, pool mean, lambda 0.1, tokens 40/40/40",
+            dict(dataset="rudder", **_PAPER_MODELS, epochs=20, lr=5e-5, temperature=0.05,
+                 baseline_temperature=0.05, teacher_temperature=0.05, pool="mean", balance=0.1,
+                 distill_temp=0.1, projection_dim=512, video_width=512,
+                 max_tokens=dict(train=40, test=40, teacher=40),
+                 teacher_lr={"muse-distil": 1e-4}),
         ),
     )
 }  # fmt: skip
 
-_FIELDS = {f.name for f in dataclasses.fields(RunConfig)}
-_TUPLE_FIELDS = ("teachers", "seeds", "eval_directions")
+#: fields a run sets itself; a config file or option that tries to is refused
+INTERNAL: frozenset[str] = frozenset({"data_fingerprint", "preset"})
+FIELDS: frozenset[str] = frozenset(RunConfig.model_fields) - INTERNAL
+
+#: config field -> command-line flag, where they differ from ``--<field-with-dashes>``
+_FLAGS = {"dataset_options": "--dataset-option", "eval_directions": "eval_directions"}
 
 
-def _coerce(values: dict[str, Any]) -> dict[str, Any]:
-    out = dict(values)
-    for name in _TUPLE_FIELDS:
-        if name in out and out[name] is not None and not isinstance(out[name], tuple):
-            seq = out[name]
-            if isinstance(seq, str):
-                seq = [s.strip() for s in seq.split(",") if s.strip()]
-            out[name] = tuple(seq)
-    if isinstance(out.get("dataset_options"), dict):
-        out["dataset_options"] = tuple(sorted(out["dataset_options"].items()))
-    elif out.get("dataset_options") is not None:
-        out["dataset_options"] = tuple(sorted(tuple(p) for p in out["dataset_options"]))
-    if "seeds" in out:
-        try:
-            out["seeds"] = tuple(int(s) for s in out["seeds"])
-        except (TypeError, ValueError) as exc:
+def flag_of(name: str) -> str:
+    return _FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _bounds(name: str) -> str | None:
+    """The allowed range of a numeric field in words, e.g. ``in [0, 1]`` or ``>= 1``."""
+    info = RunConfig.model_fields.get(name)
+    if info is None:
+        return None
+    low = high = None
+    for meta in info.metadata:
+        for attr, text in (("ge", "["), ("gt", "(")):
+            if getattr(meta, attr, None) is not None:
+                low = (text, getattr(meta, attr))
+        for attr, text in (("le", "]"), ("lt", ")")):
+            if getattr(meta, attr, None) is not None:
+                high = (text, getattr(meta, attr))
+    if low and high:
+        return f"in {low[0]}{_num(low[1])}, {_num(high[1])}{high[0]}"
+    if low:
+        return f"at least {_num(low[1])}" if low[0] == "[" else f"> {_num(low[1])}"
+    if high:
+        return f"{'<=' if high[0] == ']' else '<'} {_num(high[1])}"
+    return None
+
+
+def _expected(error: dict[str, Any], name: str) -> str:
+    """What a pydantic error says was expected, in words for people."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    words = {
+        "int_type": "an integer",
+        "float_type": "a number",
+        "string_type": "a text",
+        "tuple_type": "a list",
+        "finite_number": "a finite number",
+        "bool_type": "true or false",
+    }
+    if kind in words:
+        return words[kind]
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected', '')}"
+    if any(bound in ctx for bound in ("ge", "gt", "le", "lt")):
+        whole = _bounds(name) if len(error["loc"]) == 1 else None
+        if whole:
+            return whole
+        for bound, text in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if bound in ctx:
+                return f"{text} {_num(ctx[bound])}"
+    return error["msg"].lower()
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return repr(value)
+
+
+def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
+    """``RunConfig`` from merged values; a bad value is one UserError line naming the option,
+    the value, what is expected and (``sources``: field -> where it came from) its source."""
+    try:
+        return RunConfig.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(part) for part in error["loc"]]
+        name = loc[0] if loc else "config"
+        where = sources.get(name)
+        where = f" (from {where})" if where else ""
+        if error["type"] == "extra_forbidden":
             raise UserError(
-                f"--seeds must be integers separated by commas, got {values['seeds']!r}"
-            ) from exc
-    return out
+                f"unknown config option {name!r}{where}; known options: {', '.join(sorted(FIELDS))}"
+            ) from None
+        item = flag_of(name)
+        for part in loc[1:]:  # an item of a list (1-based) or a key of a table
+            item += f" (item {int(part) + 1})" if part.isdigit() else f" {part}"
+        raise UserError(
+            f"{item} must be {_expected(error, name)}, got {_describe(error.get('input'))}{where}"
+        ) from None
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML config file (top-level keys = RunConfig fields)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise UserError(f"config file {path} not found") from exc
+    except IsADirectoryError as exc:
+        raise UserError(f"config file {path} is a folder; give a .toml file") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"config file {path} is not UTF-8 text; give a .toml file") from exc
+    except OSError as exc:
+        raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from exc
-    unknown = set(data) - _FIELDS
+    unknown = set(data) - FIELDS
     if unknown:
         raise UserError(
-            f"config file {path} has unknown key(s) {sorted(unknown)}; known: {sorted(_FIELDS)}"
+            f"config file {path} has unknown key(s) {sorted(unknown)}; known: {sorted(FIELDS)}"
         )
     return data
 
 
-def build_config(preset: str = "demo", file: str | Path | None = None, **options: Any) -> RunConfig:
-    """Preset, then TOML file, then options that are not None. Raises UserError on bad values."""
-    if preset not in PRESETS:
+def preset(name: str) -> Preset:
+    if name not in PRESETS:
         import difflib
 
-        close = difflib.get_close_matches(preset, PRESETS, n=1)
+        close = difflib.get_close_matches(name, PRESETS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UserError(f"unknown preset {preset!r}{hint} (presets: {', '.join(PRESETS)})")
-    values: dict[str, Any] = dict(PRESETS[preset].values)
+        raise UserError(f"unknown preset {name!r}{hint} (presets: {', '.join(PRESETS)})")
+    return PRESETS[name]
+
+
+def build_config(
+    preset_name: str = "demo", file: str | Path | None = None, **options: Any
+) -> RunConfig:
+    """Preset, then TOML file, then options that are not None. Raises UserError on bad values."""
+    chosen = preset(preset_name)
+    values: dict[str, Any] = dict(chosen.values)
+    sources = dict.fromkeys(values, f"preset {preset_name}")
     from_file = load_toml(file) if file is not None else {}
     given = {k: v for k, v in options.items() if v is not None}
     if given.get("mode", from_file.get("mode", values.get("mode"))) == "full":
-        values.update(PRESETS[preset].full_mode)
+        values.update(chosen.full_mode)
+        sources.update(dict.fromkeys(chosen.full_mode, f"preset {preset_name} (full mode)"))
     values.update(from_file)
+    sources.update(dict.fromkeys(from_file, f"config file {file}"))
     values.update(given)
-    unknown = set(values) - _FIELDS
-    if unknown:
-        raise UserError(f"unknown config option(s) {sorted(unknown)}")
-    values["preset"] = preset
-    return RunConfig(**_coerce(values))
+    sources.update(dict.fromkeys(given, "the command line"))
+    values["preset"] = preset_name
+    return validated(values, sources)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .errors import UserError
@@ -54,13 +55,35 @@ def _local_rank() -> int:
     return int(os.environ.get("LOCAL_RANK", "0"))
 
 
+def cuda_possible() -> bool:
+    """False when this machine certainly has no CUDA (or ROCm) device: no driver device files, or
+    ``CUDA_VISIBLE_DEVICES`` hides them all. True means "ask torch". Lets a finished run resume
+    without importing torch (seconds) just to learn that ``auto`` means the CPU."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", "unset").strip() in ("", "-1"):
+        return False
+    dev = Path("/dev")
+    return any(dev.glob("nvidia*")) or (dev / "kfd").exists() or (dev / "dxg").exists()
+
+
+def planned_precision(device_spec: str, precision_spec: str) -> Precision:
+    """The precision a run with ``--device`` / ``--precision`` computes in (part of its run id),
+    importing torch only when a GPU may be involved."""
+    device_spec, precision_spec = (
+        check_device_spec(device_spec),
+        check_precision_spec(precision_spec),
+    )
+    if device_spec == "cpu" or (device_spec == "auto" and not cuda_possible()):
+        return "fp32" if precision_spec == "auto" else precision_spec  # type: ignore[return-value]
+    return resolve_precision(precision_spec, resolve_device(device_spec))
+
+
 def resolve_device(spec: str = "auto") -> torch.device:
     """The ``torch.device`` for ``spec``; UserError when it is not there."""
     import torch
 
     spec = check_device_spec(spec)
     if spec == "auto":
-        spec = "cuda" if torch.cuda.is_available() else "cpu"
+        spec = "cuda" if cuda_possible() and torch.cuda.is_available() else "cpu"
     if spec == "cpu":
         return torch.device("cpu")
     if spec == "mps":

@@ -4,6 +4,7 @@
 
     RUN_DIR/config.json        {"run_id", "config", "versions", "git_sha", "dataset", "where", ...}
     RUN_DIR/.lock              the run folder's lock (shards, torchrun, concurrent runs)
+    RUN_DIR/.active            share-locked by every process working on the run (see runner)
     RUN_DIR/cells/<cell>/metrics.parquet      results.RESULT_COLUMNS
     RUN_DIR/cells/<cell>/ranks.parquet        results.RANK_COLUMNS
     RUN_DIR/cells/<cell>/history.parquet      results.HISTORY_COLUMNS
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 LOCK_NAME = ".lock"
+ACTIVE_NAME = ".active"
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,10 @@ class RunFolder:
     @property
     def lock(self) -> Path:
         return self.path / LOCK_NAME
+
+    @property
+    def active(self) -> Path:
+        return self.path / ACTIVE_NAME
 
     @property
     def cells_dir(self) -> Path:

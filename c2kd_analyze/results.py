@@ -11,7 +11,9 @@ from typing import Literal
 Stage = Literal["teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool"]
 STAGES: tuple[str, ...] = ("teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool")
 Direction = Literal["t2v", "v2t"]
-METRICS: tuple[str, ...] = ("recall", "median_rank", "mean_rank")
+#: recall (with k) and the ranks follow the run's tie policy (config ``ties``); tied_queries counts
+#: the queries whose true item ties with another item (0 with continuous scores)
+METRICS: tuple[str, ...] = ("recall", "median_rank", "mean_rank", "tied_queries")
 
 #: column name -> polars dtype name (kept as strings so importing this module stays cheap)
 RESULT_COLUMNS: dict[str, str] = {
@@ -32,6 +34,9 @@ RESULT_COLUMNS: dict[str, str] = {
     "n_queries": "Int64",     # the recall denominator
     "seed": "Int64",
     "mode": "String",         # "frozen" or "full"
+    # how the cell's teacher(s) were trained: "translate-train" or "english" (a pool's recipes
+    # joined by "+"); null for the baselines
+    "teacher_recipe": "String",
 }  # fmt: skip
 
 #: per-query ranks kept by every evaluation, so statistics never retrain anything

@@ -26,11 +26,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+# every command module is a typer app: groups under their name, single commands merged in
+app.add_typer(_run.app)
+app.add_typer(_report.app)
 app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
-_run.register(app)
-_report.register(app)
-_doctor.register(app)
+app.add_typer(_doctor.app)
 
 
 _verbose = False

@@ -6,28 +6,28 @@ from pathlib import Path
 
 import typer
 
+app = typer.Typer()
 
-def register(app: typer.Typer) -> None:
-    """Add the `report` command to the root app."""
 
-    @app.command("report")
-    def _report(
-        run_dirs: list[Path] = typer.Argument(..., help="Run folder(s) written by `run`."),
-        out: Path | None = typer.Option(
-            None,
-            "--out",
-            "-o",
-            help="Where to write the report (default: the run folder; required for several).",
-        ),
-        resamples: int = typer.Option(
-            1000, "--resamples", help="Bootstrap resamples for intervals."
-        ),
-        seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and Monte Carlo draws."),
-    ) -> None:
-        """Tables, intervals, significance tests, language gaps, teacher diagnostics and plots:
-        writes report.md, a self-contained report.html, figures/ and tables/."""
-        from ..analysis.report import write_report
+@app.command("report")
+def report(
+    run_dirs: list[Path] = typer.Argument(..., help="Run folder(s) written by `run`."),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Where to write the report (default: the run folder; required for several).",
+    ),
+    resamples: int = typer.Option(1000, "--resamples", help="Bootstrap resamples for intervals."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and Monte Carlo draws."),
+) -> None:
+    """Write the analysis report of one or several run folders.
 
-        html = write_report(run_dirs, out, n_resamples=resamples, seed=seed)
-        typer.echo(f"report: {html}")
-        typer.echo(f"         {html.with_suffix('.md')}")
+    Tables, intervals, significance tests, language gaps, teacher diagnostics and plots:
+    report.md, a self-contained report.html, figures/ and tables/.
+    """
+    from ..analysis.report import write_report
+
+    html = write_report(run_dirs, out, n_resamples=resamples, seed=seed)
+    typer.echo(f"report: {html}")
+    typer.echo(f"         {html.with_suffix('.md')}")

@@ -62,6 +62,23 @@ def _steps_frame(steps: list[Step]):
     )
 
 
+def teacher_languages(ctx: RunContext, name: str) -> tuple[str, ...]:
+    """The languages teacher ``name`` is trained on: all of them (translate-train, the paper's
+    recipe) or English only (``--teacher-recipe english``, and always for a teacher whose spec
+    says it reads English only: translations it cannot read would only add noise)."""
+    from ..teachers import get_spec
+
+    english_only = get_spec(name).languages == ("en",)
+    if ctx.cfg.teacher_recipe == "english" or english_only:
+        return ("en",)
+    return ctx.languages
+
+
+def teacher_recipe_name(ctx: RunContext, name: str) -> str:
+    """``translate-train`` or ``english``: how teacher ``name`` was trained (a result column)."""
+    return "english" if teacher_languages(ctx, name) == ("en",) else "translate-train"
+
+
 def _train_or_load(
     ctx: RunContext,
     key: str,
@@ -77,45 +94,60 @@ def _train_or_load(
         model.eval()
         return _steps(ckpt.load_history(key)), False
     texts = ctx.text_inputs(encoder, "train")
-    frames, mask = ctx.frames["train"]
+    frames, mask = ctx.frames("train")
     history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step)
     return history, True
 
 
-def _teacher_recipe(ctx: RunContext, seed: int) -> Recipe:
+def _teacher_recipe(ctx: RunContext, name: str, seed: int) -> Recipe:
     cfg = ctx.cfg
     return Recipe(
-        languages=ctx.languages, epochs=cfg.epochs, lr=cfg.lr, lr_decay=cfg.lr_decay,
-        batch_size=cfg.batch_size, temperature=cfg.teacher_temperature, seed=seed,
-        encoder_lr=cfg.encoder_lr,
+        languages=teacher_languages(ctx, name), epochs=cfg.epochs, lr=cfg.teacher_lr_of(name),
+        lr_decay=cfg.lr_decay, batch_size=cfg.batch_size, temperature=cfg.teacher_temperature,
+        seed=seed, encoder_lr=cfg.encoder_lr, precision=ctx.precision,
     )  # fmt: skip
 
 
 def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> dict:
-    """The frozen teacher's English text and video embeddings on both splits, L2-normalised."""
+    """The frozen teacher's English text and video embeddings on both splits, L2-normalised,
+    float32 on the device (``test_en_valid`` stays on the host)."""
     out = {}
+    p = ctx.precision
     train_en = ctx.tables["train"]["en"]
+    # the distillation targets read English at the student's training limit (as the original
+    # padded the teachers' tokens to the student's max_words), whatever the teacher trained at
     texts = ctx.text_inputs(name, "train")
-    out["train_text_en"] = embed_texts(model, texts, "en", np.arange(len(train_en.texts)))
-    out["train_video"] = embed_videos(model, *ctx.frames["train"])
+    rows = np.arange(len(train_en.texts))
+    out["train_text_en"] = embed_texts(model, texts, "en", rows, precision=p)
+    out["train_video"] = embed_videos(model, *ctx.frames("train"), precision=p)
     rows, valid = first_caption_rows(ctx.tables["test"]["en"])
-    out["test_text_en"] = embed_texts(model, ctx.text_inputs(name, "test"), "en", rows[valid])
+    test = ctx.text_inputs(name, "test")
+    out["test_text_en"] = embed_texts(model, test, "en", rows[valid], precision=p)
     out["test_en_valid"] = torch.from_numpy(valid)
-    out["test_video"] = embed_videos(model, *ctx.frames["test"])
+    out["test_video"] = embed_videos(model, *ctx.frames("test"), precision=p)
     return {k: F.normalize(v, dim=-1) if v.is_floating_point() else v for k, v in out.items()}
 
 
+def _to_device(embeddings: dict[str, torch.Tensor], device: torch.device) -> dict:
+    """Cached teacher embeddings onto the run's device (a boolean mask stays on the host)."""
+    return {k: v.to(device) if v.is_floating_point() else v for k, v in embeddings.items()}
+
+
 def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = None):
-    """The trained teacher ``name`` for ``seed``: from memory, from its checkpoint, or trained."""
+    """The trained teacher ``name`` for student seed ``seed`` (``cfg.teacher_seed`` when set):
+    from memory, from its checkpoint, or trained."""
+    if ctx.cfg.teacher_seed is not None:
+        seed = ctx.cfg.teacher_seed
     if (name, seed) in ctx.teachers:
         return ctx.teachers[(name, seed)]
     cell = Cell("teacher", (name,), seed)
     mode = ctx.mode_of(name)
-    recipe = _teacher_recipe(ctx, cell.torch_seed)
+    recipe = _teacher_recipe(ctx, name, cell.torch_seed)
+    limit = ctx.cfg.max_tokens.teacher
     identity = {
         **ctx.identity(), "kind": "teacher", "teacher": name, "model_id": ctx.model_id(name),
         "mode": mode, "seed": seed, "temperature": recipe.temperature,
-        "languages": list(recipe.languages),
+        "languages": list(recipe.languages), "lr": recipe.lr, "teacher_max_tokens": limit,
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
     model = ctx.new_model(name, cell.torch_seed)
@@ -123,10 +155,11 @@ def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = 
         if ckpt.has_checkpoint(key, with_embeddings=True):
             ckpt.load_weights(key, model)
             model.eval()
-            history, embeddings = _steps(ckpt.load_history(key)), ckpt.load_embeddings(key)
+            history = _steps(ckpt.load_history(key))
+            embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
         else:
-            frames, mask = ctx.frames["train"]
-            texts = ctx.text_inputs(name, "train")
+            frames, mask = ctx.frames("train")
+            texts = ctx.text_inputs(name, "train", max_tokens=limit)
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name}
@@ -142,18 +175,20 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     (name,) = cell.teachers
     teacher = get_teacher(ctx, name, cell.seed, on_step)
     test_texts = ctx.text_inputs(name, "test")
-    emb = embed_test(teacher.model, test_texts, *ctx.frames["test"], ctx.languages)
-    results = evaluate(emb, ctx.dataset.test.n_queries, ctx.cfg.eval_directions)
+    emb = embed_test(
+        teacher.model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision
+    )
+    results = evaluate(emb, ctx.dataset.test.n_queries, ctx.cfg.eval_directions, ties=ctx.cfg.ties)
     frozen = ctx.encoder_outputs(name, "test")  # the encoder's own vectors, not standardised
     feats, valid = {}, {}
     for lang in ctx.languages:
         rows, ok = first_caption_rows(frozen.tables[lang])
-        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].numpy(), ok
+        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].cpu().numpy(), ok
     diagnostics = [
         {"lang": lang, "metric": "translation_recall", "k": 1, "value": value}
         for lang, value in _translation_recall(feats, valid).items()
     ]
-    info = _info(ctx, cell, teacher.model_id, teacher.model_id, teacher.mode)
+    info = _info(ctx, cell, teacher.model_id, teacher.model_id, teacher.mode, teacher.key)
     return info, CellOutputs(results, teacher.history, diagnostics)
 
 
@@ -168,6 +203,7 @@ def _student_recipe(ctx: RunContext, cell: Cell) -> Recipe:
         balance=cfg.balance if distil else 1.0,
         distill_temp=cfg.distill_temp,
         encoder_lr=cfg.encoder_lr,
+        precision=ctx.precision,
     )  # fmt: skip
 
 
@@ -197,8 +233,9 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     if trained:
         meta = {"identity": identity, "role": "student", "encoder": student}
         ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
-    emb = embed_test(model, ctx.text_inputs(student, "test"), *ctx.frames["test"], ctx.languages)
-    results = evaluate(emb, ctx.dataset.test.n_queries, cfg.eval_directions)
+    test_texts = ctx.text_inputs(student, "test")
+    emb = embed_test(model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision)
+    results = evaluate(emb, ctx.dataset.test.n_queries, cfg.eval_directions, ties=cfg.ties)
     diagnostics = []
     if teachers:
         refs = [
@@ -212,13 +249,14 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
             for lang, value in agreement.items()
         ]
     teacher_model = "+".join(t.model_id for t in teachers) if teachers else None
-    info = _info(ctx, cell, teacher_model, ctx.model_id(student), mode)
+    info = _info(ctx, cell, teacher_model, ctx.model_id(student), mode, key)
     return info, CellOutputs(results, history, diagnostics)
 
 
-def _info(ctx: RunContext, cell: Cell, teacher_model, student_model, mode) -> CellInfo:
+def _info(ctx: RunContext, cell: Cell, teacher_model, student_model, mode, key) -> CellInfo:
+    recipes = "+".join(teacher_recipe_name(ctx, t) for t in cell.teachers) or None
     return CellInfo(
         run_id=ctx.cfg.run_id, cell=cell.name, stage=cell.stage, teacher=cell.teacher_label,
         teacher_model=teacher_model, student_model=student_model, dataset=ctx.dataset.name,
-        seed=cell.seed, mode=mode,
+        seed=cell.seed, mode=mode, teacher_recipe=recipes, checkpoint=key,
     )  # fmt: skip

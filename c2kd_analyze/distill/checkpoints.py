@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: bump when the meaning of saved weights changes (architecture, loss), so old ones are not reused
-CHECKPOINT_FORMAT = 2  # 2: frozen-mode inputs standardised with English train statistics
+# 2: frozen-mode inputs standardised with English train statistics
+# 3: the standardisation is part of the model (buffers in the weights); precision in the key
+CHECKPOINT_FORMAT = 3
 WEIGHTS = "model.safetensors"
 EMBEDDINGS = "embeddings.safetensors"
 HISTORY = "history.parquet"
@@ -103,12 +105,15 @@ def has_checkpoint(key: str, with_embeddings: bool = False) -> bool:
 
 
 def load_weights(key: str, model: torch.nn.Module) -> None:
-    """Load saved weights into ``model`` (strict: every key must match)."""
+    """Load saved weights into ``model`` (strict: every key must match), on whatever device the
+    model lives: weights are saved from the CPU in fp32, so a checkpoint written on a GPU loads
+    on a CPU and the other way round, in any precision."""
     state = _bytes_to_tensors(io.read_bytes(checkpoint_dir(key) / WEIGHTS))
     model.load_state_dict(state, strict=True)
 
 
 def load_embeddings(key: str) -> dict[str, torch.Tensor]:
+    """A teacher's cached embeddings, as CPU tensors (the caller moves them to its device)."""
     return _bytes_to_tensors(io.read_bytes(checkpoint_dir(key) / EMBEDDINGS))
 
 

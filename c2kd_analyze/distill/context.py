@@ -4,10 +4,14 @@ Everything heavy is loaded lazily and memoised, so a resumed run whose cells are
 nothing, and a teacher and a student that share an encoder (me5-small) share its encodings.
 
 Modes: ``frozen`` -- text features are ``encode_cached(encoder, captions)`` (pooled, L2-normalised,
-content-addressed on disk, so a second run encodes nothing) read by a trainable :class:`TextHead`;
-``full`` -- the encoder (from ``load_hf_parts``) is fine-tuned under the same head. An encoder
-that cannot be fine-tuned (``muse``) stays frozen in ``full`` mode, with a logged warning; the
-results record the mode that actually ran.
+content-addressed on disk, so a second run encodes nothing) read by a :class:`Standardize` +
+trainable :class:`TextHead`; ``full`` -- the encoder (from ``load_hf_parts``) is fine-tuned under
+the same head. An encoder that cannot be fine-tuned (``muse``) stays frozen in ``full`` mode, with
+a logged warning; the results record the mode that actually ran.
+
+Everything lives on the run's device (``ctx.device``): frames and masks, frozen features and
+token ids are moved there once, when first needed, and models are built there. Encoders encode
+on it too (``muse``, numpy, always on the CPU).
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ import torch
 
 from ..config import RunConfig
 from ..data.types import Dataset, Split
+from ..devices import Precision
 from .captions import CaptionTable, caption_tables
 from .inputs import FrozenTexts, TextInputs, TokenizedTexts
-from .models import FineTunedTextTower, RetrievalModel, TextHead, VideoTower
+from .models import FineTunedTextTower, RetrievalModel, Standardize, TextHead, VideoTower
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +48,29 @@ def dataset_fingerprint(dataset: Dataset) -> str:
     return h.hexdigest()
 
 
-def split_tensors(split: Split, n_video_tokens: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Frames (n_clips, T', D) float32 and mask (n_clips, T') bool, first ``n_video_tokens``."""
+def split_tensors(
+    split: Split, n_video_tokens: int, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Frames (n_clips, T', D) float32 and mask (n_clips, T') bool, first ``n_video_tokens``,
+    on ``device``."""
     frames = torch.from_numpy(np.ascontiguousarray(split.features[:, :n_video_tokens], np.float32))
     mask = torch.from_numpy(np.ascontiguousarray(split.mask[:, :n_video_tokens], dtype=bool))
-    return frames, mask
+    return frames.to(device), mask.to(device)
 
 
 class RunContext:
     """Shared, lazily loaded resources of one run (one dataset, one config)."""
 
     def __init__(
-        self, cfg: RunConfig, dataset: Dataset, teacher_dirs: dict[str, Path] | None = None
+        self,
+        cfg: RunConfig,
+        dataset: Dataset,
+        teacher_dirs: dict[str, Path] | None = None,
+        device: torch.device | str = "cpu",
     ) -> None:
         self.cfg = cfg
+        self.device = torch.device(device)
+        self.precision: Precision = cfg.precision if cfg.precision != "auto" else "fp32"
         self.dataset = dataset
         self.languages = dataset.languages
         self.teacher_dirs = dict(teacher_dirs or {})
@@ -65,12 +79,21 @@ class RunContext:
         self.tables: dict[str, dict[str, CaptionTable]] = {
             name: caption_tables(split, self.languages) for name, split in splits.items()
         }
-        self.frames = {name: split_tensors(s, cfg.n_video_tokens) for name, s in splits.items()}
+        self._splits = splits
+        self._frames: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self._encoders: dict[str, Any] = {}
-        self._frozen: dict[tuple, FrozenTexts] = {}
+        self._frozen: dict[tuple, TextInputs] = {}
         self._hf: dict[str, tuple[Any, Any]] = {}
         self._warned: set[str] = set()
         self.teachers: dict[tuple[str, int], Any] = {}  # (name, seed) -> TrainedTeacher
+
+    def frames(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frames (n_clips, T, D) and mask (n_clips, T) of ``split`` on the device (moved once)."""
+        if split not in self._frames:
+            self._frames[split] = split_tensors(
+                self._splits[split], self.cfg.n_video_tokens, self.device
+            )
+        return self._frames[split]
 
     # encoders -----------------------------------------------------------------------------
     def encoder(self, name: str):
@@ -78,7 +101,12 @@ class RunContext:
         if name not in self._encoders:
             from ..teachers import load_teacher
 
-            self._encoders[name] = load_teacher(name, local_dir=self.teacher_dirs.get(name))
+            self._encoders[name] = load_teacher(
+                name,
+                local_dir=self.teacher_dirs.get(name),
+                device=self.device,
+                precision=self.precision,
+            )
         return self._encoders[name]
 
     def model_id(self, name: str) -> str:
@@ -100,7 +128,8 @@ class RunContext:
     # text inputs ---------------------------------------------------------------------------
     def encoder_outputs(self, name: str, split: str) -> FrozenTexts:
         """The encoder's own outputs (L2-normalised) of every caption of ``split`` in every
-        language, through the content-addressed cache: what the translation diagnostic reads."""
+        language, through the content-addressed cache, on the device: what a frozen-mode text
+        head reads (through its :class:`Standardize`) and the translation diagnostic uses."""
         key = (name, split)
         if key not in self._frozen:
             from ..teachers.cache import encode_cached
@@ -113,47 +142,41 @@ class RunContext:
             for lang, table in tables.items():
                 features[lang] = vectors[start : start + len(table.texts)]
                 start += len(table.texts)
-            self._frozen[key] = FrozenTexts(tables, features)
+            self._frozen[key] = FrozenTexts(tables, features, self.device)
         return self._frozen[key]
 
-    def frozen_texts(self, name: str, split: str) -> FrozenTexts:
-        """What a frozen-mode text head reads: encoder outputs standardised per dimension with the
-        mean and std of the encoder's outputs on the **English training** captions.
-
-        Why: frozen sentence encoders are anisotropic (mE5's cosines are all 0.7-0.9), so the
-        caption-to-caption differences are small next to a shared offset, and a head trained for
-        a few epochs barely sees them (measured on the demo: translate-train R@1 1.3 raw vs 8.9
-        standardised for me5-small; 6.8 vs 7.5 for muse). The statistics are fixed (not learned),
-        the same for every language and split, and from English only, so the zero-shot baseline
-        sees nothing of the other languages.
-        """
-        key = (name, split, "standardised")
-        if key not in self._frozen:
-            raw = self.encoder_outputs(name, split)
-            english = self.encoder_outputs(name, "train").features["en"].double()
-            mean, std = english.mean(0), english.std(0).clamp_min(1e-6)
-            features = {
-                lang: ((f.double() - mean) / std).float().numpy()
-                for lang, f in raw.features.items()
-            }
-            self._frozen[key] = FrozenTexts(raw.tables, features)
-        return self._frozen[key]
+    def standardize(self, name: str) -> Standardize:
+        """Fixed per-dimension statistics of encoder ``name``'s outputs on the English training
+        captions (see :class:`~.models.Standardize` for why)."""
+        english = self.encoder_outputs(name, "train").features["en"].double()
+        return Standardize(english.mean(0), english.std(0))
 
     def _hf_parts(self, name: str) -> tuple[Any, Any]:
         if name not in self._hf:
             from ..teachers import load_hf_parts
 
-            self._hf[name] = load_hf_parts(name, local_dir=self.teacher_dirs.get(name))
+            self._hf[name] = load_hf_parts(
+                name, local_dir=self.teacher_dirs.get(name), device=self.device
+            )
         return self._hf[name]
 
-    def text_inputs(self, name: str, split: str) -> TextInputs:
+    def text_inputs(self, name: str, split: str, max_tokens: int | None = None) -> TextInputs:
+        """What encoder ``name``'s text tower reads for ``split``: frozen outputs, or token ids
+        (tokenised once per split and limit, and kept, in full mode). ``max_tokens``: the
+        limit for fine-tuned encoders; default the config's limit of the split (train / test)."""
         if self.mode_of(name) == "frozen":
-            return self.frozen_texts(name, split)
-        tokenizer, _ = self._hf_parts(name)
-        from ..teachers import get_spec
+            return self.encoder_outputs(name, split)
+        limit = max_tokens or getattr(self.cfg.max_tokens, split)
+        key = (name, split, "tokens", limit)
+        if key not in self._frozen:
+            from ..teachers import get_spec
 
-        prefix = get_spec(name).prefix
-        return TokenizedTexts(self.tables[split], tokenizer, self.cfg.max_tokens, prefix)
+            tokenizer, _ = self._hf_parts(name)
+            prefix = get_spec(name).prefix
+            self._frozen[key] = TokenizedTexts(
+                self.tables[split], tokenizer, limit, prefix, self.device
+            )
+        return self._frozen[key]
 
     # models --------------------------------------------------------------------------------
     def new_model(self, name: str, seed: int) -> RetrievalModel:
@@ -165,9 +188,11 @@ class RunContext:
             encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy
             text = FineTunedTextTower(encoder, encoder.config.hidden_size, cfg.projection_dim)
         else:
-            text = TextHead(self.encoder(name).dim, cfg.projection_dim)
+            standardize = self.standardize(name)
+            torch.manual_seed(seed)  # the statistics are data: the weights' draws start here
+            text = TextHead(self.encoder(name).dim, cfg.projection_dim, standardize)
         video = VideoTower(self.dataset.feature_dim, cfg.projection_dim, width=cfg.video_width)
-        return RetrievalModel(text, video)
+        return RetrievalModel(text, video).to(self.device)
 
     def identity(self) -> dict[str, Any]:
         """The part of every checkpoint key that is common to the run: data and architecture."""
@@ -177,10 +202,11 @@ class RunContext:
             "projection_dim": cfg.projection_dim,
             "video_width": cfg.video_width,
             "n_video_tokens": cfg.n_video_tokens,
-            "max_tokens": cfg.max_tokens,
+            "max_tokens": cfg.max_tokens.model_dump(),
             "lr_decay": cfg.lr_decay,
             "batch_size": cfg.batch_size,
             "epochs": cfg.epochs,
             "lr": cfg.lr,
             "encoder_lr": cfg.encoder_lr,
+            "precision": self.precision,
         }

@@ -19,10 +19,16 @@ How one step stays the single-process step at the same global batch B:
   gradients into each slice's owner (W x dL/d slice); DDP averages parameter gradients over the
   W ranks (/ W): exactly dL/d theta of one process with the whole batch.
 
+One process and many share one step (:func:`~c2kd_analyze.distill.train.step_loss`): the model
+embeds the rank's slice (the whole batch in one process), :func:`gather_rows` sits beside the loss
+(the identity in one process, as open_clip gathers features in its loss), and the loss is the
+same function of the global batch. This module imports nothing of the training code.
+
 Rank 0 alone writes (run folder, checkpoints); the others wait at barriers. Decisions that read
 the disk (which cells are pending, whether a checkpoint exists) are taken on rank 0 and
-broadcast, so the ranks never disagree on which collectives come next. The backend is gloo
-(``C2KD_DIST_BACKEND`` overrides it): the training code runs on the CPU.
+broadcast, so the ranks never disagree on which collectives come next. Each rank computes on its
+own device (``cuda:LOCAL_RANK`` on GPUs); the backend is NCCL on CUDA and gloo on the CPU
+(``C2KD_DIST_BACKEND`` overrides it).
 """
 
 from __future__ import annotations
@@ -35,16 +41,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ..errors import UserError
 
 if TYPE_CHECKING:
     import torch
-
-    from .inputs import TextInputs
-    from .models import RetrievalModel
-    from .train import Recipe, TeacherTargets
 
 log = logging.getLogger(__name__)
 
@@ -74,25 +74,42 @@ def is_main() -> bool:
     return dist.get_rank() == 0 if dist else os.environ.get("RANK", "0") == "0"
 
 
-def init_from_env() -> bool:
-    """Join the process group torchrun describes (``WORLD_SIZE`` > 1 in the environment).
+def backend_for(device: torch.device) -> str:
+    """NCCL for CUDA devices, gloo otherwise; ``$C2KD_DIST_BACKEND`` wins."""
+    return os.environ.get(BACKEND_ENV) or ("nccl" if device.type == "cuda" else "gloo")
+
+
+def init_from_env(device: torch.device) -> bool:
+    """Join the process group torchrun describes (``WORLD_SIZE`` > 1 in the environment), with
+    this rank computing on ``device``.
 
     Returns True when this call created the group (the caller then destroys it at the end).
     """
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or _dist() is not None:
         return False
+    import torch
     import torch.distributed as dist
 
-    backend = os.environ.get(BACKEND_ENV, "gloo")
+    backend = backend_for(device)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)  # NCCL's collectives run on the current device
     dist.init_process_group(backend=backend)
-    log.info("rank %d of %d joined (%s)", dist.get_rank(), dist.get_world_size(), backend)
+    log.info(
+        "rank %d of %d joined (%s, %s)", dist.get_rank(), dist.get_world_size(), backend, device
+    )
     return True
 
 
 @contextlib.contextmanager
-def session() -> Iterator[None]:
-    """Initialise from torchrun's environment for the block; tear down what it created."""
-    created = init_from_env()
+def session(device_spec: str = "auto") -> Iterator[None]:
+    """Initialise from torchrun's environment for the block (this rank on the device
+    ``device_spec`` resolves to: ``cuda:LOCAL_RANK`` for ``auto`` on GPUs); tear down what it
+    created. Outside torchrun nothing happens (and torch is not imported)."""
+    created = False
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from ..devices import resolve_device
+
+        created = init_from_env(resolve_device(device_spec))
     try:
         yield
     finally:
@@ -159,14 +176,17 @@ def local_slice(n: int, rank: int, world: int) -> slice:
 
 
 def gather_rows(x: torch.Tensor, n: int) -> torch.Tensor:
-    """Concatenate every rank's (n_r, P) slice into (n, P), differentiably.
+    """Every rank's (n_r, ...) slice of a global batch of ``n`` as one (n, ...) tensor,
+    differentiably; ``x`` itself in one process.
 
     Slices are padded to ceil(n / world) rows because all_gather needs equal shapes.
     """
+    _, world = rank_and_world()
+    if world == 1:
+        return x
     import torch
     from torch.distributed.nn.functional import all_gather
 
-    _, world = rank_and_world()
     chunk = -(-n // world)
     padded = (
         torch.cat([x, x.new_zeros(chunk - x.shape[0], *x.shape[1:])]) if x.shape[0] < chunk else x
@@ -174,70 +194,16 @@ def gather_rows(x: torch.Tensor, n: int) -> torch.Tensor:
     return torch.cat(all_gather(padded))[:n]
 
 
-class _BatchEncoder:
-    """Factory for the DDP-wrapped module (kept lazy: torch only when training)."""
+def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """``module`` under DistributedDataParallel when several ranks train it, else itself.
 
-    @staticmethod
-    def build(model: RetrievalModel):
-        from torch import nn
-
-        from .train import embed_batch
-
-        class BatchEncoder(nn.Module):
-            """forward = :func:`~c2kd_analyze.distill.train.embed_batch`; DDP syncs its grads."""
-
-            def __init__(self, inner: RetrievalModel) -> None:
-                super().__init__()
-                self.inner = inner
-
-            def forward(self, texts, frames, mask, clips, cap_idx, languages):
-                emb = embed_batch(self.inner, texts, frames, mask, clips, cap_idx, languages)
-                return emb.video, emb.text
-
-        return BatchEncoder(model)
-
-
-class DataParallel:
-    """A model's data-parallel training step (see the module docstring)."""
-
-    def __init__(self, model: RetrievalModel) -> None:
-        from torch.nn.parallel import DistributedDataParallel
-
-        self.rank, self.world = rank_and_world()
-        # unused parameters exist (a masking token used only for clips without frames, an HF
-        # model's pooler), so DDP must look for them every step
-        self.ddp = DistributedDataParallel(_BatchEncoder.build(model), find_unused_parameters=True)
-
-    def batch_loss(
-        self,
-        texts: TextInputs,
-        frames: torch.Tensor,
-        mask: torch.Tensor,
-        clips: np.ndarray,
-        cap_idx: np.ndarray,
-        recipe: Recipe,
-        targets: TeacherTargets | None,
-    ) -> torch.Tensor:
-        """The global batch's loss (the same on every rank); this rank embeds only its slice."""
-        import torch
-
-        from .train import BatchEmbeddings, stage_loss
-
-        n = len(clips)
-        valid = {lang: texts.tables[lang].rows(clips, cap_idx)[1] for lang in recipe.languages}
-        if all(v.sum() < 2 for v in valid.values()):
-            # no language has an in-batch negative: as in one process, no loss and no step;
-            # decided from the global batch, so every rank skips the forward alike
-            return torch.zeros(())
-        part = local_slice(n, self.rank, self.world)
-        video, text = self.ddp(texts, frames, mask, clips[part], cap_idx[part], recipe.languages)
-        emb = BatchEmbeddings(
-            gather_rows(video, n), {lang: gather_rows(t, n) for lang, t in text.items()}, valid
-        )
-        return stage_loss(emb, texts, clips, cap_idx, recipe, targets)
-
-
-def data_parallel(model: RetrievalModel) -> DataParallel | None:
-    """The data-parallel step for ``model`` under torchrun, or None in a single process."""
+    Unused parameters exist (a masking token used only for clips without frames, an HF model's
+    pooler), so DDP must look for them every step.
+    """
     _, world = rank_and_world()
-    return DataParallel(model) if world > 1 else None
+    if world == 1:
+        return module
+    from torch.nn.parallel import DistributedDataParallel
+
+    ids = [device.index] if device.type == "cuda" else None
+    return DistributedDataParallel(module, device_ids=ids, find_unused_parameters=True)

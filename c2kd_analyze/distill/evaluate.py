@@ -14,11 +14,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..devices import Precision
 from ..numerics import check_embeddings
 from .captions import CaptionTable
-from .inputs import TextInputs, embed_texts, embed_videos
+from .inputs import TextInputs, device_index, embed_texts, embed_videos
 from .losses import agreement_kl
-from .metrics import RetrievalMetrics, retrieval_metrics, streamed_retrieval_metrics
+from .metrics import RetrievalMetrics, Ties, retrieval_metrics, streamed_retrieval_metrics
 from .models import RetrievalModel
 
 
@@ -56,12 +57,16 @@ def embed_test(
     frames: torch.Tensor,
     mask: torch.Tensor,
     languages: tuple[str, ...],
+    precision: Precision | None = None,
 ) -> EvalEmbeddings:
-    video = F.normalize(embed_videos(model, frames, mask), dim=-1)
+    """L2-normalised float32 test embeddings on the model's device (forward passes under
+    ``precision``'s autocast)."""
+    video = F.normalize(embed_videos(model, frames, mask, precision=precision), dim=-1)
     text, valid = {}, {}
     for lang in languages:
         rows, ok = first_caption_rows(texts.tables[lang])
-        text[lang] = F.normalize(embed_texts(model, texts, lang, rows[ok]), dim=-1)
+        vectors = embed_texts(model, texts, lang, rows[ok], precision=precision)
+        text[lang] = F.normalize(vectors, dim=-1)
         valid[lang] = ok
     return EvalEmbeddings(video=video, text=text, valid=valid)
 
@@ -71,8 +76,10 @@ def evaluate(
     n_queries: int,
     directions: tuple[str, ...] = ("t2v", "v2t"),
     ks: tuple[int, ...] = (1, 5, 10),
+    ties: Ties = "optimistic",
 ) -> list[LangResult]:
-    """Metrics per language and direction from test embeddings, scores streamed in blocks."""
+    """Metrics per language and direction from test embeddings, scores streamed in blocks on the
+    embeddings' device, ties counted and resolved by ``ties``."""
     texts = {f"{lang} text": t for lang, t in emb.text.items()}
     check_embeddings("evaluation", {"video": emb.video, **texts})  # NaN scores cannot be ranked
     results = []
@@ -85,12 +92,14 @@ def evaluate(
             continue
         # the correct video of query i must be item i: present clips first, the others after
         order = np.concatenate([present, np.flatnonzero(~valid)])
-        video = emb.video[torch.from_numpy(order)]  # (n_clips, P)
+        video = emb.video[device_index(order, emb.video.device)]  # (n_clips, P)
         denominator = present.size + n_absent
         for direction in directions:
             # streamed: one block of scores at a time, never the (n_valid, n_clips) matrix
             queries, items = (text, video) if direction == "t2v" else (video[: present.size], text)
-            metrics = streamed_retrieval_metrics(queries, items, ks=ks, n_queries=denominator)
+            metrics = streamed_retrieval_metrics(
+                queries, items, ks=ks, ties=ties, n_queries=denominator
+            )
             results.append(LangResult(lang, direction, metrics, present, n_absent))
     return results
 
@@ -116,12 +125,13 @@ def teacher_agreement(
             both &= en_valid
         if both.sum() < 2:
             continue
-        clips = torch.from_numpy(np.flatnonzero(both))
-        s_rows = torch.from_numpy(np.flatnonzero(both[student.valid[lang]]))
+        device = student.video.device
+        clips = device_index(np.flatnonzero(both), device)
+        s_rows = device_index(np.flatnonzero(both[student.valid[lang]]), device)
         s = text[s_rows] @ student.video[clips].T
         per_teacher = []
         for t_text, en_valid, t_video in teachers:
-            t_rows = torch.from_numpy(np.flatnonzero(both[en_valid]))
+            t_rows = device_index(np.flatnonzero(both[en_valid]), device)
             per_teacher.append(t_text[t_rows] @ t_video[clips].T)
         t = per_teacher[0] if len(per_teacher) == 1 else pool_teacher_sims(per_teacher, pool)
         out[lang] = float(agreement_kl(s, t, temperature))

@@ -9,8 +9,9 @@ Architecture as reference section 1 (model/avlnet.py of the original), minus its
   gated unit to P.
 
 In ``frozen`` mode the text encoder's pooled, L2-normalised outputs are precomputed (the encoder
-cache), so the trainable text side is just :class:`TextHead`. In ``full`` mode
-:class:`FineTunedTextTower` runs a Hugging Face model and pools it before the same head.
+cache), so the text side is :class:`Standardize` (fixed statistics, saved with the weights) and
+the trainable :class:`TextHead`. In ``full`` mode :class:`FineTunedTextTower` runs a Hugging Face
+model and pools it before the same head.
 """
 
 from __future__ import annotations
@@ -33,15 +34,41 @@ class GatedEmbeddingUnit(nn.Module):
         return y * torch.sigmoid(self.gate(y))
 
 
-class TextHead(nn.Module):
-    """LayerNorm + gated unit: pooled text features (B, in_dim) -> embeddings (B, P)."""
+class Standardize(nn.Module):
+    """``(x - mean) / std`` per dimension with fixed float64 statistics: (B, D) -> (B, D) float32.
 
-    def __init__(self, in_dim: int, projection_dim: int) -> None:
+    Why (frozen mode): frozen sentence encoders are anisotropic (mE5's cosines are all 0.7-0.9),
+    so caption-to-caption differences are small next to a shared offset, and a head trained for
+    a few epochs barely sees them (measured on the demo: translate-train R@1 1.3 raw vs 8.9
+    standardised for me5-small; 6.8 vs 7.5 for muse). The statistics are the mean and std of the
+    encoder's outputs on the English training captions: fixed, the same for every language and
+    split, and English only, so the zero-shot baseline sees nothing of the other languages. They
+    are buffers, so a checkpoint (and an exported student) carries them.
+    """
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
         super().__init__()
+        self.register_buffer("mean", mean.detach().to(torch.float64).clone())
+        self.register_buffer("std", std.detach().to(torch.float64).clamp_min(1e-6).clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x.double() - self.mean) / self.std).float()
+
+
+class TextHead(nn.Module):
+    """(Standardize +) LayerNorm + gated unit: pooled features (B, in_dim) -> embeddings (B, P)."""
+
+    def __init__(
+        self, in_dim: int, projection_dim: int, standardize: Standardize | None = None
+    ) -> None:
+        super().__init__()
+        self.standardize = standardize
         self.norm = nn.LayerNorm(in_dim, eps=1e-6)
         self.proj = GatedEmbeddingUnit(in_dim, projection_dim)
 
     def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+        if self.standardize is not None:
+            pooled = self.standardize(pooled)
         return self.proj(self.norm(pooled))
 
 

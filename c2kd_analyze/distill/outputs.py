@@ -46,6 +46,8 @@ class CellInfo:
     seed: int
     mode: str
     split: str = "test"
+    teacher_recipe: str | None = None  # how the cell's teacher(s) were trained; None: baselines
+    checkpoint: str | None = None  # key of the cell's model in the checkpoint cache (export)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ def metrics_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
         "run_id": info.run_id, "cell": info.cell, "stage": info.stage, "teacher": info.teacher,
         "teacher_model": info.teacher_model, "student_model": info.student_model,
         "dataset": info.dataset, "split": info.split, "seed": info.seed, "mode": info.mode,
+        "teacher_recipe": info.teacher_recipe,
     }  # fmt: skip
     rows = []
     for r in results:
@@ -79,6 +82,9 @@ def metrics_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
             rows.append({**common, "metric": "recall", "k": k, "value": value})
         rows.append({**common, "metric": "median_rank", "k": None, "value": r.metrics.median_rank})
         rows.append({**common, "metric": "mean_rank", "k": None, "value": r.metrics.mean_rank})
+        rows.append(
+            {**common, "metric": "tied_queries", "k": None, "value": r.metrics.n_tied_queries}
+        )
     return _frame(rows, RESULT_COLUMNS).select(list(RESULT_COLUMNS))
 
 
@@ -137,5 +143,7 @@ def write_cell(folder: CellFolder, info: CellInfo, outputs: CellOutputs) -> None
     io.write_parquet(folder.ranks, ranks_frame(info, outputs.metrics))
     io.write_parquet(folder.history, history_frame(info, outputs.history))
     io.write_parquet(folder.diagnostics, diagnostics_frame(info, outputs.diagnostics))
-    io.write_json(folder.done, {"run_id": info.run_id, "cell": info.cell})
+    io.write_json(
+        folder.done, {"run_id": info.run_id, "cell": info.cell, "checkpoint": info.checkpoint}
+    )
     log.info("cell %s written to %s", info.cell, folder.path)

@@ -1,9 +1,11 @@
 """The run planner: a config becomes an ordered list of cells (stage, teacher or pool, seed).
 
-Per seed, in this order: one ``teacher`` cell per teacher (trained with translate-train, then
+Per seed, in this order: one ``teacher`` cell per teacher (trained with the teacher recipe, then
 frozen), the ``zero-shot`` and ``translate-train`` baselines, one ``c2kd`` student per teacher, and
 a ``c2kd-pool`` student when ``cfg.pool`` is set. Teachers come first because every C2KD student
-reads their cached embeddings. A cell whose ``done.json`` is valid on disk is skipped (resume).
+reads their cached embeddings. With ``cfg.teacher_seed`` one teacher set (that seed) serves every
+student seed, as in the original, so the teacher cells are planned once, first. A cell whose
+``done.json`` is valid on disk is skipped (resume).
 """
 
 from __future__ import annotations
@@ -48,8 +50,11 @@ class Cell:
 
 def plan_cells(cfg: RunConfig) -> list[Cell]:
     cells: list[Cell] = []
+    if cfg.teacher_seed is not None:
+        cells += [Cell("teacher", (t,), cfg.teacher_seed) for t in cfg.teachers]
     for seed in cfg.seeds:
-        cells += [Cell("teacher", (t,), seed) for t in cfg.teachers]
+        if cfg.teacher_seed is None:
+            cells += [Cell("teacher", (t,), seed) for t in cfg.teachers]
         cells += [Cell("zero-shot", (), seed), Cell("translate-train", (), seed)]
         cells += [Cell("c2kd", (t,), seed) for t in cfg.teachers]
         if cfg.pool is not None:

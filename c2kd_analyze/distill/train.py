@@ -10,22 +10,35 @@ The stages differ only in the languages that carry a loss and in whether a teach
 
 Adam, ExponentialLR(gamma=lr_decay) stepped per epoch, shuffled batches with the last partial one
 dropped, no gradient clipping, no model selection: the final epoch is what gets evaluated.
+
+On any device: the model, frames, text inputs and teacher embeddings live on one device; a step
+sends only host-side batch indices there. Encoders run under the recipe's autocast (bf16/fp16);
+similarities and losses are computed in fp32. The step never waits for the device: losses stay
+on it and are checked for NaN/inf every :data:`LOSS_CHECK_EVERY` steps (and at the end), where
+the error still names the first bad step. One process and torchrun's many share one step
+(:func:`step_loss`): the rank embeds its slice, :func:`~.distributed.gather_rows` beside the
+loss rebuilds the global batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import torch
+from torch import nn
 
+from ..devices import Precision, autocast, grad_scaler
 from ..numerics import check_loss, check_weights
 from .captions import epoch_batches, sample_caption_indices
-from .inputs import TextInputs
+from .distributed import gather_rows, local_slice, rank_and_world, wrap
+from .inputs import TextInputs, device_index
 from .losses import c2kd_kd_loss, cosine_sims, nce_loss, pool_teacher_sims
 from .models import RetrievalModel
+
+#: steps between two loss checks (each one copies the pending losses to the host)
+LOSS_CHECK_EVERY = 25
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,12 @@ class Recipe:
     balance: float = 1.0
     distill_temp: float = 0.1
     encoder_lr: float | None = None  # lr of a fine-tuned text encoder (--mode full); None = lr
+    precision: Precision = "fp32"  # autocast of the encoders' forward passes
 
 
 @dataclass(frozen=True)
 class TeacherTargets:
-    """Frozen teachers' cached train-split embeddings, L2-normalised.
+    """Frozen teachers' cached train-split embeddings, L2-normalised, on the training device.
 
     ``text_en[k]``: (n_en_captions, P_k), rows of the English caption table; ``video[k]``:
     (n_clips, P_k). A batch's teacher matrix is ``T_k = text_en[k][rows] @ video[k][clips].T``
@@ -58,8 +72,11 @@ class TeacherTargets:
     pool: str = "mean"
 
     def sims(self, en_rows: np.ndarray, clips: np.ndarray) -> torch.Tensor:
-        r, c = torch.from_numpy(en_rows), torch.from_numpy(clips)
-        per_teacher = [t[r] @ v[c].T for t, v in zip(self.text_en, self.video, strict=True)]
+        device = self.video[0].device
+        r, c = device_index(en_rows, device), device_index(clips, device)
+        per_teacher = [
+            t[r].float() @ v[c].float().T for t, v in zip(self.text_en, self.video, strict=True)
+        ]
         if len(per_teacher) == 1:
             return per_teacher[0]
         return pool_teacher_sims(per_teacher, self.pool)
@@ -99,16 +116,31 @@ def embed_batch(
     languages: tuple[str, ...],
 ) -> BatchEmbeddings:
     """Embed clips (B,) and their captions ``cap_idx`` (B,) in every language, with gradients."""
-    video = model.encode_video(frames[clips], mask[clips])  # (B, P)
+    at = device_index(clips, frames.device)
+    video = model.encode_video(frames[at], mask[at])  # (B, P)
     text, valid = {}, {}
     for lang in languages:
         rows, ok = texts.tables[lang].rows(clips, cap_idx)
-        out = video.new_zeros(len(clips), video.shape[1])
         if ok.any():
-            where = torch.from_numpy(np.flatnonzero(ok))
-            out = out.index_copy(0, where, model.encode_text(texts.inputs(lang, rows[ok])))
+            encoded = model.encode_text(texts.inputs(lang, rows[ok]))
+            out = encoded.new_zeros(len(clips), encoded.shape[1])
+            out = out.index_copy(0, device_index(np.flatnonzero(ok), out.device), encoded)
+        else:
+            out = video.new_zeros(len(clips), video.shape[1])
         text[lang], valid[lang] = out, ok
     return BatchEmbeddings(video, text, valid)
+
+
+class BatchEncoder(nn.Module):
+    """``forward`` = :func:`embed_batch` as (video, text): the module DDP wraps under torchrun."""
+
+    def __init__(self, model: RetrievalModel) -> None:
+        super().__init__()
+        self.inner = model
+
+    def forward(self, texts, frames, mask, clips, cap_idx, languages):
+        emb = embed_batch(self.inner, texts, frames, mask, clips, cap_idx, languages)
+        return emb.video, emb.text
 
 
 def batch_teacher(
@@ -125,30 +157,79 @@ def embeddings_loss(
     teacher: torch.Tensor | None = None,
     en_valid: np.ndarray | None = None,
 ) -> torch.Tensor:
-    """The stage's loss from a batch's embeddings (and teacher matrix (B, B)): a scalar.
+    """The stage's loss from a batch's embeddings (and teacher matrix (B, B)): a scalar, fp32.
 
     A clip lacking a language's caption is left out of that language's matrix; the KD term also
     needs the clip's English caption (the teacher's input).
     """
-    total = emb.video.new_zeros(())
+    device = emb.video.device
+    total = emb.video.new_zeros((), dtype=torch.float32)
     for lang in recipe.languages:
         valid = emb.valid[lang]
         if valid.sum() < 2:  # no in-batch negative: nothing to learn from this language here
             continue
-        keep = torch.from_numpy(np.flatnonzero(valid))
-        sims = cosine_sims(emb.text[lang][keep], emb.video[keep])
+        keep = device_index(np.flatnonzero(valid), device)
+        sims = cosine_sims(emb.text[lang][keep].float(), emb.video[keep].float())
         nce = nce_loss(sims, recipe.temperature)
         if teacher is None:
             total = total + nce
             continue
         both = np.flatnonzero(en_valid[valid])  # positions within the kept clips
-        kd = emb.video.new_zeros(())
+        kd = total.new_zeros(())
         if both.size >= 2:
-            sub = torch.from_numpy(both)
+            sub = device_index(both, device)
             t_sub = teacher[keep[sub]][:, keep[sub]]
             kd = c2kd_kd_loss(sims[sub][:, sub], t_sub, recipe.distill_temp)
         total = total + recipe.balance * nce + (1 - recipe.balance) * kd
     return total
+
+
+def stage_loss(
+    emb: BatchEmbeddings,
+    texts: TextInputs,
+    clips: np.ndarray,
+    cap_idx: np.ndarray,
+    recipe: Recipe,
+    targets: TeacherTargets | None,
+) -> torch.Tensor:
+    """The stage's loss from a global batch's embeddings: NCE only, or NCE + KD with teachers."""
+    if targets is None:
+        return embeddings_loss(emb, recipe)
+    return embeddings_loss(emb, recipe, *batch_teacher(texts, clips, cap_idx, targets))
+
+
+def step_loss(
+    encoder: nn.Module,
+    texts: TextInputs,
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    clips: np.ndarray,
+    cap_idx: np.ndarray,
+    recipe: Recipe,
+    targets: TeacherTargets | None,
+) -> torch.Tensor | None:
+    """The loss of one global batch of clips (B,) with caption indices (B,), or None when no
+    language has two captions in it (then nobody steps).
+
+    ``encoder`` is a :class:`BatchEncoder` (wrapped in DDP under torchrun): this rank embeds its
+    slice of the batch under autocast, :func:`gather_rows` rebuilds the global batch (the
+    identity in one process), and the loss is computed in fp32 on the global batch, the same
+    number on every rank.
+    """
+    n = len(clips)
+    valid = {lang: texts.tables[lang].rows(clips, cap_idx)[1] for lang in recipe.languages}
+    if all(v.sum() < 2 for v in valid.values()):  # decided on the host from the global batch
+        return None
+    rank, world = rank_and_world()
+    part = local_slice(n, rank, world)
+    with autocast(frames.device, recipe.precision):
+        video, text = encoder(texts, frames, mask, clips[part], cap_idx[part], recipe.languages)
+    emb = BatchEmbeddings(
+        gather_rows(video.float(), n),
+        {lang: gather_rows(t.float(), n) for lang, t in text.items()},
+        valid,
+    )
+    return stage_loss(emb, texts, clips, cap_idx, recipe, targets)
 
 
 def batch_loss(
@@ -161,26 +242,11 @@ def batch_loss(
     recipe: Recipe,
     targets: TeacherTargets | None,
 ) -> torch.Tensor:
-    """The stage's loss on one batch of clips (B,) with caption indices (B,): a scalar."""
-    emb = embed_batch(model, texts, frames, mask, clips, cap_idx, recipe.languages)
-    return stage_loss(emb, texts, clips, cap_idx, recipe, targets)
-
-
-def stage_loss(
-    emb: BatchEmbeddings,
-    texts: TextInputs,
-    clips: np.ndarray,
-    cap_idx: np.ndarray,
-    recipe: Recipe,
-    targets: TeacherTargets | None,
-) -> torch.Tensor:
-    """The stage's loss from a batch's embeddings: NCE only, or NCE + KD when teachers are given.
-
-    Shared by the single-process step and the data-parallel step (distributed.py).
-    """
-    if targets is None:
-        return embeddings_loss(emb, recipe)
-    return embeddings_loss(emb, recipe, *batch_teacher(texts, clips, cap_idx, targets))
+    """:func:`step_loss` of ``model`` on one batch, in one process (a loss value, e.g. for tests
+    and benchmarks; training goes through :func:`train_model`); 0 when no language has two
+    captions."""
+    loss = step_loss(BatchEncoder(model), texts, frames, mask, clips, cap_idx, recipe, targets)
+    return frames.new_zeros((), dtype=torch.float32) if loss is None else loss
 
 
 def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
@@ -195,6 +261,40 @@ def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
     return [{"params": rest, "lr": recipe.lr}, {"params": tuned, "lr": recipe.encoder_lr}]
 
 
+class LossLog:
+    """Losses of the steps taken, kept on the device and copied to the host in chunks.
+
+    :meth:`flush` copies the pending losses at once (one host sync), checks each for NaN/inf
+    (naming the first bad step), appends them to the history and reports them to ``on_step``.
+    """
+
+    def __init__(
+        self, recipe: Recipe, total_steps: int, on_step: Callable[[Step, int], None] | None
+    ) -> None:
+        self.recipe, self.total_steps, self.on_step = recipe, total_steps, on_step
+        self.history: list[Step] = []
+        self._pending: list[tuple[int, float, torch.Tensor]] = []  # epoch, lr, loss (device)
+
+    def add(self, epoch: int, lr: float, loss: torch.Tensor) -> None:
+        self._pending.append((epoch, lr, loss))
+        if len(self._pending) >= LOSS_CHECK_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        values = torch.stack([loss for _, _, loss in self._pending]).double().cpu().tolist()
+        for (epoch, lr, _), value in zip(self._pending, values, strict=True):
+            # a NaN/inf loss stops here, before a checkpoint or a results table is written
+            check_loss(value, epoch=epoch, step=len(self.history), lr=self.recipe.lr,
+                       temperature=self.recipe.temperature)  # fmt: skip
+            step = Step(epoch, len(self.history), value, lr)
+            self.history.append(step)
+            if self.on_step is not None:
+                self.on_step(step, self.total_steps)
+        self._pending = []
+
+
 def train_model(
     model: RetrievalModel,
     texts: TextInputs,
@@ -204,39 +304,35 @@ def train_model(
     targets: TeacherTargets | None = None,
     on_step: Callable[[Step, int], None] | None = None,
 ) -> list[Step]:
-    """Train ``model`` in place on the split whose frames (n, T, D) / mask (n, T) are given.
+    """Train ``model`` in place on the split whose frames (n, T, D) / mask (n, T) are given; the
+    model, frames, texts and targets live on one device.
 
-    ``on_step(step, total_steps)`` is called after every step (progress bars). Returns the history.
+    ``on_step(step, total_steps)`` is called for every step, in chunks (progress bars). Returns
+    the history.
     """
-    from .distributed import data_parallel
-
-    # under torchrun each rank embeds its slice of every global batch (None in one process)
-    parallel = data_parallel(model)
+    encoder = wrap(BatchEncoder(model), frames.device)  # DDP under torchrun
     optimizer = torch.optim.Adam(param_groups(model, recipe), lr=recipe.lr)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=recipe.lr_decay)
+    scaler = grad_scaler(frames.device, recipe.precision)  # enabled for fp16 only
     rng = np.random.default_rng(recipe.seed)
     n_clips = frames.shape[0]
-    total_steps = recipe.epochs * (n_clips // min(recipe.batch_size, n_clips))
-    history: list[Step] = []
+    log = LossLog(recipe, recipe.epochs * (n_clips // min(recipe.batch_size, n_clips)), on_step)
     model.train()
     for epoch in range(recipe.epochs):
         cap_idx = sample_caption_indices(texts.tables, rng)
+        lr = scheduler.get_last_lr()[0]
         for clips in epoch_batches(n_clips, recipe.batch_size, rng):
-            loss = (parallel.batch_loss if parallel else partial(batch_loss, model))(
-                texts, frames, mask, clips, cap_idx[clips], recipe, targets
-            )
-            # a NaN/inf loss stops here, before it can poison the weights or a results table
-            value = check_loss(float(loss.detach()), epoch=epoch, step=len(history),
-                               lr=recipe.lr, temperature=recipe.temperature)  # fmt: skip
+            loss = step_loss(encoder, texts, frames, mask, clips, cap_idx[clips], recipe, targets)
             optimizer.zero_grad(set_to_none=True)
-            if loss.requires_grad:  # False only when no language had two captions in the batch
-                loss.backward()
-                optimizer.step()
-            step = Step(epoch, len(history), value, scheduler.get_last_lr()[0])
-            history.append(step)
-            if on_step is not None:
-                on_step(step, total_steps)
+            if loss is None:  # no language had two captions in the batch: nothing to learn
+                loss = frames.new_zeros((), dtype=torch.float32)
+            elif loss.requires_grad:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            log.add(epoch, lr, loss.detach())
         scheduler.step()
+    log.flush()
     check_weights(model, lr=recipe.lr, temperature=recipe.temperature)  # the last step's update
     model.eval()
-    return history
+    return log.history

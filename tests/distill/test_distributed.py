@@ -14,10 +14,17 @@ import torch
 from tiny_data import tiny_dataset
 
 from c2kd_analyze.distill.context import split_tensors
-from c2kd_analyze.distill.distributed import data_parallel, local_slice
+from c2kd_analyze.distill.distributed import local_slice, wrap
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
-from c2kd_analyze.distill.train import Recipe, TeacherTargets, batch_loss, train_model
+from c2kd_analyze.distill.train import (
+    BatchEncoder,
+    Recipe,
+    TeacherTargets,
+    batch_loss,
+    step_loss,
+    train_model,
+)
 
 CASES = ("nce", "c2kd")
 BATCH = 15  # odd: the ranks get 8 and 7 clips
@@ -68,11 +75,9 @@ def compute(case: str) -> dict:
     model = _model(ds.feature_dim)
     clips = np.arange(5, 5 + BATCH)  # clips 5, 10, 15 lack French
     cap = np.arange(BATCH) % 2
-    parallel = data_parallel(model)
-    if parallel is None:
-        loss = batch_loss(model, texts, frames, mask, clips, cap, recipe, targets)
-    else:
-        loss = parallel.batch_loss(texts, frames, mask, clips, cap, recipe, targets)
+    # one step path: in one process the whole batch, under DDP this rank's slice + the gather
+    encoder = wrap(BatchEncoder(model), frames.device)  # DDP only with two ranks
+    loss = step_loss(encoder, texts, frames, mask, clips, cap, recipe, targets)
     loss.backward()
     grads = {n: p.grad.detach().clone() for n, p in model.named_parameters() if p.grad is not None}
     trained = _model(ds.feature_dim)

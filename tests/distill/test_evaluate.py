@@ -61,8 +61,26 @@ def test_missing_language_and_absent_queries():
     assert ranks["clip"].to_list() == [0, 1, 2, 3, 5, None, None, None, None]
     assert ranks["ties"].to_list() == [0] * 5 + [None] * 4
     metrics = metrics_frame(info, [de])
-    assert set(metrics["metric"]) == {"recall", "median_rank", "mean_rank"}
+    assert set(metrics["metric"]) == {"recall", "median_rank", "mean_rank", "tied_queries"}
     assert metrics.filter(metrics["metric"] == "median_rank")["k"].to_list() == [None]
+    assert metrics.filter(metrics["metric"] == "tied_queries")["value"].to_list() == [0.0]
+
+
+def test_constant_scores_tie_and_each_policy_says_so():
+    """Degenerate embeddings (every video the same) tie every query: optimistic recall is
+    perfect, pessimistic zero, mean at chance; the tied queries are counted."""
+    n = 8
+    video = F.normalize(torch.ones(n, 4), dim=-1)
+    text = F.normalize(torch.randn(n, 4, generator=torch.Generator().manual_seed(0)), dim=-1)
+    emb = EvalEmbeddings(video=video, text={"en": text}, valid={"en": np.ones(n, bool)})
+    recall = {}
+    for ties in ("optimistic", "mean", "pessimistic"):
+        (r,) = evaluate(emb, n_queries=n, directions=("t2v",), ks=(1, 4), ties=ties)
+        recall[ties] = r.metrics.recall
+        assert r.metrics.n_tied_queries == n
+    assert recall["optimistic"] == {1: 1.0, 4: 1.0}
+    assert recall["pessimistic"] == {1: 0.0, 4: 0.0}
+    assert recall["mean"] == {1: pytest.approx(1 / n), 4: pytest.approx(4 / n)}
 
 
 def test_agreement_zero_for_identical_embeddings_and_positive_otherwise():

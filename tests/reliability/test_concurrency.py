@@ -77,12 +77,12 @@ def test_survivor_finishes_the_cells_of_a_killed_partner(tmp_path, reference):
 
 def test_lock_is_released_when_its_holder_is_killed(tmp_path):
     """The claim primitive itself: a SIGKILLed holder never blocks the cell."""
-    from c2kd_analyze.locks import claim
+    from c2kd_analyze.distill.locks import claim
 
     folder = tmp_path / "cell"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from c2kd_analyze.locks import claim\n"
+         "import sys, time; from c2kd_analyze.distill.locks import claim\n"
          f"with claim({str(folder)!r}, wait=True) as held:\n"
          "    print(held, flush=True); time.sleep(600)"],
         stdout=subprocess.PIPE, text=True,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 def lock_path(folder: Path) -> Path:
-    from .layout import LOCK_NAME
+    from ..layout import LOCK_NAME
 
     return Path(folder) / LOCK_NAME
 
@@ -35,9 +35,9 @@ def claim(folder: Path, *, wait: bool) -> Iterator[bool]:
     """
     from filelock import FileLock, Timeout
 
-    from .distill.distributed import agree, is_main
-    from .errors import UserError
-    from .io import write_error
+    from ..errors import UserError
+    from ..io import write_error
+    from .distributed import agree, is_main
 
     lock = None
     held = False
@@ -60,3 +60,50 @@ def claim(folder: Path, *, wait: bool) -> Iterator[bool]:
     finally:
         if lock is not None and lock.is_locked:
             lock.release()
+
+
+class SharedLock:
+    """A shared ``flock`` on ``path`` held from :meth:`acquire` until :meth:`release` or until the
+    process dies (the OS drops it, SIGKILL included).
+
+    Processes of one run (shards, a resumed run) hold it together; :func:`held_by_others` asks,
+    without blocking, whether any process holds it at all. The run folder's ``.active`` file
+    uses it so that a run of another config never takes a folder a run is working in.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+        import os
+
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        fcntl.flock(self._fd, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        import os
+
+        if self._fd is not None:
+            os.close(self._fd)  # closing drops the lock
+            self._fd = None
+
+
+def held_by_others(path: Path) -> bool:
+    """True when some process holds a lock on ``path`` (checked with a non-blocking exclusive
+    lock, released at once); False when nobody does or the file does not exist."""
+    import fcntl
+    import os
+
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -1,0 +1,111 @@
+"""Checks that run before any work, and the plan a ``--dry-run`` prints.
+
+Everything here is cheap (no data loaded, no model built), so a mistake in the command line, a
+missing model or a plan a user wants to see costs well under a second.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..config import RunConfig, flag_of
+from ..errors import UserError
+
+if TYPE_CHECKING:
+    from ..data.types import Dataset
+    from .shard import Shard
+
+
+def check_models(cfg: RunConfig, teacher_dirs: dict[str, Path]) -> None:
+    """Every teacher and the student is registered and its weights are here.
+
+    Names every model whose weights are missing in one line (a paper preset needs four hub
+    models: the user learns all of them at once, not one per attempt).
+    """
+    from ..teachers import get_spec
+    from ..teachers.sources import TEACHER_DIRS_ENV, bundled_teacher_names, resolve_folder
+
+    for name in cfg.teachers:
+        get_spec(name)  # an unknown name fails here, with a suggestion
+    try:
+        get_spec(cfg.student)
+    except UserError as exc:  # the registry speaks of teachers; say which option was wrong
+        raise UserError(f"--student: {exc}") from None
+    missing: list[str] = []
+    models = dict.fromkeys(cfg.teachers, "teacher")
+    models.setdefault(cfg.student, "student")
+    for name, role in models.items():
+        spec = get_spec(name)
+        if spec.bundled:
+            continue
+        local = teacher_dirs.get(name)
+        try:
+            resolve_folder(spec, local)
+        except UserError:
+            if local is not None:
+                raise  # a folder the user named is wrong: that message says how
+            missing.append(f"{name} ({spec.model}, {role})")
+    if missing:
+        first = missing[0].split(" ")[0]
+        raise UserError(
+            f"no local weights for {', '.join(missing)}; run `c2kd-analyze teachers fetch NAME` "
+            f"where the Hugging Face hub is reachable, or pass --teacher-dir NAME=DIR (or "
+            f"{TEACHER_DIRS_ENV}) for each, e.g. --teacher-dir {first}=/models/{first}; "
+            f"bundled teachers that work offline: {', '.join(bundled_teacher_names())}"
+        )
+
+
+def check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
+    """What a run needs of the data beyond what the loader validated."""
+    if "en" not in dataset.languages:
+        raise UserError(
+            f"dataset {dataset.name!r} has no English captions; teachers read English and the "
+            "zero-shot baseline trains on it, so C2KD needs them"
+        )
+    if dataset.train.n_clips < 2 or dataset.test.n_clips < 2:
+        raise UserError(f"dataset {dataset.name!r} needs at least 2 train and 2 test clips")
+    if cfg.batch_size > dataset.train.n_clips:
+        raise UserError(
+            f"--batch-size {cfg.batch_size} is larger than the {dataset.train.n_clips} training "
+            f"clips of {dataset.name!r}; use at most {dataset.train.n_clips} (the paper: 64)"
+        )
+
+
+def describe_run(
+    cfg: RunConfig,
+    run_dir: Path,
+    *,
+    teacher_dirs: dict[str, Path],
+    shard: Shard,
+    device: str,
+) -> list[str]:
+    """What ``run --dry-run`` prints: the resolved config, the models, the device, the cells."""
+    from ..teachers import get_spec
+    from ..teachers.sources import is_offline_ready
+    from .plan import plan_cells
+
+    lines = [f"run {cfg.run_id} -> {run_dir}", f"device {device}, precision {cfg.precision}", ""]
+    lines.append("config:")
+    for name, value in cfg.to_dict().items():
+        if name == "data_fingerprint" and not value:
+            continue
+        shown = ",".join(map(str, value)) if isinstance(value, list) else value
+        if name == "max_tokens":
+            shown = str(cfg.max_tokens)
+        lines.append(f"  {name} = {shown}    ({flag_of(name)})")
+    lines += ["", "models:"]
+    for name, role in [*((t, "teacher") for t in cfg.teachers), (cfg.student, "student")]:
+        spec = get_spec(name)
+        here = name in teacher_dirs or is_offline_ready(spec)
+        lines.append(
+            f"  {role:<7} {name:<14} {spec.model_id}  "
+            f"{'ready' if here else 'MISSING: no local weights'}"
+        )
+    cells = plan_cells(cfg)
+    mine = set(map(id, shard.select(cells)))
+    lines += ["", f"cells ({len(cells)}{f', shard {shard}' if shard.count > 1 else ''}):"]
+    for i, cell in enumerate(cells):
+        mark = "" if id(cell) in mine else "  (another shard)"
+        lines.append(f"  {i:>3}  {cell.name}{mark}")
+    return lines
