@@ -153,12 +153,13 @@ class VideoTower(nn.Module):
     def forward(self, frames: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         mask = mask.bool()
         x = self.norm(self.token_proj(F.normalize(frames, dim=-1)))  # (B, T, W)
-        empty = ~mask.any(dim=1)
-        if empty.any():
-            x = x.clone()
-            x[empty, 0] = self.masking_token
-            mask = mask.clone()
-            mask[empty, 0] = True
+        # a clip with no valid frame gets the masking token in slot 0, unmasked; branch-free, so
+        # the step never asks the device whether such a clip exists (a host sync on a GPU)
+        first = torch.zeros_like(mask[:1])
+        first[:, 0] = True
+        fill = ~mask.any(dim=1, keepdim=True) & first  # (B, T)
+        x = torch.where(fill.unsqueeze(-1), self.masking_token.to(x.dtype), x)
+        mask = mask | fill
         cls = self.cls_token.expand(x.shape[0], -1, -1)
         x = torch.cat([cls, x], dim=1)  # (B, 1 + T, W)
         keep = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)
