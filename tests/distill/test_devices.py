@@ -196,7 +196,7 @@ def test_device_names_are_checked():
 
 @pytest.mark.skipif(CUDA, reason="checks the machine without CUDA")
 def test_asking_for_cuda_without_cuda_is_one_clean_line(capsys):
-    with pytest.raises(UserError, match="CUDA is not available.*--device cpu"):
+    with pytest.raises(UserError, match=r"CUDA is not available.*--device cpu"):
         resolve_device("cuda")
     assert resolve_device("auto") == torch.device("cpu")
     assert resolve_precision("auto", torch.device("cpu")) == "fp32"
