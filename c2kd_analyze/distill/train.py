@@ -261,6 +261,32 @@ def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
     return [{"params": rest, "lr": recipe.lr}, {"params": tuned, "lr": recipe.encoder_lr}]
 
 
+def train_step(
+    encoder: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: torch.amp.GradScaler,
+    texts: TextInputs,
+    frames: torch.Tensor,
+    mask: torch.Tensor,
+    clips: np.ndarray,
+    cap_idx: np.ndarray,
+    recipe: Recipe,
+    targets: TeacherTargets | None,
+) -> torch.Tensor:
+    """One optimisation step on a global batch (forward, loss, backward, scaled Adam step):
+    nanoGPT's loop body. Returns the loss, detached, on the device (0 when no language had two
+    captions in the batch, and then no step is taken)."""
+    loss = step_loss(encoder, texts, frames, mask, clips, cap_idx, recipe, targets)
+    optimizer.zero_grad(set_to_none=True)
+    if loss is None:  # nothing to learn from this batch
+        return frames.new_zeros((), dtype=torch.float32)
+    if loss.requires_grad:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    return loss.detach()
+
+
 class LossLog:
     """Losses of the steps taken, kept on the device and copied to the host in chunks.
 
@@ -322,15 +348,8 @@ def train_model(
         cap_idx = sample_caption_indices(texts.tables, rng)
         lr = scheduler.get_last_lr()[0]
         for clips in epoch_batches(n_clips, recipe.batch_size, rng):
-            loss = step_loss(encoder, texts, frames, mask, clips, cap_idx[clips], recipe, targets)
-            optimizer.zero_grad(set_to_none=True)
-            if loss is None:  # no language had two captions in the batch: nothing to learn
-                loss = frames.new_zeros((), dtype=torch.float32)
-            elif loss.requires_grad:
-                scaler.scale(loss).backward()
-                scaler.step(optimizer)
-                scaler.update()
-            log.add(epoch, lr, loss.detach())
+            batch = (texts, frames, mask, clips, cap_idx[clips], recipe, targets)
+            log.add(epoch, lr, train_step(encoder, optimizer, scaler, *batch))
         scheduler.step()
     log.flush()
     check_weights(model, lr=recipe.lr, temperature=recipe.temperature)  # the last step's update
