@@ -32,16 +32,24 @@ as ``--data-dir`` (the extracted ``data/`` folder), through the restricted unpic
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import UserError
 from ..lang import normalize_lang
 from .fingerprint import files_fingerprint
 from .pickles import load_release_pickle
+from .release_captions import (
+    MSRVTT_KEYS,
+    RUDDER_LANGUAGES,
+    VATEX_KEYS,
+    YOUCOOK_KEYS,
+    ItemCaptions,
+    Reader,
+    msrvtt_reader,
+    rudder_reader,
+    youcook_reader,
+)
 from .types import Dataset, Split, Tolerated
 from .validate import (
     check_dataset_consistency,
@@ -71,35 +79,7 @@ RELEASE_FILES: dict[tuple[str, str], tuple[str, str, str]] = {
 #: Benchmark sizes that count missing test items as misses.
 COMPLETE_TEST_SIZE = {"multi-msrvtt": 1000, "multi-youcook2": 3350}
 
-#: Each dataset's languages: the key suffix the original reads -> ISO 639-1 code.
-MSRVTT_KEYS = {k: k for k in ("en", "de", "fr", "cs", "zh", "ru", "vi", "sw", "es")}
-VATEX_KEYS = {"en": "en", "zh": "zh"}
-YOUCOOK_KEYS = {k: ("cs" if k == "cz" else k)
-                for k in ("en", "de", "fr", "cz", "zh", "ru", "vi", "es", "ja")}  # fmt: skip
-RUDDER_LANGUAGES = ("en", "hi", "mr", "kn")  # the languages the C2KD RUDDER runs use
-
 Captions = dict[str, list[list[str] | None]]
-
-
-def raw_text(caption: str) -> str:
-    """The English text the original's MSR-VTT/VATEX/YouCook2 teachers read (``raw_text``).
-
-    >>> raw_text("A man, who's cooking: eggs!")
-    "A man who's cooking eggs"
-    """
-    return " ".join(re.findall(r"[\w']+", str(caption)))
-
-
-@dataclass
-class _Item:
-    """One item's captions as read: ``{lang: [captions]}``, the teachers' English, odd keys."""
-
-    captions: dict[str, list[str]]
-    teacher: list[str] | None = None
-    extra: list[str] = field(default_factory=list)
-
-
-Reader = Callable[[dict, Path, str, bool], _Item]
 
 
 def _root(data_dir: Path, first_file: str) -> Path:
@@ -107,92 +87,6 @@ def _root(data_dir: Path, first_file: str) -> Path:
     if not (data_dir / first_file.split("/")[0]).exists() and (data_dir / "data").is_dir():
         return data_dir / "data"
     return data_dir
-
-
-def _text(value: Any, path: Path, cid: str, lang: str) -> str:
-    """A caption as text; ``None`` reads as an empty caption."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="replace")
-    if not isinstance(value, str):
-        raise UserError(
-            f"{path}: clip {cid!r} has a {lang} caption of type {type(value).__name__}; "
-            "captions must be text"
-        )
-    try:  # Python 2 pickles read as latin1 turn UTF-8 text into mojibake; undo it
-        fixed = value.encode("latin1").decode("utf-8")
-        return fixed if fixed != value else value
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return value
-
-
-def _texts(value: Any, path: Path, cid: str, lang: str) -> list[str]:
-    values = value if isinstance(value, (list, tuple)) else [value]
-    return [_text(v, path, cid, lang) for v in values]
-
-
-def _keyed(item: dict, prefix: str, keys: dict[str, str], path: Path, cid: str) -> _Item:
-    """Captions under ``<prefix><suffix>`` for the dataset's suffixes; other caption keys of
-    either release prefix are reported as extra."""
-    out = _Item({})
-    for key, value in item.items():
-        if not isinstance(key, str):
-            continue
-        for pre in ("eval_caption_", "caption_"):
-            if key.startswith(pre):
-                suffix = key[len(pre) :]
-                if suffix not in keys:
-                    out.extra.append(key)
-                elif pre == prefix:
-                    out.captions[keys[suffix]] = _texts(value, path, cid, keys[suffix])
-                break
-    return out
-
-
-def _msrvtt_reader(keys: dict[str, str]) -> Reader:
-    """MSR-VTT and VATEX (``MSRVTT_Dataset``): caption lists in train, one eval caption in test;
-    teachers read ``raw_text`` of the English caption."""
-
-    def read(item: dict, path: Path, cid: str, eval_split: bool) -> _Item:
-        out = _keyed(item, "eval_caption_" if eval_split else "caption_", keys, path, cid)
-        if "en" in out.captions:
-            out.teacher = [raw_text(c) for c in out.captions["en"]]
-        return out
-
-    return read
-
-
-def _youcook_reader(item: dict, path: Path, cid: str, eval_split: bool) -> _Item:
-    """YouCook2 (``Youcook_Dataset``): one ``caption_<l>`` string per language; the teachers read
-    ``raw_text`` of the plain ``caption`` field, which also stands in for a missing
-    ``caption_en``."""
-    out = _keyed(item, "caption_", YOUCOOK_KEYS, path, cid)
-    plain = [_text(item["caption"], path, cid, "en")] if "caption" in item else None
-    if "en" not in out.captions and plain is not None:
-        out.captions["en"] = plain
-    if "en" in out.captions:
-        out.teacher = [raw_text(c) for c in (plain or out.captions["en"])]
-    return out
-
-
-def _rudder_reader(languages: tuple[str, ...]) -> Reader:
-    """RUDDER (``RUDDER_Dataset``): a ``captions`` dict {lang: caption}; teachers read the
-    caption itself (no ``raw_text``)."""
-
-    def read(item: dict, path: Path, cid: str, eval_split: bool) -> _Item:
-        raw = item.get("captions")
-        if not isinstance(raw, dict):
-            raise UserError(f"{path}: clip {cid!r} has no 'captions' dict {{lang: caption}}")
-        out = _Item({})
-        for key, value in raw.items():
-            if key in languages:
-                out.captions[key] = [_text(value, path, cid, str(key))]
-            else:
-                out.extra.append(f"captions[{key!r}]")
-        return out
-
-    return read
 
 
 def _read_items(path: Path, feature_key: str, youcook: bool) -> tuple[list[dict], int]:
@@ -221,7 +115,7 @@ def _read_items(path: Path, feature_key: str, youcook: bool) -> tuple[list[dict]
     return data, dropped
 
 
-def _align(items: list[_Item], langs: tuple[str, ...]) -> tuple[Captions, list | None]:
+def _align(items: list[ItemCaptions], langs: tuple[str, ...]) -> tuple[Captions, list | None]:
     """Clip-major captions -> ``{lang: [captions of clip i or None]}`` and the teachers' English
     aligned with English. Lists are cut to the shortest language of a clip, so caption j means the
     same sentence in every language (the original samples one index for all languages)."""
@@ -243,7 +137,7 @@ def _align(items: list[_Item], langs: tuple[str, ...]) -> tuple[Captions, list |
 class _Parsed:
     path: Path
     items: list[dict]
-    read: list[_Item]
+    read: list[ItemCaptions]
     dropped: int
 
 
@@ -310,19 +204,19 @@ def _load(
 def load_msrvtt(data_dir: Path, features: str = "clip", full_denominator: bool = True) -> Dataset:
     """Multi-MSRVTT: 9k training videos with caption lists, the 1k-A test with one caption;
     en, de, fr, cs, zh, ru, vi, sw, es."""
-    return _load("multi-msrvtt", data_dir, features, _msrvtt_reader(MSRVTT_KEYS),
+    return _load("multi-msrvtt", data_dir, features, msrvtt_reader(MSRVTT_KEYS),
                  tuple(MSRVTT_KEYS.values()), full_denominator=full_denominator)  # fmt: skip
 
 
 def load_youcook2(data_dir: Path, features: str = "s3d", full_denominator: bool = True) -> Dataset:
     """Multi-YouCook2: one caption per clip and language (``cz`` read as ``cs``); val = test."""
-    return _load("multi-youcook2", data_dir, features, _youcook_reader,
+    return _load("multi-youcook2", data_dir, features, youcook_reader,
                  tuple(YOUCOOK_KEYS.values()), full_denominator=full_denominator)  # fmt: skip
 
 
 def load_vatex(data_dir: Path, features: str = "clip") -> Dataset:
     """VATEX: English and Chinese caption lists in train, one eval caption per test video."""
-    return _load("vatex", data_dir, features, _msrvtt_reader(VATEX_KEYS), ("en", "zh"))
+    return _load("vatex", data_dir, features, msrvtt_reader(VATEX_KEYS), ("en", "zh"))
 
 
 def load_rudder(
@@ -330,4 +224,4 @@ def load_rudder(
 ) -> Dataset:
     """RUDDER: ``captions`` {lang: str} per clip; a missing language is masked (None)."""
     langs = tuple(dict.fromkeys(normalize_lang(x) for x in languages))
-    return _load("rudder", data_dir, features, _rudder_reader(langs), langs)
+    return _load("rudder", data_dir, features, rudder_reader(langs), langs)

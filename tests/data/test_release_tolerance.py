@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from c2kd_analyze.cli import app
 from c2kd_analyze.data import Tolerated, load_dataset
-from c2kd_analyze.data.release import raw_text
+from c2kd_analyze.data.release_captions import raw_text
 
 
 def test_youcook2_empty_captions_are_masked_in_test_and_kept_in_train(tmp_path):
