@@ -5,18 +5,28 @@ Every reader produces the one in-memory form (:class:`Dataset` of two :class:`Sp
 
 from __future__ import annotations
 
-from .registry import DatasetInfo, dataset_info, list_datasets, load_dataset
-from .types import Dataset, Split
+from .registry import (
+    DatasetInfo,
+    dataset_info,
+    list_datasets,
+    load_dataset,
+    parse_dataset_options,
+)
+from .types import Dataset, Split, Tolerated
+from .usable import check_usable
 
 __all__ = [
     "Dataset",
     "DatasetInfo",
     "DatasetReport",
     "Split",
+    "Tolerated",
     "check_dataset",
+    "check_usable",
     "dataset_info",
     "list_datasets",
     "load_dataset",
+    "parse_dataset_options",
 ]
 
 

@@ -1,4 +1,8 @@
-"""`datasets check`: load a dataset, validate it, and summarise what a run would see."""
+"""`datasets check`: load a dataset, validate it, and summarise what a run would see.
+
+It accepts exactly what ``run`` accepts: ``load_dataset`` ends with :func:`.usable.check_usable`,
+the one test of a usable dataset, which ``run`` calls too.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ import numpy as np
 
 from .registry import load_dataset
 from .types import Dataset, Split
+from .usable import check_usable
+
+__all__ = ["DatasetReport", "check_dataset", "check_usable"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,16 @@ class DatasetReport:
     languages: tuple[LanguageSummary, ...]
     splits: tuple[SplitSummary, ...]
     problems: tuple[str, ...]  # warnings: the dataset is usable, but look at these
+    tolerated: tuple[str, ...] = ()  # what the reader accepted instead of refusing, counted
+    fingerprint: str = ""  # of the files read; "" for generated data
 
     def lines(self) -> list[str]:
         """Plain-text report, one fact per line."""
         tag = " [SYNTHETIC]" if self.synthetic else ""
         out = [f"dataset: {self.name}{tag}", f"  {self.description}", f"  source: {self.source}"]
         t, d = self.feature_shape
+        if self.fingerprint:
+            out.append(f"  files fingerprint: {self.fingerprint[:16]}")
         out.append(f"features: {self.feature_kind}, up to {t} frames x {d} dims (float32)")
         for s in self.splits:
             denom = f", recall over {s.n_queries} queries" if s.n_queries != s.n_clips else ""
@@ -63,6 +74,7 @@ class DatasetReport:
                 f"  {x.lang}: train {x.train_clips} clips x {x.captions_per_clip:.2f} captions, "
                 f"test {x.test_clips} clips, {x.mean_words:.1f} words per caption"
             )
+        out += [f"tolerated: {t}" for t in self.tolerated] or ["tolerated: nothing"]
         out += [f"problem: {p}" for p in self.problems] or ["problems: none"]
         return out
 
@@ -72,7 +84,7 @@ def _words(text: str, lang: str) -> float:
 
 
 def _language(ds: Dataset, lang: str) -> LanguageSummary:
-    train = [c for c in ds.train.captions.get(lang, []) if c]
+    train = [c for c in ds.train.captions.get(lang, []) if c and any(c)]
     test = [c for c in ds.test.captions.get(lang, []) if c]
     texts = [t for caps in train + test for t in caps]
     return LanguageSummary(
@@ -128,7 +140,8 @@ def check_dataset(
     features: str | None = None,
     **options: Any,
 ) -> DatasetReport:
-    """Load and validate a dataset (UserError if unusable) and summarise it."""
+    """Load and validate a dataset (UserError, one line, if ``run`` would refuse it) and
+    summarise it. ``options`` are the dataset's options (strings or typed values)."""
     ds = load_dataset(name, data_dir=data_dir, features=features, **options)
     langs = tuple(_language(ds, lang) for lang in ds.languages)
     return DatasetReport(
@@ -141,4 +154,6 @@ def check_dataset(
         languages=langs,
         splits=(_split("train", ds.train), _split("test", ds.test)),
         problems=tuple(_problems(ds, langs)),
+        tolerated=tuple(ds.tolerated.lines()),
+        fingerprint=ds.source_fingerprint,
     )

@@ -5,8 +5,10 @@ A folder with:
 - ``captions.parquet`` or ``captions.csv``: columns ``clip_id``, ``lang``, ``caption``, ``split``
   (``train`` or ``test``; ``val`` counts as test), optionally ``caption_idx`` to align several
   training captions across languages (caption j of a clip in every language says the same thing;
-  without the column, the order of the rows decides). Test clips need exactly one caption per
-  language; a clip may lack a language (it is masked for that language, not filled).
+  without the column, the order of the rows decides). A test clip has at most one caption per
+  language; a clip may lack a language (it is masked for that language, not filled). An empty
+  caption is masked in the test split and kept as ``""`` (left out of the loss) in training,
+  as the release readers do; ``datasets check`` counts them.
 - features, one of: ``features/<clip_id>.npy`` per clip, one ``features.npz``, or one
   ``features.safetensors``, keyed by clip id; each (frames, dim) or (dim,) float. Loaded with
   ``allow_pickle=False``.
@@ -20,8 +22,14 @@ import numpy as np
 
 from ..errors import UserError
 from ..lang import normalize_lang
-from .types import Dataset, Split
-from .validate import check_captions, check_dataset_consistency, order_languages, pack_clips
+from .fingerprint import files_fingerprint
+from .types import Dataset, Split, Tolerated
+from .validate import (
+    check_dataset_consistency,
+    mask_empty_captions,
+    order_languages,
+    pack_clips,
+)
 
 REQUIRED = ("clip_id", "lang", "caption", "split")
 _SPLITS = {"train": "train", "test": "test", "val": "test", "valid": "test", "validation": "test"}
@@ -70,17 +78,24 @@ def _rows(path: Path, table) -> dict[str, dict[str, dict[str, list[tuple[int, st
                 codes[raw] = normalize_lang(raw)
             except UserError as exc:
                 raise UserError(f"{path}: row {row_no}: {exc}") from None
-        if text is None or not text.strip():
-            raise UserError(
-                f"{path}: row {row_no} (clip {cid!r}, {codes[raw]}) has an empty caption; "
-                "remove the row or fill in the text"
-            )
-        idx = int(row["caption_idx"]) if has_idx and row["caption_idx"] is not None else row_no
-        out[split].setdefault(cid, {}).setdefault(codes[raw], []).append((idx, text))
+        idx = _caption_idx(row, row_no, path) if has_idx else row_no
+        out[split].setdefault(cid, {}).setdefault(codes[raw], []).append((idx, text or ""))
     both = set(out["train"]) & set(out["test"])
     if both:
         raise UserError(f"{path}: clip id {sorted(both)[0]!r} appears in both train and test")
     return out
+
+
+def _caption_idx(row: dict, row_no: int, path: Path) -> int:
+    value = row["caption_idx"]
+    if value is None or not str(value).strip():
+        return row_no
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise UserError(
+            f"{path}: row {row_no} has caption_idx {value!r}; use a whole number or leave it empty"
+        ) from None
 
 
 class _Features:
@@ -98,6 +113,7 @@ class _Features:
             names = " and ".join(p.name for p in sources)
             raise UserError(f"{folder}: both {names} exist; keep one source of features")
         self.path = sources[0]
+        self.read: list[Path] = [] if self.path.is_dir() else [self.path]  # files read so far
         self.table: dict[str, np.ndarray] | None = None
         try:
             if self.path.suffix == ".safetensors":
@@ -120,13 +136,17 @@ class _Features:
         file = self.path / f"{cid}.npy"
         if not file.is_file():
             raise UserError(f"{file} not found: clip {cid!r} has captions but no features")
+        self.read.append(file)
         try:
             return np.load(file, allow_pickle=False)
         except Exception as exc:
             raise UserError(f"cannot read {file}: {exc}".splitlines()[0]) from None
 
 
-def _split(name: str, clips: dict, langs: tuple[str, ...], feats: _Features, source: str) -> Split:
+def _split(
+    name: str, clips: dict, langs: tuple[str, ...], feats: _Features, source: str
+) -> tuple[Split, int]:
+    """The split and its number of empty captions."""
     ids = list(clips)
     captions: dict[str, list[list[str] | None]] = {lang: [] for lang in langs}
     for cid in ids:
@@ -135,9 +155,10 @@ def _split(name: str, clips: dict, langs: tuple[str, ...], feats: _Features, sou
             captions[lang].append(
                 [t for _, t in sorted(caps, key=lambda x: x[0])] if caps else None
             )
-    check_captions(captions, ids, f"{source} ({name} split)", eval_split=name == "test")
+    where = f"{source} ({name} split)"
+    captions, n_empty = mask_empty_captions(captions, ids, where, eval_split=name == "test")
     arrays, mask = pack_clips([feats.get(c) for c in ids], ids, source=str(feats.path))
-    return Split(tuple(ids), arrays, mask, captions, n_queries=len(ids))
+    return Split(tuple(ids), arrays, mask, captions, n_queries=len(ids)), n_empty
 
 
 def load_generic(data_dir: Path, features: str = "user") -> Dataset:
@@ -151,12 +172,14 @@ def load_generic(data_dir: Path, features: str = "user") -> Dataset:
         [lang for s in ("train", "test") for clip in rows[s].values() for lang in clip]
     )
     feats = _Features(data_dir)
-    train = _split("train", rows["train"], langs, feats, str(path))
-    test = _split("test", rows["test"], langs, feats, str(path))
+    train, empty_train = _split("train", rows["train"], langs, feats, str(path))
+    test, empty_test = _split("test", rows["test"], langs, feats, str(path))
     ds = Dataset(
         name="generic", languages=langs, train=train, test=test, feature_kind="user",
         source=str(data_dir),
         info={"description": f"your data from {data_dir}", "captions": str(path),
               "features": str(feats.path)},
+        source_fingerprint=files_fingerprint(data_dir, [path, *feats.read]),
+        tolerated=Tolerated(empty_train=empty_train, empty_test=empty_test),
     )  # fmt: skip
     return check_dataset_consistency(ds, str(path))

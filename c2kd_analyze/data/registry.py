@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from .options import DEMO_OPTIONS, FULL_DENOMINATOR, RUDDER_OPTIONS, Option, parse_options
 from .types import Dataset
 
 
@@ -23,7 +23,8 @@ class DatasetInfo:
     needs_data_dir: bool
     languages: tuple[str, ...]  # ISO 639-1, English first; empty when the data decides
     features: tuple[str, ...]  # accepted --features values; the first is the default
-    loader: str  # "module:function", imported on use
+    loader: str  # "module:function", imported on use; takes the options below as keywords
+    options: tuple[Option, ...] = ()  # the typed options the loader takes
 
     def load_function(self):
         module, _, func = self.loader.partition(":")
@@ -39,15 +40,19 @@ _GENERIC = "your own clips: captions.parquet/csv + features (.npy/.npz/safetenso
 DATASETS: dict[str, DatasetInfo] = {
     d.name: d
     for d in (
-        DatasetInfo("demo", _DEMO, False, _YC2_LANGS, ("synthetic",), ".demo.build:load_demo"),
+        DatasetInfo("demo", _DEMO, False, _YC2_LANGS, ("synthetic",), ".demo.build:load_demo",
+                    DEMO_OPTIONS),
         DatasetInfo("multi-msrvtt", "Multi-MSRVTT, C2KD release (1k-A test, 9 languages)",
-                    True, _MSRVTT_LANGS, ("clip", "s3d"), ".release:load_msrvtt"),
+                    True, _MSRVTT_LANGS, ("clip", "s3d"), ".release:load_msrvtt",
+                    (FULL_DENOMINATOR,)),
         DatasetInfo("multi-youcook2", "Multi-YouCook2, C2KD release (val as test, 9 languages)",
-                    True, _YC2_LANGS, ("s3d", "clip"), ".release:load_youcook2"),
+                    True, _YC2_LANGS, ("s3d", "clip"), ".release:load_youcook2",
+                    (FULL_DENOMINATOR,)),
         DatasetInfo("vatex", "VATEX, C2KD release (English and Chinese)",
                     True, ("en", "zh"), ("clip",), ".release:load_vatex"),
         DatasetInfo("rudder", "RUDDER, C2KD release (en, hi, mr, kn; missing captions masked)",
-                    True, ("en", "hi", "mr", "kn"), ("clip",), ".release:load_rudder"),
+                    True, ("en", "hi", "mr", "kn"), ("clip",), ".release:load_rudder",
+                    RUDDER_OPTIONS),
         DatasetInfo("generic", _GENERIC, True, (), ("user",), ".generic:load_generic"),
     )
 }  # fmt: skip
@@ -66,6 +71,18 @@ def dataset_info(name: str) -> DatasetInfo:
     return DATASETS[key]
 
 
+def parse_dataset_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Typed values of ``options`` for dataset ``name``: strings from the command line
+    (``{"n_train": "300"}``) or typed values from a TOML file; only the options given.
+
+    Raises UserError (one line naming the dataset, the option, the value and what is expected)
+    on an unknown option or a bad value: ints are strict (no ``300.5``, ``true`` or ``"abc"``),
+    seeds lie in [0, 2**32), sizes are at least their minimum, floats are finite.
+    """
+    info = dataset_info(name)
+    return parse_options(info.name, info.options, options)
+
+
 def load_dataset(
     name: str = "demo",
     *,
@@ -78,19 +95,23 @@ def load_dataset(
     ``data_dir``: the extracted ``data/`` folder of the C2KD release (``multi-msrvtt``,
     ``multi-youcook2``, ``vatex``, ``rudder``) or a generic-format folder (``generic``).
     ``features``: ``"clip"`` or ``"s3d"`` for the release datasets (default: S3D for
-    Multi-YouCook2, CLIP for the others). ``options`` go to the loader: for ``demo``
-    ``n_train=2000, n_test=500, seed=0, train_captions=1``. Raises UserError (one line naming the
-    file and the problem) on anything a user must fix.
+    Multi-YouCook2, CLIP for the others). ``options`` (see ``DatasetInfo.options``) go through
+    :func:`parse_dataset_options`, then to the loader: for ``demo`` ``n_train=2000, n_test=500,
+    seed=0, train_captions=1, noise=1.0``. The result is usable (:func:`.usable.check_usable`).
+    Raises UserError (one line naming the file or option and the problem) on anything a user must
+    fix.
     """
+    from .usable import check_usable
+
     info = dataset_info(name)
+    typed = parse_dataset_options(info.name, options)
+    ds = _load(info, data_dir, features, typed)
+    check_usable(ds)
+    return ds
+
+
+def _load(info: DatasetInfo, data_dir, features: str | None, options: dict[str, Any]) -> Dataset:
     func = info.load_function()
-    allowed = set(inspect.signature(func).parameters) - {"data_dir", "features"}
-    unknown = sorted(set(options) - allowed)
-    if unknown:
-        raise UserError(
-            f"dataset {info.name!r} has no option {unknown[0]!r}; its options are "
-            f"{', '.join(sorted(allowed)) or 'none'}"
-        )
     if features is not None and features not in info.features:
         raise UserError(
             f"dataset {info.name!r} has no {features!r} features; "

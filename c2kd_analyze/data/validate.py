@@ -6,7 +6,6 @@ first ones, as C2KD reads them), each real frame L2-normalised, zero padding, an
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -83,59 +82,53 @@ def normalize_frames(features: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return features
 
 
-def check_unique(clip_ids: Sequence[str], source: str) -> None:
-    dup = [cid for cid, k in Counter(clip_ids).items() if k > 1]
-    if dup:
-        raise UserError(
-            f"{source}: duplicate clip id {dup[0]!r} ({len(dup)} ids appear more than once); "
-            "each clip must appear once per split"
-        )
+def duplicate_count(clip_ids: Sequence[str]) -> int:
+    """Clips whose id repeats an earlier clip's (``a, a, b, a`` -> 2)."""
+    return len(clip_ids) - len(set(clip_ids))
 
 
-def check_captions(
+def mask_empty_captions(
     captions: dict[str, list[list[str] | None]],
     clip_ids: Sequence[str],
     source: str,
     *,
     eval_split: bool,
-) -> None:
-    """Every caption is non-empty text; evaluation splits hold exactly one caption per clip."""
+) -> tuple[dict[str, list[list[str] | None]], int]:
+    """Captions with empty ones handled, and how many were empty.
+
+    In an evaluation split an empty (or blank) caption becomes ``None``: that clip has no query
+    in that language. In a training split it stays in the list as ``""`` so caption ``j`` keeps
+    meaning the same sentence in every language; the trainer leaves it out of the loss. An
+    evaluation split holds at most one caption per clip and language (UserError otherwise).
+    """
+    out: dict[str, list[list[str] | None]] = {}
+    empty = 0
     for lang, per_clip in captions.items():
+        cleaned: list[list[str] | None] = []
         for cid, caps in zip(clip_ids, per_clip, strict=True):
             if caps is None:
+                cleaned.append(None)
                 continue
-            if eval_split and len(caps) != 1:
+            if eval_split and len(caps) > 1:
                 raise UserError(
                     f"{source}: clip {cid!r} has {len(caps)} {lang} captions in the test split; "
-                    "a test split needs exactly one caption per clip and language"
+                    "a test split holds at most one caption per clip and language"
                 )
-            for text in caps:
-                if not isinstance(text, str) or not text.strip():
-                    raise UserError(
-                        f"{source}: clip {cid!r} has an empty {lang} caption; "
-                        "remove the row or fill in the text"
-                    )
+            texts = [t if t.strip() else "" for t in caps]
+            n_empty = sum(not t for t in texts)
+            empty += n_empty
+            cleaned.append(None if eval_split and (n_empty or not texts) else texts)
+        out[lang] = cleaned
+    return out, empty
 
 
 def check_dataset_consistency(ds: Dataset, source: str) -> Dataset:
-    """Cross-split checks: same feature size, English first, every language has test captions."""
+    """Structural invariants every reader guarantees (a failure is a bug, not a user mistake).
+    What makes a dataset usable is :func:`.usable.check_usable`."""
     for split_name, split in (("train", ds.train), ("test", ds.test)):
-        if split.n_clips == 0:
-            raise UserError(f"{source}: the {split_name} split has no clips")
         _check_split_shapes(split, split_name, source)
-    if ds.train.features.shape[-1] != ds.test.features.shape[-1]:
-        raise UserError(
-            f"{source}: train features are {ds.train.features.shape[-1]}-d but test features are "
-            f"{ds.test.features.shape[-1]}-d; use features from one extractor"
-        )
     if ds.languages and ds.languages[0] != "en" and "en" in ds.languages:
         raise ValueError("bug: English must come first in Dataset.languages")
-    for lang in ds.languages:
-        caps = ds.test.captions.get(lang)
-        if not caps or all(c is None for c in caps):
-            raise UserError(
-                f"{source}: language {lang!r} has no test captions; add them or drop the language"
-            )
     return ds
 
 
@@ -148,6 +141,14 @@ def _check_split_shapes(split: Split, name: str, source: str) -> None:
             raise ValueError(
                 f"bug: {source} {name} {lang} has {len(caps)} caption lists for {n} clips"
             )
+    teacher = split.teacher_english
+    if teacher is not None:
+        english = split.captions.get("en", [None] * n)
+        if len(teacher) != n or any(
+            (t is None) != (e is None) or (t is not None and len(t) != len(e))
+            for t, e in zip(teacher, english, strict=True)
+        ):
+            raise ValueError(f"bug: {source} {name} teacher_english is not aligned with en")
 
 
 def order_languages(langs: Sequence[str]) -> tuple[str, ...]:

@@ -80,3 +80,20 @@ def write_release(
         write_pickle(root / train, make_items(dataset, "train", n_train, key, dim)),
         write_pickle(root / test, make_items(dataset, "test", n_test, key, dim)),
     )
+
+
+def write_edited(
+    root: Path, dataset: str, features: str = "clip", *, edit_train=None, edit_test=None,
+    n_train: int = 6, n_test: int = 4,
+) -> tuple[Path, Path]:  # fmt: skip
+    """Like :func:`write_release`, with ``edit_train(items)`` / ``edit_test(items)`` applied to
+    the items before they are pickled (to build one tolerated or fatal case at a time)."""
+    train, test, key, dim = FILES[(dataset, features)]
+    out = []
+    for path, split, n, edit in ((train, "train", n_train, edit_train),
+                                 (test, "test", n_test, edit_test)):  # fmt: skip
+        items = make_items(dataset, split, n, key, dim)
+        if edit is not None:
+            edit(items)
+        out.append(write_pickle(root / path, items))
+    return out[0], out[1]

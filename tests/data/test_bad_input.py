@@ -6,7 +6,7 @@ import pickle
 
 import numpy as np
 import pytest
-from release_fixtures import FILES, make_items, write_pickle, write_release
+from release_fixtures import FILES, make_items, write_edited, write_pickle, write_release
 
 from c2kd_analyze.data import load_dataset
 from c2kd_analyze.errors import UserError
@@ -116,39 +116,62 @@ def test_nan_or_inf_features(tmp_path, bad):
     assert str(test) in msg and "NaN or inf" in msg and "test_001" in msg
 
 
-@pytest.mark.parametrize("text", ["", "   "])
-def test_empty_caption(tmp_path, text):
-    def blank(items):
-        items[3]["caption_de"] = text
+@pytest.mark.parametrize("split", ["train", "test"])
+@pytest.mark.parametrize("fill", [0.0, 0.25])
+def test_constant_features_are_refused(tmp_path, split, fill):
+    """Every clip with the same frames makes every score tie: optimistic recall would be 100 %."""
 
-    train, _ = _write_yc(tmp_path, edit_train=blank)
-    with pytest.raises(UserError) as exc:
-        load_dataset("multi-youcook2", data_dir=tmp_path)
-    msg = _one_line(exc)
-    assert str(train) in msg and "empty de caption" in msg and "train_003" in msg
-
-
-def test_duplicate_clip_ids(tmp_path):
-    def dup(items):
-        items[2]["id"] = items[0]["id"]
-
-    train, _ = _write_yc(tmp_path, edit_train=dup)
-    with pytest.raises(UserError) as exc:
-        load_dataset("multi-youcook2", data_dir=tmp_path)
-    msg = _one_line(exc)
-    assert str(train) in msg and "duplicate clip id 'train_000'" in msg
-
-
-def test_unknown_language_code(tmp_path):
-    def odd(items):
+    def flatten(items):
         for item in items:
-            item["caption_xx"] = "???"
+            item["s3d"] = np.full((7, 1024), fill)
 
-    train, _ = _write_yc(tmp_path, edit_train=odd, edit_test=odd)
+    edits = {"edit_train": flatten} if split == "train" else {"edit_test": flatten}
+    _write_yc(tmp_path, **edits)
+    with pytest.raises(UserError) as exc:
+        load_dataset("multi-youcook2", data_dir=tmp_path)
+    assert f"every {split} clip has the same features" in _one_line(exc)
+
+
+def test_one_differing_clip_is_not_constant(tmp_path):
+    def nearly(items):
+        for item in items:
+            item["s3d"] = np.ones((7, 1024))
+        items[-1]["s3d"][3, 0] = 2.0
+
+    _write_yc(tmp_path, edit_test=nearly)
+    assert load_dataset("multi-youcook2", data_dir=tmp_path).test.n_clips == 3
+
+
+def test_no_test_captions_at_all(tmp_path):
+    def blank(items):
+        for item in items:
+            for key in [k for k in item if k.startswith("eval_caption_")]:
+                item[key] = ""
+
+    write_edited(tmp_path, "vatex", edit_test=blank)
+    with pytest.raises(UserError) as exc:
+        load_dataset("vatex", data_dir=tmp_path)
+    assert "language 'en' has no test captions" in _one_line(exc)
+
+
+def test_a_train_file_given_as_test_file(tmp_path):
+    train, test, key, dim = FILES[("vatex", "clip")]
+    write_pickle(tmp_path / train, make_items("vatex", "train", 4, key, dim))
+    write_pickle(tmp_path / test, make_items("vatex", "train", 4, key, dim))
+    with pytest.raises(UserError) as exc:
+        load_dataset("vatex", data_dir=tmp_path)
+    assert str(tmp_path / test) in _one_line(exc) and "is this the test file" in str(exc.value)
+
+
+def test_caption_that_is_not_text(tmp_path):
+    def number(items):
+        items[1]["caption_fr"] = 42
+
+    train, _ = _write_yc(tmp_path, edit_train=number)
     with pytest.raises(UserError) as exc:
         load_dataset("multi-youcook2", data_dir=tmp_path)
     msg = _one_line(exc)
-    assert str(train) in msg and "unknown language code 'xx'" in msg
+    assert str(train) in msg and "'train_001' has a fr caption of type int" in msg
 
 
 def test_language_with_no_test_captions(tmp_path):
@@ -182,6 +205,14 @@ def test_unknown_dataset_and_option_and_features():
         load_dataset("multi-msrvtt", data_dir=".", features="resnet")
 
 
-def test_demo_rejects_bad_sizes():
-    with pytest.raises(UserError, match="n_train must be at least 1"):
-        load_dataset("demo", n_train=0)
+@pytest.mark.parametrize(
+    "option,value,expected",
+    [("n_train", 0, "n_train=0: expected an integer >= 2"),
+     ("n_test", 0, "n_test=0: expected an integer >= 10"),
+     ("n_test", 9, "n_test=9: expected an integer >= 10"),
+     ("train_captions", 0, "train_captions=0: expected an integer >= 1")],
+)  # fmt: skip
+def test_demo_sizes_below_their_minimum_say_the_real_minimum(option, value, expected):
+    with pytest.raises(UserError) as exc:
+        load_dataset("demo", **{option: value})
+    assert _one_line(exc) == f"dataset 'demo' option {expected}"

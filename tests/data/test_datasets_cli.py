@@ -12,6 +12,7 @@ from release_fixtures import write_release
 from typer.testing import CliRunner
 
 from c2kd_analyze.cli import app, main
+from c2kd_analyze.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -93,3 +94,63 @@ def test_real_process_truncated_pickle(tmp_path):
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("error: cannot read ") and str(test) in proc.stderr
     assert proc.stderr.count("\n") == 1 and "truncated" in proc.stderr
+
+
+def test_check_demo_takes_train_captions_and_any_option():
+    result = CliRunner().invoke(app, [
+        "datasets", "check", "demo", "--n-train", "40", "--n-test", "12", "--train-captions", "3",
+        "--option", "noise=0", "--option", "seed=5",
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "en: train 40 clips x 3.00 captions, test 12 clips" in result.output
+    assert "-seed5-train40-test12-caps3-noise0.0" in result.output
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [(["--option", "n_train=abc"], "dataset 'demo' option n_train='abc': expected an integer >= 2"),
+     (["--option", "n_train=300.5"], "option n_train='300.5': expected an integer >= 2"),
+     (["--seed", "-1"], "option seed=-1: expected an integer in [0, 4294967296)"),
+     (["--n-test", "0"], "option n_test=0: expected an integer >= 10"),
+     (["--option", "noise=inf"], "option noise='inf': expected a finite number >= 0"),
+     (["--option", "epochs=3"], "dataset 'demo' has no option 'epochs'; its options are"),
+     (["--option", "n_train"], "bad --option 'n_train'; write KEY=VALUE"),
+     (["--n-train", "50", "--option", "n_train=60"], "n_train is given both as --n-train and")],
+)  # fmt: skip
+def test_bad_options_are_one_line_and_exit_2(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["datasets", "check", "demo", *args])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and message in err, err
+
+
+def test_check_release_option_full_denominator(tmp_path):
+    write_release(tmp_path, "multi-msrvtt")
+    args = ["datasets", "check", "multi-msrvtt", "--data-dir", str(tmp_path)]
+    full = CliRunner().invoke(app, args)
+    present = CliRunner().invoke(app, [*args, "--option", "full_denominator=false"])
+    assert "test: 4 clips, recall over 1000 queries" in full.output
+    assert present.exit_code == 0 and "test: 4 clips;" in present.output
+
+
+def test_check_refuses_what_run_refuses(tmp_path, capsys):
+    """A generic folder with one test clip: `datasets check` says what `run` would say."""
+    import numpy as np
+    import polars as pl
+
+    from c2kd_analyze.data import check_usable
+    from c2kd_analyze.data.generic import load_generic
+
+    rows = [(f"c{i}", "en", f"caption {i}", "train" if i < 3 else "test") for i in range(4)]
+    pl.DataFrame(rows, schema=["clip_id", "lang", "caption", "split"], orient="row").write_csv(
+        tmp_path / "captions.csv"
+    )
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "features.npz", **{f"c{i}": rng.standard_normal((3, 4)) for i in range(4)})
+    with pytest.raises(UserError) as run_refusal:
+        check_usable(load_generic(tmp_path))  # what the runner calls on a loaded dataset
+    with pytest.raises(SystemExit) as exc:
+        main(["datasets", "check", "generic", "--data-dir", str(tmp_path)])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == f"error: {run_refusal.value}\n"
+    assert "has 3 train and 1 distinct test clips" in str(run_refusal.value)

@@ -10,8 +10,9 @@ import pytest
 from c2kd_analyze import paths
 from c2kd_analyze.data import load_dataset
 from c2kd_analyze.data.demo.actions import ACTIONS, ORDER_WORDS, TOOLS
-from c2kd_analyze.data.demo.build import DemoOptions, assemble, generate
+from c2kd_analyze.data.demo.build import DEMO_VERSION, DemoOptions, assemble, generate
 from c2kd_analyze.data.demo.ingredients import INGREDIENTS
+from c2kd_analyze.data.demo.render import render
 
 LANGS = ("en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja")
 
@@ -192,3 +193,53 @@ def test_video_features_are_learnable_but_far_from_saturated(default_demo):
         assert r1[lang] > 25 / ds.test.n_clips, lang
         assert r10 < 0.9, lang
     assert r1["en"] >= r1["ja"]
+
+
+def _contents(opts: DemoOptions):
+    """Caption contents of the training split, as ``generate`` draws them."""
+    from c2kd_analyze.data.demo.recipes import caption_contents, sample_latents
+
+    _, train_ss, _ = np.random.SeedSequence([opts.seed, DEMO_VERSION]).spawn(3)
+    lat_ss, cap_ss, _ = train_ss.spawn(3)
+    latent = sample_latents(opts.n_train, np.random.default_rng(lat_ss))
+    return list(caption_contents(latent, opts.train_captions, cap_ss, opts.noise_rates()))
+
+
+def test_noise_zero_gives_exact_translations():
+    """An exact translation says what the English caption says: same action, ingredient, place,
+    order and quantity, nothing dropped or left in English; so it is rendered from the English
+    caption's content alone."""
+    opts = DemoOptions(150, 20, 4, 2, noise=0.0)
+    ds = assemble(generate(opts), opts)
+    contents = _contents(opts)
+    for i, clip in enumerate(contents):
+        for lang in LANGS:
+            assert clip[lang] == clip["en"], (i, lang)
+            assert ds.train.captions[lang][i] == [render(lang, c) for c in clip["en"]]
+    assert ds.info["translation_noise"].startswith("x0: de 0.00")
+
+
+def _mistranslated(opts: DemoOptions) -> int:
+    """Non-English captions whose content differs from the English they translate."""
+    return sum(clip[lang] != clip["en"] for clip in _contents(opts) for lang in LANGS[1:])
+
+
+def test_more_noise_changes_more_captions():
+    counts = [_mistranslated(DemoOptions(300, 20, 5, 1, noise=x)) for x in (0.0, 1.0, 3.0)]
+    assert counts[0] == 0
+    # 2400 translations at a mean slot rate of 0.066: at most 1-(1-0.066)^4 = 24 % (580) change,
+    # at least the object and verb hits, 1-(1-0.066)^2 = 13 % (300)
+    assert 300 < counts[1] < 580 and counts[2] > 2 * counts[1]
+
+
+def test_noise_is_in_the_cache_key_and_one_is_the_default(tmp_path):
+    default = load_dataset("demo", n_train=60, n_test=12, seed=2)
+    same = load_dataset("demo", n_train=60, n_test=12, seed=2, noise="1")
+    exact = load_dataset("demo", n_train=60, n_test=12, seed=2, noise=0)
+    assert default.source == same.source and default.train.captions == same.train.captions
+    assert exact.source != default.source and "noise0.0" in exact.source
+    assert exact.train.captions["en"] == default.train.captions["en"]
+    assert exact.train.captions["ja"] != default.train.captions["ja"]
+    assert np.array_equal(exact.train.features, default.train.features)
+    folders = sorted(p.name for p in (paths.cache_dir() / "datasets").glob("demo-*") if p.is_dir())
+    assert len(folders) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import polars as pl
 import pytest
@@ -150,11 +152,22 @@ def test_wrong_dimensions_and_nan(tmp_path):
     assert "'val0' has NaN or inf" in _error(tmp_path / "b", rows, feats)
 
 
-def test_empty_caption_names_the_row(tmp_path):
+def test_empty_captions_are_masked_in_test_and_kept_in_train(tmp_path):
     rows = _rows()
-    rows[5]["caption"] = "  "
+    rows[5]["caption"] = "  "  # train0, zh-CN, j=1: caption_idx 0, the first after sorting
+    test_row = next(i for i, r in enumerate(rows) if (r["clip_id"], r["lang"]) == ("val2", "de"))
+    rows[test_row]["caption"] = ""
+    ds = load_dataset("generic", data_dir=_write(tmp_path, rows, _features(rows), table="csv"))
+    assert ds.train.captions["zh"][0] == ["", "zh-CN 0 train0"]
+    assert ds.test.captions["de"][2] is None
+    assert (ds.tolerated.empty_train, ds.tolerated.empty_test) == (1, 1)
+
+
+def test_bad_caption_idx_names_the_row(tmp_path):
+    rows = _rows()
+    rows[2]["caption_idx"] = "first"
     msg = _error(tmp_path, rows, table="csv")
-    assert "captions.csv: row 7" in msg and "empty caption" in msg
+    assert "captions.csv: row 4 has caption_idx 'first'" in msg
 
 
 def test_unknown_language_names_the_row(tmp_path):
@@ -170,9 +183,8 @@ def test_clip_in_both_splits_and_two_test_captions(tmp_path):
     rows = _rows()
     extra = next(r for r in rows if r["split"] == "val")
     rows.append({**extra, "caption": "another one"})
-    assert "2 " in _error(tmp_path / "b", rows) and "exactly one caption" in _error(
-        tmp_path / "c", rows
-    )
+    msg = _error(tmp_path / "b", rows)
+    assert "clip 'val0' has 2 de captions" in msg and "at most one caption" in msg
 
 
 def test_language_without_test_captions(tmp_path):
@@ -184,3 +196,37 @@ def test_bad_split_value(tmp_path):
     rows = _rows()
     rows[3]["split"] = "dev"
     assert "split 'dev'" in _error(tmp_path, rows)
+
+
+def test_fingerprint_follows_the_content_of_every_file_read(tmp_path):
+    rows = _rows()
+    feats = _features(rows)
+    folder = _write(tmp_path / "a", rows, feats)
+    first = load_dataset("generic", data_dir=folder).source_fingerprint
+    assert len(first) == 64
+    # the same content elsewhere, or a file touched but unchanged: the same data
+    again = load_dataset("generic", data_dir=_write(tmp_path / "b", rows, feats))
+    assert again.source_fingerprint == first
+    table = folder / "captions.parquet"
+    os.utime(table, ns=(1, 1))
+    assert load_dataset("generic", data_dir=folder).source_fingerprint == first
+    # one caption edited: new data
+    rows[0]["caption"] = "de 0 train0, edited"
+    pl.DataFrame(rows).write_parquet(table)
+    edited = load_dataset("generic", data_dir=folder).source_fingerprint
+    assert edited != first
+    # one clip's features edited
+    np.save(folder / "features" / "val1.npy", feats["val1"] * 2)
+    assert load_dataset("generic", data_dir=folder).source_fingerprint not in (first, edited)
+
+
+def test_fingerprint_of_large_files_follows_size_and_mtime(tmp_path, monkeypatch):
+    from c2kd_analyze.data import fingerprint
+
+    monkeypatch.setattr(fingerprint, "CONTENT_HASH_MAX_BYTES", 0)
+    rows = _rows()
+    folder = _write(tmp_path, rows, _features(rows), store="npz")
+    first = load_dataset("generic", data_dir=folder).source_fingerprint
+    assert load_dataset("generic", data_dir=folder).source_fingerprint == first
+    os.utime(folder / "features.npz", ns=(1, 1))
+    assert load_dataset("generic", data_dir=folder).source_fingerprint != first

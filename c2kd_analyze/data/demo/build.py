@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ...errors import UserError
 from ...paths import cache_dir
 from ..types import Dataset, Split
 from ..validate import check_dataset_consistency, pack_flat
@@ -34,21 +33,23 @@ class DemoOptions:
     n_test: int = 500
     seed: int = 0
     train_captions: int = 1  # captions per training clip (test clips always have one)
+    noise: float = 1.0  # scales every language's translation-noise rate (0: exact translations)
 
     def validate(self) -> DemoOptions:
-        for name in ("n_train", "n_test", "train_captions"):
-            if int(getattr(self, name)) < 1:
-                raise UserError(
-                    f"demo option {name} must be at least 1 (got {getattr(self, name)})"
-                )
-        if self.n_test < 10:
-            raise UserError(f"demo option n_test must be at least 10 (got {self.n_test})")
+        """UserError unless every option is valid (the same schema as ``--dataset-option``)."""
+        from ..options import DEMO_OPTIONS, parse_options
+
+        parse_options("demo", DEMO_OPTIONS, asdict(self))
         return self
 
     @property
     def key(self) -> str:
         return (f"demo-v{DEMO_VERSION}-seed{self.seed}-train{self.n_train}-test{self.n_test}"
-                f"-caps{self.train_captions}")  # fmt: skip
+                f"-caps{self.train_captions}-noise{float(self.noise)!r}")  # fmt: skip
+
+    def noise_rates(self) -> dict[str, float]:
+        """Per-language probability that a slot is mistranslated, after scaling by ``noise``."""
+        return {lang: min(1.0, rate * self.noise) for lang, rate in NOISE_RATES.items()}
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def generate(opts: DemoOptions) -> dict[str, RawSplit]:
     ):
         lat_ss, cap_ss, feat_ss = ss.spawn(3)
         latent = sample_latents(n, np.random.default_rng(lat_ss))
-        captions = write_captions(latent, n_caps, cap_ss)
+        captions = write_captions(latent, n_caps, cap_ss, opts.noise_rates())
         frames, offsets = clip_frames(world, latent, np.random.default_rng(feat_ss))
         out[name] = RawSplit(latent, frames, offsets, captions)
     return out
@@ -104,7 +105,8 @@ def assemble(raw: dict[str, RawSplit], opts: DemoOptions) -> Dataset:
         "generator": f"c2kd_analyze.data.demo v{DEMO_VERSION}",
         "seed": str(opts.seed),
         "train_captions_per_clip": str(opts.train_captions),
-        "translation_noise": ", ".join(f"{k} {v:.2f}" for k, v in NOISE_RATES.items()),
+        "translation_noise": f"x{opts.noise:g}: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in opts.noise_rates().items()),
     }
     ds = Dataset(
         name="demo", languages=LANGS, train=splits["train"], test=splits["test"],
@@ -158,14 +160,19 @@ def _read_cache(folder: Path) -> dict[str, RawSplit]:
 
 
 def load_demo(
-    n_train: int = 2000, n_test: int = 500, seed: int = 0, train_captions: int = 1
+    n_train: int = 2000,
+    n_test: int = 500,
+    seed: int = 0,
+    train_captions: int = 1,
+    noise: float = 1.0,
 ) -> Dataset:
     """The demo dataset: from the cache if it is there and intact, else generated and cached.
 
     Splits: ``n_train`` training clips with ``train_captions`` captions each, ``n_test`` test
-    clips with one caption each, in 9 languages; features (n, <=30, 512) float32.
+    clips with one caption each, in 9 languages; features (n, <=30, 512) float32. ``noise``
+    scales the translation-noise rates (0: every caption is an exact translation of English).
     """
-    opts = DemoOptions(n_train, n_test, seed, train_captions)
+    opts = DemoOptions(n_train, n_test, seed, train_captions, float(noise))
     return assemble(load_raw(opts), opts)
 
 

@@ -7,6 +7,8 @@ Early steps tend to cut and wash, middle steps cook and combine, last steps fini
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from .actions import ACTIONS, LANGS
@@ -66,23 +68,36 @@ def english_caption(row: dict[str, int], rng: np.random.Generator) -> Caption:
     )
 
 
-def write_captions(
-    latent: dict[str, np.ndarray], n_captions: int, seed_seq: np.random.SeedSequence
-) -> dict[str, list[list[str]]]:
-    """``n_captions`` captions per clip in every language, index-aligned: caption j of a clip in
-    language l is the (noisy) translation of English caption j. One rng stream per language, so a
-    language's noise does not shift another's."""
+def caption_contents(
+    latent: dict[str, np.ndarray],
+    n_captions: int,
+    seed_seq: np.random.SeedSequence,
+    rates: dict[str, float] = NOISE_RATES,
+) -> Iterator[dict[str, list[Caption]]]:
+    """What the ``n_captions`` captions of each clip say in every language, clip after clip,
+    index-aligned: caption j in language l is English caption j after translation noise at
+    ``rates[l]`` (at rate 0 it says exactly what the English says: an exact translation). One rng
+    stream per language, so a language's noise does not shift another's."""
     streams = [np.random.default_rng(s) for s in seed_seq.spawn(len(LANGS))]
     en_rng = streams[0]
-    out: dict[str, list[list[str]]] = {lang: [] for lang in LANGS}
-    n = len(latent["action"])
-    for i in range(n):
+    for i in range(len(latent["action"])):
         row = {k: int(latent[k][i]) for k in LATENT_KEYS}
         english = [english_caption(row, en_rng) for _ in range(n_captions)]
-        for lang, rng in zip(LANGS, streams, strict=True):
-            if lang == "en":
-                out[lang].append([render(lang, c) for c in english])
-            else:
-                rate = NOISE_RATES[lang]
-                out[lang].append([render(lang, add_noise(c, rate, rng)) for c in english])
+        out = {"en": english}
+        for lang, rng in zip(LANGS[1:], streams[1:], strict=True):
+            out[lang] = [add_noise(c, rates[lang], rng) for c in english]
+        yield out
+
+
+def write_captions(
+    latent: dict[str, np.ndarray],
+    n_captions: int,
+    seed_seq: np.random.SeedSequence,
+    rates: dict[str, float] = NOISE_RATES,
+) -> dict[str, list[list[str]]]:
+    """:func:`caption_contents` rendered as sentences: ``{lang: [captions of clip i]}``."""
+    out: dict[str, list[list[str]]] = {lang: [] for lang in LANGS}
+    for clip in caption_contents(latent, n_captions, seed_seq, rates):
+        for lang, caps in clip.items():
+            out[lang].append([render(lang, c) for c in caps])
     return out
