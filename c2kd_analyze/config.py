@@ -128,6 +128,27 @@ class RunConfig(BaseModel):
     # edited in place gives a new run id
     data_fingerprint: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _typed_dataset_options(cls, values: Any) -> Any:
+        """Dataset options are typed by the dataset's own schema (``data.options``), so ``"300"``
+        from the command line and ``300`` from a file give one value and one run id."""
+        if not isinstance(values, dict) or not values.get("dataset_options"):
+            return values
+        from .data import parse_dataset_options
+
+        options = values["dataset_options"]
+        pairs = options.items() if isinstance(options, dict) else options
+        try:
+            options = dict(pairs)
+        except (TypeError, ValueError):
+            raise UserError(
+                "--dataset-option needs KEY=VALUE pairs (a table in a config file), got "
+                f"{options!r}"
+            ) from None
+        typed = parse_dataset_options(str(values.get("dataset", "demo")), options)
+        return {**values, "dataset_options": tuple(sorted(typed.items()))}
+
     @field_validator("max_tokens", mode="before")
     @classmethod
     def _max_tokens(cls, value: Any) -> Any:

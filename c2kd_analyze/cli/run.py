@@ -33,27 +33,6 @@ def parse_pairs(items: list[str] | None, flag: str, example: str) -> dict[str, s
     return out
 
 
-def _typed_options(items: list[str] | None) -> dict | None:
-    """``--dataset-option KEY=VALUE``: numbers become numbers, true/false booleans."""
-    pairs = parse_pairs(items, "--dataset-option", "n_train=500")
-    if pairs is None:
-        return None
-    out: dict = {}
-    for key, value in pairs.items():
-        if value.lower() in ("true", "false"):
-            out[key] = value.lower() == "true"
-            continue
-        for cast in (int, float):
-            try:
-                out[key] = cast(value)
-                break
-            except ValueError:
-                continue
-        else:
-            out[key] = value
-    return out
-
-
 def _teacher_lr(items: list[str] | None) -> dict | None:
     from ..errors import UserError
 
@@ -268,7 +247,8 @@ def run(
 
     cfg = build_config(
         preset, config, dataset=dataset, features=features,
-        dataset_options=_typed_options(dataset_option), teachers=teachers, student=student,
+        dataset_options=parse_pairs(dataset_option, "--dataset-option", "n_train=500"),
+        teachers=teachers, student=student,
         seeds=seeds, mode=mode, pool=pool, epochs=epochs, lr=lr, encoder_lr=encoder_lr,
         batch_size=batch_size, balance=balance, temperature=temperature,
         baseline_temperature=baseline_temperature, teacher_temperature=teacher_temperature,

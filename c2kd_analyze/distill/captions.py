@@ -20,38 +20,59 @@ from ..data.types import Split
 class CaptionTable:
     """One language of one split: ``texts[start[i] : start[i] + count[i]]`` are clip i's captions.
 
-    ``count[i] == 0`` marks a clip without a caption in this language (masked, never filled).
+    ``count[i] == 0`` marks a clip without a caption in this language (masked, never filled); an
+    empty caption (``""``, kept in a training list so caption j means the same sentence in every
+    language) is a row whose ``empty`` flag is set, masked the same way.
     """
 
     lang: str
     texts: tuple[str, ...]
     start: np.ndarray  # (n_clips,) int64
     count: np.ndarray  # (n_clips,) int64
+    empty: np.ndarray  # (n_texts,) bool: the caption is empty (masked)
 
     @classmethod
-    def from_split(cls, split: Split, lang: str) -> CaptionTable:
+    def from_captions(cls, lang: str, captions: list[list[str] | None]) -> CaptionTable:
         texts: list[str] = []
-        start = np.zeros(split.n_clips, dtype=np.int64)
-        count = np.zeros(split.n_clips, dtype=np.int64)
-        for i, caps in enumerate(split.captions[lang]):
+        start = np.zeros(len(captions), dtype=np.int64)
+        count = np.zeros(len(captions), dtype=np.int64)
+        for i, caps in enumerate(captions):
             start[i] = len(texts)
             if caps:
                 texts.extend(caps)
                 count[i] = len(caps)
-        return cls(lang=lang, texts=tuple(texts), start=start, count=count)
+        empty = np.array([not t.strip() for t in texts], dtype=bool)
+        return cls(lang=lang, texts=tuple(texts), start=start, count=count, empty=empty)
+
+    @classmethod
+    def from_split(cls, split: Split, lang: str) -> CaptionTable:
+        return cls.from_captions(lang, split.captions[lang])
 
     def rows(self, clips: np.ndarray, cap_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rows of caption ``cap_idx[b]`` of clip ``clips[b]``: (rows (B,), valid (B,) bool).
 
-        A row is invalid (and its value meaningless) where the clip lacks that caption.
+        A row is invalid (and its value meaningless) where the clip lacks that caption or the
+        caption is empty.
         """
-        valid = cap_idx < self.count[clips]
-        rows = np.where(valid, self.start[clips] + cap_idx, 0)
+        present = cap_idx < self.count[clips]
+        rows = np.where(present, self.start[clips] + cap_idx, 0)
+        valid = present & ~self.empty[rows] if self.empty.size else present
         return rows, valid
 
 
 def caption_tables(split: Split, languages: tuple[str, ...]) -> dict[str, CaptionTable]:
+    """The students' captions of ``split``, one table per language."""
     return {lang: CaptionTable.from_split(split, lang) for lang in languages}
+
+
+def teacher_tables(split: Split, languages: tuple[str, ...]) -> dict[str, CaptionTable]:
+    """The teachers' captions: as the students', but English as the original's teachers read it
+    (``Split.teacher_captions``: e.g. YouCook2's plain ``caption`` field), row-aligned with the
+    students' English table."""
+    tables = caption_tables(split, languages)
+    if split.teacher_english is not None:
+        tables["en"] = CaptionTable.from_captions("en", split.teacher_captions())
+    return tables
 
 
 def sample_caption_indices(tables: dict[str, CaptionTable], rng: np.random.Generator) -> np.ndarray:

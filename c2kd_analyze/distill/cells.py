@@ -19,7 +19,14 @@ import torch.nn.functional as F
 
 from . import checkpoints as ckpt
 from .context import RunContext
-from .evaluate import embed_test, evaluate, first_caption_rows, teacher_agreement
+from .evaluate import (
+    EvalEmbeddings,
+    embed_test,
+    evaluate,
+    first_caption_rows,
+    merge_duplicates,
+    teacher_agreement,
+)
 from .evaluate import translation_recall as _translation_recall
 from .inputs import embed_texts, embed_videos
 from .models import RetrievalModel
@@ -113,15 +120,15 @@ def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> di
     float32 on the device (``test_en_valid`` stays on the host)."""
     out = {}
     p = ctx.precision
-    train_en = ctx.tables["train"]["en"]
+    train_en = ctx.teacher_tables["train"]["en"]
     # the distillation targets read English at the student's training limit (as the original
     # padded the teachers' tokens to the student's max_words), whatever the teacher trained at
-    texts = ctx.text_inputs(name, "train")
+    texts = ctx.text_inputs(name, "train", role="teacher")
     rows = np.arange(len(train_en.texts))
     out["train_text_en"] = embed_texts(model, texts, "en", rows, precision=p)
     out["train_video"] = embed_videos(model, *ctx.frames("train"), precision=p)
-    rows, valid = first_caption_rows(ctx.tables["test"]["en"])
-    test = ctx.text_inputs(name, "test")
+    rows, valid = first_caption_rows(ctx.teacher_tables["test"]["en"])
+    test = ctx.text_inputs(name, "test", role="teacher")
     out["test_text_en"] = embed_texts(model, test, "en", rows[valid], precision=p)
     out["test_en_valid"] = torch.from_numpy(valid)
     out["test_video"] = embed_videos(model, *ctx.frames("test"), precision=p)
@@ -150,7 +157,7 @@ def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = 
         "languages": list(recipe.languages), "lr": recipe.lr, "teacher_max_tokens": limit,
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
-    model = ctx.new_model(name, cell.torch_seed)
+    model = ctx.new_model(name, cell.torch_seed, role="teacher")
     with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
         if ckpt.has_checkpoint(key, with_embeddings=True):
             ckpt.load_weights(key, model)
@@ -159,7 +166,7 @@ def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = 
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
         else:
             frames, mask = ctx.frames("train")
-            texts = ctx.text_inputs(name, "train", max_tokens=limit)
+            texts = ctx.text_inputs(name, "train", max_tokens=limit, role="teacher")
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name}
@@ -174,12 +181,13 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     English -> language translation R@1 on the test captions (frozen encoder vectors)."""
     (name,) = cell.teachers
     teacher = get_teacher(ctx, name, cell.seed, on_step)
-    test_texts = ctx.text_inputs(name, "test")
+    test_texts = ctx.text_inputs(name, "test", role="teacher")
     emb = embed_test(
         teacher.model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision
     )
+    emb = merge_duplicates(emb, ctx.dataset.test.clip_ids)
     results = evaluate(emb, ctx.dataset.test.n_queries, ctx.cfg.eval_directions, ties=ctx.cfg.ties)
-    frozen = ctx.encoder_outputs(name, "test")  # the encoder's own vectors, not standardised
+    frozen = ctx.encoder_outputs(name, "test", "teacher")  # its own vectors, not standardised
     feats, valid = {}, {}
     for lang in ctx.languages:
         rows, ok = first_caption_rows(frozen.tables[lang])
@@ -220,6 +228,7 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
             tuple(t.embeddings["train_text_en"] for t in teachers),
             tuple(t.embeddings["train_video"] for t in teachers),
             pool,
+            en_ok=~ctx.teacher_tables["train"]["en"].empty,
         )
     mode = ctx.mode_of(student)
     identity = {
@@ -235,14 +244,19 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
         ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
     test_texts = ctx.text_inputs(student, "test")
     emb = embed_test(model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision)
+    emb = merge_duplicates(emb, ctx.dataset.test.clip_ids)
     results = evaluate(emb, ctx.dataset.test.n_queries, cfg.eval_directions, ties=cfg.ties)
     diagnostics = []
     if teachers:
-        refs = [
-            (t.embeddings["test_text_en"], t.embeddings["test_en_valid"].numpy(),
-             t.embeddings["test_video"])
-            for t in teachers
-        ]  # fmt: skip
+        refs = []
+        for t in teachers:
+            own = EvalEmbeddings(
+                video=t.embeddings["test_video"],
+                text={"en": t.embeddings["test_text_en"]},
+                valid={"en": t.embeddings["test_en_valid"].numpy()},
+            )
+            own = merge_duplicates(own, ctx.dataset.test.clip_ids)
+            refs.append((own.text["en"], own.valid["en"], own.video))
         agreement = teacher_agreement(emb, refs, pool, cfg.distill_temp)
         diagnostics = [
             {"lang": lang, "metric": "teacher_agreement_kl", "k": None, "value": value}

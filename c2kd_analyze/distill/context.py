@@ -21,7 +21,7 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -29,11 +29,14 @@ import torch
 from ..config import RunConfig
 from ..data.types import Dataset, Split
 from ..devices import Precision
-from .captions import CaptionTable, caption_tables
+from .captions import CaptionTable, caption_tables, teacher_tables
 from .inputs import FrozenTexts, TextInputs, TokenizedTexts
 from .models import FineTunedTextTower, RetrievalModel, Standardize, TextHead, VideoTower
 
 log = logging.getLogger(__name__)
+
+#: who reads a split's captions: students read ``captions``; teachers read their own English
+Role = Literal["student", "teacher"]
 
 
 def dataset_fingerprint(dataset: Dataset) -> str:
@@ -43,6 +46,8 @@ def dataset_fingerprint(dataset: Dataset) -> str:
     for split in (dataset.train, dataset.test):
         h.update(json.dumps([list(split.clip_ids), split.n_queries]).encode())
         h.update(json.dumps(split.captions, sort_keys=True, ensure_ascii=False).encode())
+        if split.teacher_english is not None:  # what teachers read changes what they learn
+            h.update(json.dumps(split.teacher_english, ensure_ascii=False).encode())
         h.update(np.ascontiguousarray(split.features, dtype=np.float32).tobytes())
         h.update(np.ascontiguousarray(split.mask, dtype=bool).tobytes())
     return h.hexdigest()
@@ -79,6 +84,25 @@ class RunContext:
         self.tables: dict[str, dict[str, CaptionTable]] = {
             name: caption_tables(split, self.languages) for name, split in splits.items()
         }
+        # what teachers read: English as the original's teachers read it, where a dataset says
+        # (YouCook2's plain caption field, MSR-VTT's raw_text); else the students' own tables
+        self.teacher_tables: dict[str, dict[str, CaptionTable]] = {
+            name: (
+                teacher_tables(split, self.languages)
+                if split.teacher_english is not None
+                else self.tables[name]
+            )
+            for name, split in splits.items()
+        }
+        for name, tables in self.teacher_tables.items():
+            ours, theirs = tables["en"], self.tables[name]["en"]
+            if not (
+                np.array_equal(ours.start, theirs.start)
+                and np.array_equal(ours.count, theirs.count)
+            ):
+                raise ValueError(
+                    f"{name}: teacher_english is not index-aligned with captions['en']"
+                )
         self._splits = splits
         self._frames: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self._encoders: dict[str, Any] = {}
@@ -126,15 +150,23 @@ class RunContext:
         return "frozen"
 
     # text inputs ---------------------------------------------------------------------------
-    def encoder_outputs(self, name: str, split: str) -> FrozenTexts:
-        """The encoder's own outputs (L2-normalised) of every caption of ``split`` in every
-        language, through the content-addressed cache, on the device: what a frozen-mode text
-        head reads (through its :class:`Standardize`) and the translation diagnostic uses."""
-        key = (name, split)
+    def _tables(self, split: str, role: Role) -> tuple[dict[str, CaptionTable], Role]:
+        """The caption tables ``role`` reads in ``split``, and the role they are cached under
+        (teachers share the students' tables unless the dataset gives teachers their own
+        English)."""
+        tables = self.teacher_tables[split] if role == "teacher" else self.tables[split]
+        return tables, ("teacher" if tables is not self.tables[split] else "student")
+
+    def encoder_outputs(self, name: str, split: str, role: Role = "student") -> FrozenTexts:
+        """The encoder's own outputs (L2-normalised) of every caption ``role`` reads in
+        ``split``, in every language, through the content-addressed cache, on the device: what a
+        frozen-mode text head reads (through its :class:`Standardize`) and the translation
+        diagnostic uses."""
+        tables, role = self._tables(split, role)
+        key = (name, split, role)
         if key not in self._frozen:
             from ..teachers.cache import encode_cached
 
-            tables = self.tables[split]
             texts = [t for table in tables.values() for t in table.texts]
             log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
             vectors = encode_cached(self.encoder(name), texts)
@@ -145,10 +177,10 @@ class RunContext:
             self._frozen[key] = FrozenTexts(tables, features, self.device)
         return self._frozen[key]
 
-    def standardize(self, name: str) -> Standardize:
+    def standardize(self, name: str, role: Role = "student") -> Standardize:
         """Fixed per-dimension statistics of encoder ``name``'s outputs on the English training
-        captions (see :class:`~.models.Standardize` for why)."""
-        english = self.encoder_outputs(name, "train").features["en"].double()
+        captions ``role`` reads (see :class:`~.models.Standardize` for why)."""
+        english = self.encoder_outputs(name, "train", role).features["en"].double()
         return Standardize(english.mean(0), english.std(0))
 
     def _hf_parts(self, name: str) -> tuple[Any, Any]:
@@ -160,27 +192,30 @@ class RunContext:
             )
         return self._hf[name]
 
-    def text_inputs(self, name: str, split: str, max_tokens: int | None = None) -> TextInputs:
-        """What encoder ``name``'s text tower reads for ``split``: frozen outputs, or token ids
-        (tokenised once per split and limit, and kept, in full mode). ``max_tokens``: the
-        limit for fine-tuned encoders; default the config's limit of the split (train / test)."""
+    def text_inputs(
+        self, name: str, split: str, max_tokens: int | None = None, role: Role = "student"
+    ) -> TextInputs:
+        """What encoder ``name``'s text tower reads for ``split`` in ``role``: frozen outputs, or
+        token ids (tokenised once per split, limit and role, and kept, in full mode).
+        ``max_tokens``: the limit for fine-tuned encoders; default the config's limit of the
+        split (train / test)."""
         if self.mode_of(name) == "frozen":
-            return self.encoder_outputs(name, split)
+            return self.encoder_outputs(name, split, role)
+        tables, role = self._tables(split, role)
         limit = max_tokens or getattr(self.cfg.max_tokens, split)
-        key = (name, split, "tokens", limit)
+        key = (name, split, role, "tokens", limit)
         if key not in self._frozen:
             from ..teachers import get_spec
 
             tokenizer, _ = self._hf_parts(name)
             prefix = get_spec(name).prefix
-            self._frozen[key] = TokenizedTexts(
-                self.tables[split], tokenizer, limit, prefix, self.device
-            )
+            self._frozen[key] = TokenizedTexts(tables, tokenizer, limit, prefix, self.device)
         return self._frozen[key]
 
     # models --------------------------------------------------------------------------------
-    def new_model(self, name: str, seed: int) -> RetrievalModel:
-        """A fresh model reading encoder ``name``; heads and video tower seeded with ``seed``."""
+    def new_model(self, name: str, seed: int, role: Role = "student") -> RetrievalModel:
+        """A fresh model reading encoder ``name`` in ``role``; heads and video tower seeded with
+        ``seed``."""
         cfg = self.cfg
         torch.manual_seed(seed)
         if self.mode_of(name) == "full":
@@ -188,7 +223,7 @@ class RunContext:
             encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy
             text = FineTunedTextTower(encoder, encoder.config.hidden_size, cfg.projection_dim)
         else:
-            standardize = self.standardize(name)
+            standardize = self.standardize(name, role)
             torch.manual_seed(seed)  # the statistics are data: the weights' draws start here
             text = TextHead(self.encoder(name).dim, cfg.projection_dim, standardize)
         video = VideoTower(self.dataset.feature_dim, cfg.projection_dim, width=cfg.video_width)

@@ -8,6 +8,7 @@ language: clips the benchmark counts but the data lacks (``n_queries > n_clips``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,33 @@ def embed_test(
         text[lang] = F.normalize(vectors, dim=-1)
         valid[lang] = ok
     return EvalEmbeddings(video=video, text=text, valid=valid)
+
+
+def merge_duplicates(emb: EvalEmbeddings, clip_ids: Sequence[str]) -> EvalEmbeddings:
+    """One item per distinct clip id: the embeddings of clips that share an id averaged (the
+    original's ``average_embeddings``) and L2-normalised, in order of first appearance.
+
+    A language's text of a merged clip averages the members that have a caption; a clip none of
+    whose members has one has none. Without duplicate ids ``emb`` comes back unchanged.
+    """
+    first: dict[str, int] = {}
+    group = np.array([first.setdefault(c, len(first)) for c in clip_ids], dtype=np.int64)
+    n = len(first)
+    if n == len(group):
+        return emb
+    device = emb.video.device
+    at = device_index(group, device)
+    video = emb.video.new_zeros(n, emb.video.shape[1]).index_add_(0, at, emb.video)
+    text, valid = {}, {}
+    for lang, vectors in emb.text.items():
+        members = emb.valid[lang]
+        has = np.zeros(n, dtype=bool)
+        np.logical_or.at(has, group, members)
+        rows = device_index(group[members], device)
+        summed = vectors.new_zeros(n, vectors.shape[1]).index_add_(0, rows, vectors)
+        text[lang] = F.normalize(summed[device_index(np.flatnonzero(has), device)], dim=-1)
+        valid[lang] = has
+    return EvalEmbeddings(video=F.normalize(video, dim=-1), text=text, valid=valid)
 
 
 def evaluate(

@@ -57,14 +57,10 @@ def check_models(cfg: RunConfig, teacher_dirs: dict[str, Path]) -> None:
 
 
 def check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
-    """What a run needs of the data beyond what the loader validated."""
-    if "en" not in dataset.languages:
-        raise UserError(
-            f"dataset {dataset.name!r} has no English captions; teachers read English and the "
-            "zero-shot baseline trains on it, so C2KD needs them"
-        )
-    if dataset.train.n_clips < 2 or dataset.test.n_clips < 2:
-        raise UserError(f"dataset {dataset.name!r} needs at least 2 train and 2 test clips")
+    """The data is usable (the same check as ``datasets check``) and fits the recipe."""
+    from ..data import check_usable
+
+    check_usable(dataset)  # again: a dataset passed in memory skipped the loader's check
     if cfg.batch_size > dataset.train.n_clips:
         raise UserError(
             f"--batch-size {cfg.batch_size} is larger than the {dataset.train.n_clips} training "

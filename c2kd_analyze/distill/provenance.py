@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +49,8 @@ def dataset_info(dataset: Dataset, fingerprint: str) -> dict[str, Any]:
         "feature_kind": dataset.feature_kind, "languages": list(dataset.languages),
         "n_train": dataset.train.n_clips, "n_test": dataset.test.n_clips,
         "n_queries": dataset.test.n_queries, "fingerprint": fingerprint, "info": dataset.info,
+        "files_fingerprint": dataset.source_fingerprint,
+        "tolerated": dataset.tolerated.lines(),
     }  # fmt: skip
 
 
@@ -62,22 +63,16 @@ def where(data_dir: str | Path | None, teacher_dirs: dict[str, Path]) -> dict[st
 
 
 def data_fingerprint(data_dir: str | Path | None) -> str:
-    """A short hash of every file under ``data_dir`` (relative path, size, modification time),
-    without reading them: data edited in place gives a new run id. "" without a data folder
-    (the demo is defined by its options)."""
+    """A short hash of every file under ``data_dir`` (``data.fingerprint.files_fingerprint``:
+    path, size, and content, or the modification time of files too big to hash), taken before
+    anything is loaded: data edited in place gives a new run id. "" without a data folder (the
+    demo is defined by its options)."""
     if data_dir is None:
         return ""
     root = Path(data_dir).expanduser()
     if not root.is_dir():
         return ""  # the loader names the problem
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            h.update(f"{path.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
+    from ..data.fingerprint import files_fingerprint
+
+    files = [Path(d) / name for d, _, names in os.walk(root) for name in names]
+    return files_fingerprint(root, files)[:16]

@@ -111,6 +111,14 @@ def remove_run(folder: RunFolder) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def abandon(folder: RunFolder) -> None:
+    """Undo a claim whose run failed before finishing any cell: its files, and ``.active``
+    unless another process of the run still holds it."""
+    remove_run(folder)
+    if not held_by_others(folder.active):
+        folder.active.unlink(missing_ok=True)
+
+
 def write_config(folder: RunFolder, content: dict[str, Any]) -> None:
     io.write_json(folder.config, content)
 

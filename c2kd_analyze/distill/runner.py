@@ -70,15 +70,16 @@ def _load_dataset(cfg: RunConfig, data_dir) -> Dataset:
 def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
     """Encode (or read from the cache) every frozen feature the pending cells need, before the
     training bars start, so the encoders' own progress bars can show."""
-    names: list[str] = []
+    uses: list[tuple[str, str]] = []  # (encoder, role)
     for cell in pending:
-        names += list(cell.teachers)
+        uses += [(t, "teacher") for t in cell.teachers]
         if cell.stage != "teacher":
-            names.append(ctx.cfg.student)
-    for name in dict.fromkeys(names):
+            uses.append((ctx.cfg.student, "student"))
+    for name, role in dict.fromkeys(uses):
         if ctx.mode_of(name) == "frozen":
-            ctx.encoder_outputs(name, "train")
-        ctx.encoder_outputs(name, "test")  # the translation diagnostic reads frozen vectors
+            ctx.encoder_outputs(name, "train", role)
+        # the translation diagnostic reads frozen test vectors in every mode
+        ctx.encoder_outputs(name, "test", role)
 
 
 def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec: str):
@@ -208,9 +209,12 @@ def run_experiment(
                     _warm_features(ctx, pending)
                 ran = _run_cells(ctx, run_dir, pending, progress and is_main())
         except UserError:
+            if active is not None:
+                active.release()
+                active = None
             if wrote and is_main() and not policy.finished_cells(folder):
-                with run_lock(run_dir):  # nothing was done: leave no config behind
-                    policy.remove_run(folder)
+                with run_lock(run_dir):  # nothing was done: leave nothing but the lock behind
+                    policy.abandon(folder)
             raise
         finally:
             if active is not None:

@@ -70,6 +70,9 @@ class TeacherTargets:
     text_en: tuple[torch.Tensor, ...]
     video: tuple[torch.Tensor, ...]
     pool: str = "mean"
+    # (n_en_captions,) host bool: the teachers' English caption of that row is not empty (an
+    # empty one gives no target); None: every row is usable
+    en_ok: np.ndarray | None = None
 
     def sims(self, en_rows: np.ndarray, clips: np.ndarray) -> torch.Tensor:
         device = self.video[0].device
@@ -148,6 +151,8 @@ def batch_teacher(
 ) -> tuple[torch.Tensor, np.ndarray]:
     """The pooled teacher matrix (B, B) of a batch, and which clips have an English caption (B,)."""
     en_rows, en_valid = texts.tables["en"].rows(clips, cap_idx)
+    if targets.en_ok is not None:
+        en_valid = en_valid & targets.en_ok[en_rows]
     return targets.sims(en_rows, clips), en_valid  # rows of clips without English unused
 
 
