@@ -99,3 +99,46 @@ def test_translation_recall():
     valid = {lang: np.ones(5, bool) for lang in feats}
     got = translation_recall(feats, valid)
     assert got == {"de": 1.0, "fr": pytest.approx(3 / 5)}
+
+
+def _naive_merge(vectors: np.ndarray, ids: list[str]) -> tuple[list[str], np.ndarray]:
+    """Group by id in order of first appearance, mean, L2-normalise (a Python loop)."""
+    order: list[str] = []
+    for c in ids:
+        if c not in order:
+            order.append(c)
+    out = []
+    for c in order:
+        members = [v for v, i in zip(vectors, ids, strict=True) if i == c]
+        mean = np.mean(members, axis=0)
+        out.append(mean / np.linalg.norm(mean))
+    return order, np.array(out)
+
+
+def test_duplicate_ids_are_averaged_as_the_original():
+    from c2kd_analyze.distill.evaluate import merge_duplicates
+
+    torch.manual_seed(1)
+    ids = ["a", "b", "a", "c", "b", "d"]
+    video = F.normalize(torch.randn(6, 5), dim=-1)
+    text_all = F.normalize(torch.randn(6, 5), dim=-1)
+    de_valid = np.array([True, False, True, True, False, True])  # "b" has no German caption
+    emb = EvalEmbeddings(
+        video=video,
+        text={"en": text_all.clone(), "de": text_all[torch.from_numpy(de_valid)]},
+        valid={"en": np.ones(6, bool), "de": de_valid},
+    )
+    merged = merge_duplicates(emb, ids)
+    order, ref_video = _naive_merge(video.numpy(), ids)
+    assert order == ["a", "b", "c", "d"]
+    np.testing.assert_allclose(merged.video.numpy(), ref_video, rtol=1e-5, atol=1e-6)
+    _, ref_en = _naive_merge(text_all.numpy(), ids)
+    np.testing.assert_allclose(merged.text["en"].numpy(), ref_en, rtol=1e-5, atol=1e-6)
+    assert merged.valid["de"].tolist() == [True, False, True, True]
+    keep = [i for i, ok in enumerate(de_valid) if ok]
+    _, ref_de = _naive_merge(text_all.numpy()[keep], [ids[i] for i in keep])
+    np.testing.assert_allclose(merged.text["de"].numpy(), ref_de, rtol=1e-5, atol=1e-6)
+    # no duplicates: unchanged, and evaluation then counts the distinct clips
+    assert merge_duplicates(emb, list("uvwxyz")) is emb
+    results = evaluate(merged, n_queries=4, directions=("t2v",), ks=(1,))
+    assert {r.lang: r.metrics.n_queries for r in results} == {"en": 4, "de": 3}

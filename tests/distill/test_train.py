@@ -57,6 +57,39 @@ def test_caption_table_rows_and_missing():
     assert table.texts[rows[2]] == ds.train.captions["de"][2][0]
 
 
+def test_empty_training_captions_are_masked_and_teachers_read_their_own_english():
+    from dataclasses import replace
+
+    from c2kd_analyze.distill.captions import teacher_tables
+
+    ds = tiny_dataset(n_train=10, n_test=4)
+    captions = {lang: [list(c) for c in caps] for lang, caps in ds.train.captions.items()}
+    captions["de"][3][1] = ""  # caption 1 of clip 3 is empty in German only
+    raw = [[f"raw {t}" for t in caps] for caps in captions["en"]]
+    raw[4][0] = " "  # a teacher caption that is blank: no target from that row
+    split = replace(ds.train, captions=captions, teacher_english=raw)
+    student = caption_tables(split, ds.languages)
+    _, valid = student["de"].rows(np.array([3, 3, 4]), np.array([0, 1, 1]))
+    assert valid.tolist() == [True, False, True]  # only the empty caption is masked
+    assert student["en"].rows(np.array([3]), np.array([1]))[1].tolist() == [True]
+    teacher = teacher_tables(split, ds.languages)
+    assert teacher["de"] is not student["de"] and teacher["de"].texts == student["de"].texts
+    assert teacher["en"].texts[0] == "raw " + student["en"].texts[0]
+    assert np.array_equal(teacher["en"].start, student["en"].start)
+    # a C2KD batch: the KD term skips clips whose teacher caption is empty
+    n_en = len(student["en"].texts)
+    targets = TeacherTargets(
+        (torch.nn.functional.normalize(torch.randn(n_en, 4), dim=-1),),
+        (torch.nn.functional.normalize(torch.randn(10, 4), dim=-1),),
+        en_ok=~teacher["en"].empty,
+    )
+    from c2kd_analyze.distill.train import batch_teacher
+
+    texts = FrozenTexts(student, {k: _hash_features(t) for k, t in student.items()})
+    _, en_valid = batch_teacher(texts, np.array([3, 4, 5]), np.zeros(3, np.int64), targets)
+    assert en_valid.tolist() == [True, False, True]
+
+
 def test_caption_sampling_shared_across_languages_and_batches_drop_last():
     ds = tiny_dataset(n_train=50, n_test=4)
     tables = caption_tables(ds.train, ds.languages)
