@@ -439,5 +439,10 @@ def build_config(
     sources.update(dict.fromkeys(from_file, f"config file {file}"))
     values.update(given)
     sources.update(dict.fromkeys(given, "the command line"))
+    if str(values.get("pool", "")).lower() == "none":  # `--pool none` unsets a preset's pool
+        values["pool"] = None
+    teachers = RunConfig._names(values.get("teachers", DEFAULT_TEACHERS))
+    if sources.get("pool", "").startswith("preset") and len(teachers) < 2:
+        values["pool"] = None  # a preset's pool needs two teachers; one teacher simply has none
     values["preset"] = preset_name
     return validated(values, sources)

@@ -123,7 +123,7 @@ def run(
     pool: str | None = typer.Option(
         None,
         "--pool",
-        help="Also distil from all teachers pooled: max, min or mean.",
+        help="Also distil from all teachers pooled: max, min or mean (none: no pooled student).",
         rich_help_panel=TEACHERS,
     ),
     preset: str = typer.Option(
