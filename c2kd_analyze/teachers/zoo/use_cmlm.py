@@ -1,8 +1,8 @@
 """use-cmlm-multilingual: Google's USE-CMLM (LaBSE-based), ported to sentence-transformers.
 
-Revision 6f8ff658 as pinned by the MTEB registry (the model's entry, removed in
-embeddings-benchmark/mteb@3b2d074e, model_implementations' sentence_transformers_models.py):
-472M parameters; the hub's first upload 00f92560 gives mean pooling + Normalize (1_Pooling,
+Revision 6f8ff658 as the MTEB registry pinned it (embeddings-benchmark/mteb@96420a2a,
+mteb/models/sentence_transformers_models.py; the entry was dropped in the next commit): 472M
+parameters; the hub's upload commit 00f92560 gives mean pooling + Normalize (1_Pooling,
 modules.json), BertModel 768-d, Apache-2.0, "109 languages" (card).
 """
 
