@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..devices import Precision
 from ..errors import UserError
 from .registry import get_spec
-from .sources import resolve_folder
+from .sources import recorded_revision, resolve_folder
 from .spec import TeacherSpec, TextEncoder
 
 if TYPE_CHECKING:
@@ -47,12 +47,15 @@ def _folder_fingerprint(folder: Path) -> str:
 
 
 def _model_id(spec: TeacherSpec, folder: Path | None) -> str:
-    """What actually runs: the spec's id, the HF snapshot commit, or a fingerprinted folder."""
+    """What actually runs: the spec's id, the HF snapshot commit, or a fingerprinted folder
+    (with the commit its ``.c2kd-revision`` records, when it has one)."""
     if folder is None:
         return spec.model_id
     if folder.parent.name == "snapshots":  # a HF cache snapshot is named by its commit
         return f"{spec.model}@{folder.name}"
-    return f"{spec.model}@local:{folder}#{_folder_fingerprint(folder)}"
+    local = f"local:{folder}#{_folder_fingerprint(folder)}"
+    revision = recorded_revision(folder)
+    return f"{spec.model}@{revision}+{local}" if revision else f"{spec.model}@{local}"
 
 
 def _bundled_folder(spec: TeacherSpec) -> Path | None:

@@ -115,5 +115,8 @@ def test_a_named_folder_s_recorded_revision_is_compared(
         (folder / REVISION_FILE).write_text(recorded + "\n")
     assert recorded_revision(folder) == recorded
     with caplog.at_level(logging.WARNING, logger="c2kd_analyze.teachers.sources"):
-        load_teacher("tiny-bert", local_dir=folder)
+        enc = load_teacher("tiny-bert", local_dir=folder)
     assert ("not the pinned" in caplog.text) == warns
+    # the result rows' provenance: the recorded commit, then the folder and its fingerprint
+    recorded_part = f"{recorded}+" if recorded else ""
+    assert enc.model_id.startswith(f"c2kd-test/tiny-bert@{recorded_part}local:{folder.resolve()}#")
