@@ -7,7 +7,9 @@ True
 
 from __future__ import annotations
 
+from .card import teacher_card, zoo_table_markdown
 from .loader import load_hf_parts, load_teacher
+from .pooling import pool, pool_output
 from .registry import get_spec, list_teachers
 from .spec import TeacherSpec, TextEncoder
 
@@ -18,4 +20,8 @@ __all__ = [
     "list_teachers",
     "load_hf_parts",
     "load_teacher",
+    "pool",
+    "pool_output",
+    "teacher_card",
+    "zoo_table_markdown",
 ]

@@ -1,8 +1,8 @@
 """A content-addressed on-disk cache of pooled text embeddings: encode each text once, ever.
 
 Layout: ``<cache_dir>/embeddings/<key>/`` per encoder, where ``key`` hashes what determines a
-vector (model id and revision, backend, pooling, max tokens, normalisation, prefix, dim). Inside,
-``meta.json`` says what the key stands for, and immutable shard files ``shard-*.npz`` hold
+vector (model id and revision, backend, pooling, max tokens, normalisation, query prompt, dim).
+Inside, ``meta.json`` says what the key stands for, and immutable shard files ``shard-*.npz`` hold
 ``digests`` (n, 32) uint8 -- sha256 of each text -- and ``vectors`` (n, dim) float32.
 
 Why shards: a shard is written once, atomically and with a checksum (:mod:`c2kd_analyze.io`), and
@@ -41,13 +41,18 @@ MAX_SHARDS = 32
 def encoder_key(encoder: TextEncoder) -> dict:
     """Everything that determines an encoder's vectors for a given text."""
     spec = getattr(encoder, "spec", None)
+    backend = getattr(spec, "backend", type(encoder).__name__)
+    pooling = getattr(spec, "pooling", "")
+    if backend == "hf-pooled" and pooling == "mean":
+        # Its name before the rename: vectors cached by older versions stay valid.
+        backend = "hf-mean-pooled"
     key = {
         "model_id": encoder.model_id,
-        "backend": getattr(spec, "backend", type(encoder).__name__),
-        "pooling": getattr(spec, "pooling", ""),
+        "backend": backend,
+        "pooling": pooling,
         "max_tokens": getattr(spec, "max_tokens", 0),
         "normalize": getattr(spec, "normalize", True),
-        "prefix": getattr(spec, "prefix", ""),
+        "prefix": getattr(spec, "query_prompt", ""),  # the text put before every caption
         "dim": int(encoder.dim),
     }
     precision = getattr(encoder, "precision", "fp32")

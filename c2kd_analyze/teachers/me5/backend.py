@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...devices import Precision
+from ..backends.hf_pooled import HFPooledEncoder
 from ..spec import TeacherSpec
-from .hf_mean import HFMeanPooledEncoder
 
 if TYPE_CHECKING:
     import torch
@@ -19,10 +19,10 @@ def load(
     model_id: str,
     device: torch.device,
     precision: Precision = "fp32",
-) -> HFMeanPooledEncoder:
+) -> HFPooledEncoder:
     """Encode through the converted folder (converted at first use) or a folder the user names."""
     if folder is None:
-        from ..me5.convert import ensure_converted
+        from .convert import ensure_converted
 
         folder = ensure_converted()
-    return HFMeanPooledEncoder(spec, folder, model_id, device, precision)
+    return HFPooledEncoder(spec, folder, model_id, device, precision)

@@ -1,4 +1,8 @@
-"""Backend ``hf-mean-pooled``: HF AutoModel + masked mean pooling (the paper's mBERT, XLM-R)."""
+"""Backend ``hf-pooled``: HF AutoModel + the spec's pooling (mean, cls, pooler, last-token).
+
+The paper's mBERT and XLM-R (masked mean), supervised SimCSE (pooler), bge-m3 (cls), the mE5 family
+(mean + "query: ") and Qwen3-Embedding (last token, left padding, an instruction) all run here.
+"""
 
 from __future__ import annotations
 
@@ -9,25 +13,39 @@ import numpy as np
 
 from ...devices import Precision, autocast
 from ...errors import UserError
+from ..pooling import pool_output
 from ..spec import TeacherSpec
 from .progress import encode_progress
-from .torch_utils import encode_batch_size, mean_pool
+from .torch_utils import encode_batch_size
 
 if TYPE_CHECKING:
     import torch
 
 
-def load_parts(folder: Path):
+def load_parts(folder: Path, *, trust_remote_code: bool = False, padding_side: str = "right"):
     """(tokenizer, model) from a local HF folder, never touching the network."""
     from transformers import AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-    model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(
+        str(folder), local_files_only=True, trust_remote_code=trust_remote_code
+    )
+    tokenizer.padding_side = padding_side
+    model = AutoModel.from_pretrained(
+        str(folder), local_files_only=True, trust_remote_code=trust_remote_code
+    )
     return tokenizer, model
 
 
-class HFMeanPooledEncoder:
-    """AutoModel + masked mean pooling + L2 norm: (n_texts,) -> float32 (n_texts, dim)."""
+def _token_limit(config) -> int:
+    positions = getattr(config, "max_position_embeddings", 512)
+    # XLM-R style models reserve two position ids for the padding offset.
+    if getattr(config, "model_type", "") in ("xlm-roberta", "roberta"):
+        return positions - 2
+    return positions
+
+
+class HFPooledEncoder:
+    """AutoModel + the spec's pooling + L2 norm: (n_texts,) -> float32 (n_texts, dim)."""
 
     def __init__(
         self,
@@ -43,7 +61,9 @@ class HFMeanPooledEncoder:
         self._model_id = model_id
         self.device = torch.device(device)
         self.precision = precision  # autocast of the forward pass (part of the cache key)
-        self.tokenizer, model = load_parts(folder)
+        self.tokenizer, model = load_parts(
+            folder, trust_remote_code=spec.trust_remote_code, padding_side=spec.padding_side
+        )
         hidden = getattr(model.config, "hidden_size", None)
         if hidden != spec.dim:
             raise UserError(
@@ -51,11 +71,7 @@ class HFMeanPooledEncoder:
                 f"{spec.dim}; point --teacher-dir at the right model"
             )
         self.model = model.to(self.device).eval()
-        positions = getattr(model.config, "max_position_embeddings", 512)
-        # XLM-R style models reserve two position ids for the padding offset.
-        limit = (
-            positions - 2 if getattr(model.config, "model_type", "") == "xlm-roberta" else positions
-        )
+        limit = _token_limit(model.config)
         self.max_tokens = min(spec.max_tokens or limit, limit)
 
     @property
@@ -67,25 +83,26 @@ class HFMeanPooledEncoder:
         return self._model_id
 
     def hf_parts(self):
+        """(tokenizer, model); pool the model's output with ``pool_output(.., spec.pooling)``."""
         return self.tokenizer, self.model
 
     def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised, computed on ``self.device``.
 
-        Texts are tokenized once, sorted by token count and batched in that order, so each batch
-        pads only to its own longest text (captions vary 5-40 tokens: this halves the work).
+        Each text gets the spec's query prompt. Texts are tokenized once, sorted by token count
+        and batched in that order, so each batch pads only to its own longest text (captions vary
+        5-40 tokens: this halves the work).
         """
         import torch
 
         batch_size = encode_batch_size(self.device, batch_size)
-        texts = [self.spec.prefix + t for t in texts]
+        texts = [self.spec.apply_prompt(t) for t in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
         ids = self.tokenizer(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
-        order = np.argsort(
-            [-len(x) for x in ids], kind="stable"
-        )  # longest first: peak memory early
+        # longest first: peak memory early
+        order = np.argsort([-len(x) for x in ids], kind="stable")
         with (
             torch.inference_mode(),
             autocast(self.device, self.precision),
@@ -97,11 +114,12 @@ class HFMeanPooledEncoder:
                     {"input_ids": [ids[i] for i in rows]}, return_tensors="pt"
                 )
                 batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
-                hidden = self.model(**batch).last_hidden_state.float()
-                pooled = mean_pool(hidden, batch["attention_mask"])
+                pooled = pool_output(
+                    self.model(**batch), batch["attention_mask"], self.spec.pooling
+                ).float()
                 if self.spec.normalize:
                     pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                out[rows] = pooled.float().cpu().numpy()
+                out[rows] = pooled.cpu().numpy()
                 advance(len(rows))
         return out
 
@@ -112,5 +130,5 @@ def load(
     model_id: str,
     device: torch.device,
     precision: Precision = "fp32",
-) -> HFMeanPooledEncoder:
-    return HFMeanPooledEncoder(spec, folder, model_id, device, precision)
+) -> HFPooledEncoder:
+    return HFPooledEncoder(spec, folder, model_id, device, precision)
