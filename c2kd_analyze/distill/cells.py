@@ -155,6 +155,7 @@ def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = 
         **ctx.identity(), "kind": "teacher", "teacher": name, "model_id": ctx.model_id(name),
         "mode": mode, "seed": seed, "temperature": recipe.temperature,
         "languages": list(recipe.languages), "lr": recipe.lr, "teacher_max_tokens": limit,
+        "pooling": ctx.pooling(name) if mode == "full" else None,
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
     model = ctx.new_model(name, cell.torch_seed, role="teacher")
@@ -235,6 +236,7 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
         **ctx.identity(), "kind": cell.stage, "student": student, "model_id": ctx.model_id(student),
         "mode": mode, "seed": cell.seed, "recipe": recipe.__dict__ | {"seed": cell.torch_seed},
         "teachers": [t.key for t in teachers], "pool": pool if len(teachers) > 1 else None,
+        "pooling": ctx.pooling(student) if mode == "full" else None,
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
     model = ctx.new_model(student, cell.torch_seed)

@@ -72,8 +72,10 @@ class RunContext:
         dataset: Dataset,
         teacher_dirs: dict[str, Path] | None = None,
         device: torch.device | str = "cpu",
+        trust_remote_code: bool = False,
     ) -> None:
         self.cfg = cfg
+        self.trust_remote_code = trust_remote_code
         self.device = torch.device(device)
         self.precision: Precision = cfg.precision if cfg.precision != "auto" else "fp32"
         self.dataset = dataset
@@ -130,6 +132,7 @@ class RunContext:
                 local_dir=self.teacher_dirs.get(name),
                 device=self.device,
                 precision=self.precision,
+                trust_remote_code=self.trust_remote_code,
             )
         return self._encoders[name]
 
@@ -188,7 +191,10 @@ class RunContext:
             from ..teachers import load_hf_parts
 
             self._hf[name] = load_hf_parts(
-                name, local_dir=self.teacher_dirs.get(name), device=self.device
+                name,
+                local_dir=self.teacher_dirs.get(name),
+                device=self.device,
+                trust_remote_code=self.trust_remote_code,
             )
         return self._hf[name]
 
@@ -208,11 +214,18 @@ class RunContext:
             from ..teachers import get_spec
 
             tokenizer, _ = self._hf_parts(name)
-            prefix = get_spec(name).prefix
-            self._frozen[key] = TokenizedTexts(tables, tokenizer, limit, prefix, self.device)
+            prompt = get_spec(name).apply_prompt
+            self._frozen[key] = TokenizedTexts(tables, tokenizer, limit, prompt, self.device)
         return self._frozen[key]
 
     # models --------------------------------------------------------------------------------
+    def pooling(self, name: str) -> str:
+        """How a fine-tuned encoder is pooled: its spec's pooling, or masked mean for every
+        model (``finetune_pooling = "mean"``: the original C2KD code, the paper presets)."""
+        from ..teachers import get_spec
+
+        return "mean" if self.cfg.finetune_pooling == "mean" else get_spec(name).pooling
+
     def new_model(self, name: str, seed: int, role: Role = "student") -> RetrievalModel:
         """A fresh model reading encoder ``name`` in ``role``; heads and video tower seeded with
         ``seed``."""
@@ -221,7 +234,9 @@ class RunContext:
         if self.mode_of(name) == "full":
             _, hf_model = self._hf_parts(name)
             encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy
-            text = FineTunedTextTower(encoder, encoder.config.hidden_size, cfg.projection_dim)
+            text = FineTunedTextTower(
+                encoder, encoder.config.hidden_size, cfg.projection_dim, self.pooling(name)
+            )
         else:
             standardize = self.standardize(name, role)
             torch.manual_seed(seed)  # the statistics are data: the weights' draws start here

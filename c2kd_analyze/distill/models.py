@@ -72,30 +72,27 @@ class TextHead(nn.Module):
         return self.proj(self.norm(pooled))
 
 
-def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean of ``hidden`` (B, L, H) over the positions where ``mask`` (B, L) is 1: (B, H).
-
-    Each model pools with its **own** attention mask (the original used LaBSE's for every model).
-    """
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * m).sum(1) / m.sum(1).clamp_min(1e-9)
-
-
 class FineTunedTextTower(nn.Module):
-    """``full`` mode: a Hugging Face encoder, fine-tuned, mean-pooled, then a :class:`TextHead`.
+    """``full`` mode: a Hugging Face encoder, fine-tuned, pooled, then a :class:`TextHead`.
 
     ``forward(tokens)`` takes the tokenizer's dict (``input_ids``, ``attention_mask``, ...) of B
-    captions and returns (B, P).
+    captions and returns (B, P). ``pooling`` is one of :mod:`c2kd_analyze.teachers.pooling`'s
+    (the original C2KD mean-pools every model; a teacher's own pooling is its spec's).
     """
 
-    def __init__(self, encoder: nn.Module, hidden_dim: int, projection_dim: int) -> None:
+    def __init__(
+        self, encoder: nn.Module, hidden_dim: int, projection_dim: int, pooling: str = "mean"
+    ) -> None:
         super().__init__()
         self.encoder = encoder
+        self.pooling = pooling
         self.head = TextHead(hidden_dim, projection_dim)
 
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        from ..teachers.pooling import pool_output
+
         out = self.encoder(**tokens)
-        return self.head(masked_mean_pool(out.last_hidden_state, tokens["attention_mask"]))
+        return self.head(pool_output(out, tokens["attention_mask"], self.pooling))
 
 
 class VideoTower(nn.Module):

@@ -17,13 +17,16 @@ if TYPE_CHECKING:
     from .shard import Shard
 
 
-def check_models(cfg: RunConfig, teacher_dirs: dict[str, Path]) -> None:
-    """Every teacher and the student is registered and its weights are here.
+def check_models(
+    cfg: RunConfig, teacher_dirs: dict[str, Path], trust_remote_code: bool = False
+) -> None:
+    """Every teacher and the student is registered, may run, and its weights are here.
 
     Names every model whose weights are missing in one line (a paper preset needs four hub
     models: the user learns all of them at once, not one per attempt).
     """
     from ..teachers import get_spec
+    from ..teachers.loader import refuse_remote_code
     from ..teachers.sources import TEACHER_DIRS_ENV, bundled_teacher_names, resolve_folder
 
     for name in cfg.teachers:
@@ -32,6 +35,8 @@ def check_models(cfg: RunConfig, teacher_dirs: dict[str, Path]) -> None:
         get_spec(cfg.student)
     except UserError as exc:  # the registry speaks of teachers; say which option was wrong
         raise UserError(f"--student: {exc}") from None
+    for name in (*cfg.teachers, cfg.student):
+        refuse_remote_code(get_spec(name), trust_remote_code)
     missing: list[str] = []
     models = dict.fromkeys(cfg.teachers, "teacher")
     models.setdefault(cfg.student, "student")

@@ -82,7 +82,7 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
         ctx.encoder_outputs(name, "test", role)
 
 
-def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec: str):
+def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec: str, trust):
     """Load the data and the run context on its device; rank 0 records the provenance."""
     from ..devices import describe_device, resolve_device, resolve_precision
     from ..paths import cache_dir
@@ -94,7 +94,7 @@ def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec:
     resolve_precision(cfg.precision, device)  # e.g. bf16 on a GPU without it: refused here
     dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
     check_dataset(cfg, dataset)
-    ctx = RunContext(cfg, dataset, teacher_dirs, device)
+    ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust)
     if is_main():
         policy.update_config(
             folder,
@@ -175,19 +175,22 @@ def run_experiment(
     progress: bool = True,
     shard: Shard | None = None,
     device: str = "auto",
+    trust_remote_code: bool = False,
 ) -> RunOutcome:
     """Plan, train and evaluate every cell of ``cfg`` (of ``shard``) not yet done in the folder.
 
     ``dataset`` bypasses ``load_dataset`` (programmatic use, tests). Under torchrun
     (:mod:`.distributed`) every rank trains every cell data-parallel and rank 0 writes; with a
     ``shard`` (:mod:`.shard`) only that shard's cells run. ``device``: ``auto``, ``cpu``,
-    ``cuda``, ``cuda:N`` or ``mps`` (:mod:`c2kd_analyze.devices`). Returns the results table of
-    every cell done in the folder so far.
+    ``cuda``, ``cuda:N`` or ``mps`` (:mod:`c2kd_analyze.devices`); ``trust_remote_code`` lets
+    a teacher whose spec needs it run its repository's code. Returns the results table of every
+    cell done in the folder so far.
     """
     t0 = time.perf_counter()
     teacher_dirs = dict(teacher_dirs or {})
     cfg = resolve_config(cfg, device, data_dir)
-    check_models(cfg, teacher_dirs)  # unknown names and absent weights, before anything else
+    # unknown names, remote code not allowed, absent weights: before anything else
+    check_models(cfg, teacher_dirs, trust_remote_code)
     folder = RunFolder(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     run_dir = folder.path
     if run_dir.exists() and not run_dir.is_dir():  # before the run lock tries to create it
@@ -203,7 +206,9 @@ def run_experiment(
             pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
         try:
             if pending:
-                ctx = _start(cfg, dataset, data_dir, teacher_dirs, folder, device)
+                ctx = _start(
+                    cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code
+                )
                 log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
                 with main_first():  # rank 0 fills the encoder cache, the others read it
                     _warm_features(ctx, pending)

@@ -8,7 +8,6 @@ from c2kd_analyze.distill.models import (
     GatedEmbeddingUnit,
     TextHead,
     VideoTower,
-    masked_mean_pool,
 )
 
 
@@ -24,12 +23,6 @@ def test_gated_unit_formula():
 def test_text_head_shape():
     head = TextHead(384, 64)
     assert head(torch.randn(7, 384)).shape == (7, 64)
-
-
-def test_masked_mean_pool_ignores_padding():
-    hidden = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [100.0, 100.0]]])
-    mask = torch.tensor([[1, 1, 0]])
-    torch.testing.assert_close(masked_mean_pool(hidden, mask), torch.tensor([[2.0, 3.0]]))
 
 
 def test_video_tower_ignores_padded_frames_and_handles_empty_clips():
