@@ -30,14 +30,14 @@ from pydantic import (
     model_validator,
 )
 
+from .distill.losses import Pool
 from .errors import UserError
+from .results import Direction
 
 Mode = Literal["frozen", "full"]
-Pool = Literal["max", "min", "mean"]
 TeacherRecipe = Literal["translate-train", "english"]
 PrecisionSpec = Literal["auto", "fp32", "bf16", "fp16"]
 TiesPolicy = Literal["optimistic", "mean", "pessimistic"]
-Direction = Literal["t2v", "v2t"]
 
 #: the bundled teachers: they work offline, so a bare ``c2kd-analyze run`` uses them
 DEFAULT_TEACHERS: tuple[str, ...] = ("muse", "me5-small", "minilm-en")

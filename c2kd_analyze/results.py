@@ -6,11 +6,12 @@ languages are ISO 639-1. Wide tables are views made in analysis, never stored.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Stage = Literal["teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool"]
-STAGES: tuple[str, ...] = ("teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool")
+STAGES: tuple[Stage, ...] = get_args(Stage)
 Direction = Literal["t2v", "v2t"]
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 #: recall (with k) and the ranks follow the run's tie policy (config ``ties``); tied_queries counts
 #: the queries whose true item ties with another item (0 with continuous scores)
 METRICS: tuple[str, ...] = ("recall", "median_rank", "mean_rank", "tied_queries")

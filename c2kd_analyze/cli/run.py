@@ -248,7 +248,6 @@ def run(
     from ..distill.distributed import is_main
     from ..distill.runner import run_experiment
     from ..distill.shard import Shard
-    from ..teachers.backends.progress import set_enabled as set_encode_progress
     from ..teachers.sources import parse_teacher_dirs
 
     cfg = build_config(
@@ -271,7 +270,6 @@ def run(
                                  device=device):  # fmt: skip
             typer.echo(line)
         return
-    set_encode_progress(progress)
     outcome = run_experiment(
         cfg, out, overwrite=overwrite, data_dir=data_dir, teacher_dirs=dirs, progress=progress,
         shard=part, device=device, trust_remote_code=trust_remote_code,

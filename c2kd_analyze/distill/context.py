@@ -73,9 +73,11 @@ class RunContext:
         teacher_dirs: dict[str, Path] | None = None,
         device: torch.device | str = "cpu",
         trust_remote_code: bool = False,
+        progress: bool = True,
     ) -> None:
         self.cfg = cfg
         self.trust_remote_code = trust_remote_code
+        self.progress = progress  # encoders may draw bars while they encode
         self.device = torch.device(device)
         self.precision: Precision = cfg.precision if cfg.precision != "auto" else "fp32"
         self.dataset = dataset
@@ -172,7 +174,7 @@ class RunContext:
 
             texts = [t for table in tables.values() for t in table.texts]
             log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
-            vectors = encode_cached(self.encoder(name), texts)
+            vectors = encode_cached(self.encoder(name), texts, progress=self.progress)
             features, start = {}, 0
             for lang, table in tables.items():
                 features[lang] = vectors[start : start + len(table.texts)]

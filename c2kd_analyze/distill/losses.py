@@ -11,10 +11,22 @@ positive pair of row ``i`` at column ``i``. Choices of this reimplementation ("c
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import torch
+
+#: how K teachers' (B, B) similarity matrices become one: element-wise over the teachers
+Pool = Literal["max", "min", "mean"]
+
+#: the pool operations, over a (K, B, B) stack; the names mean what they say (the original's
+#: ``max`` flag computed a minimum and vice versa)
+POOL_OPS: dict[Pool, Callable[[torch.Tensor], torch.Tensor]] = {
+    "max": lambda stack: stack.amax(dim=0),
+    "min": lambda stack: stack.amin(dim=0),
+    "mean": lambda stack: stack.mean(dim=0),
+}
 
 
 def cosine_sims(text: torch.Tensor, video: torch.Tensor) -> torch.Tensor:
@@ -82,18 +94,10 @@ def agreement_kl(
     return F.kl_div(log_q, log_p, reduction="batchmean", log_target=True)
 
 
-def pool_teacher_sims(teacher_sims: list[torch.Tensor], how: str) -> torch.Tensor:
-    """Element-wise pool of K teachers' (B, B) matrices: ``max``, ``min`` or ``mean``.
-
-    The names mean what they say (the original's ``max`` flag computed a minimum and vice versa).
-    """
+def pool_teacher_sims(teacher_sims: list[torch.Tensor], how: Pool) -> torch.Tensor:
+    """Element-wise pool of K teachers' (B, B) matrices with :data:`POOL_OPS` ``[how]``."""
     import torch
 
-    stack = torch.stack(teacher_sims, dim=0)
-    if how == "max":
-        return stack.max(dim=0).values
-    if how == "min":
-        return stack.min(dim=0).values
-    if how == "mean":
-        return stack.mean(dim=0)
-    raise ValueError(f"unknown pool {how!r}")
+    if how not in POOL_OPS:
+        raise ValueError(f"unknown pool {how!r}; choose one of {', '.join(POOL_OPS)}")
+    return POOL_OPS[how](torch.stack(teacher_sims, dim=0))

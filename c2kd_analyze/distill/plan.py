@@ -17,14 +17,16 @@ from pathlib import Path
 from .. import io
 from ..config import RunConfig
 from ..layout import RunFolder
+from ..results import Stage
+from .losses import Pool
 
 
 @dataclass(frozen=True)
 class Cell:
-    stage: str  # one of results.STAGES
+    stage: Stage
     teachers: tuple[str, ...]  # () for baselines, (name,) for teacher / c2kd, all for c2kd-pool
     seed: int
-    pool: str | None = None  # c2kd-pool only
+    pool: Pool | None = None  # c2kd-pool only
 
     @property
     def name(self) -> str:

@@ -82,7 +82,7 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
         ctx.encoder_outputs(name, "test", role)
 
 
-def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec: str, trust):
+def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec, trust, progress):
     """Load the data and the run context on its device; rank 0 records the provenance."""
     from ..devices import describe_device, resolve_device, resolve_precision
     from ..paths import cache_dir
@@ -94,7 +94,7 @@ def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec:
     resolve_precision(cfg.precision, device)  # e.g. bf16 on a GPU without it: refused here
     dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
     check_dataset(cfg, dataset)
-    ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust)
+    ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust, progress=progress)
     if is_main():
         policy.update_config(
             folder,
@@ -207,8 +207,9 @@ def run_experiment(
         try:
             if pending:
                 ctx = _start(
-                    cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code
-                )
+                    cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code,
+                    progress and is_main(),
+                )  # fmt: skip
                 log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
                 with main_first():  # rank 0 fills the encoder cache, the others read it
                     _warm_features(ctx, pending)

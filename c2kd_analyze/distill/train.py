@@ -34,7 +34,7 @@ from ..numerics import check_loss, check_weights
 from .captions import epoch_batches, sample_caption_indices
 from .distributed import gather_rows, local_slice, rank_and_world, wrap
 from .inputs import TextInputs, device_index
-from .losses import c2kd_kd_loss, cosine_sims, nce_loss, pool_teacher_sims
+from .losses import Pool, c2kd_kd_loss, cosine_sims, nce_loss, pool_teacher_sims
 from .models import RetrievalModel
 
 #: steps between two loss checks (each one copies the pending losses to the host)
@@ -69,7 +69,7 @@ class TeacherTargets:
 
     text_en: tuple[torch.Tensor, ...]
     video: tuple[torch.Tensor, ...]
-    pool: str = "mean"
+    pool: Pool = "mean"
     # (n_en_captions,) host bool: the teachers' English caption of that row is not empty (an
     # empty one gives no target); None: every row is usable
     en_ok: np.ndarray | None = None

@@ -166,7 +166,11 @@ def _compact(folder: Path, index: _Index) -> None:
 
 
 def encode_cached(
-    encoder: TextEncoder, texts: list[str], *, batch_size: int | None = None
+    encoder: TextEncoder,
+    texts: list[str],
+    *,
+    batch_size: int | None = None,
+    progress: bool = True,
 ) -> np.ndarray:
     """Like ``encoder.encode(texts)`` -> float32 (n_texts, dim), but each distinct text is encoded
     at most once per encoder, ever: hits come from the on-disk cache, misses are encoded (deduped)
@@ -188,7 +192,8 @@ def encode_cached(
             "embedding cache: %d hits, encoding %d texts", len(texts) - len(missing), len(missing)
         )
         vectors = np.asarray(
-            encoder.encode(list(missing.values()), batch_size=batch_size), np.float32
+            encoder.encode(list(missing.values()), batch_size=batch_size, progress=progress),
+            np.float32,
         )
         if vectors.shape != (len(missing), dim):
             raise ValueError(

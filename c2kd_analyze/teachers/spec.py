@@ -174,6 +174,9 @@ class TextEncoder(Protocol):
         """The model that actually ran (id@revision); differs from the spec for a local folder."""
         ...
 
-    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
-        """Encode ``texts`` to a float32 array of shape (n_texts, dim), rows L2-normalised."""
+    def encode(
+        self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
+    ) -> np.ndarray:
+        """Encode ``texts`` to a float32 array of shape (n_texts, dim), rows L2-normalised;
+        ``progress`` allows a progress bar on long encodes."""
         ...

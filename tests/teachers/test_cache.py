@@ -28,9 +28,9 @@ class Counting:
     dim = property(lambda self: self.inner.dim)
     model_id = property(lambda self: self.inner.model_id)
 
-    def encode(self, texts, *, batch_size=64):
+    def encode(self, texts, *, batch_size=64, progress=True):
         self.calls.append(list(texts))
-        return self.inner.encode(texts, batch_size=batch_size)
+        return self.inner.encode(texts, batch_size=batch_size, progress=progress)
 
     @property
     def n_encoded(self):

@@ -86,7 +86,9 @@ class HFPooledEncoder:
         """(tokenizer, model); pool the model's output with ``pool_output(.., spec.pooling)``."""
         return self.tokenizer, self.model
 
-    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+    def encode(
+        self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
+    ) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised, computed on ``self.device``.
 
         Each text gets the spec's query prompt. Texts are tokenized once, sorted by token count
@@ -106,7 +108,7 @@ class HFPooledEncoder:
         with (
             torch.inference_mode(),
             autocast(self.device, self.precision),
-            encode_progress(len(texts), f"encoding with {self.spec.name}") as advance,
+            encode_progress(len(texts), f"encoding with {self.spec.name}", progress) as advance,
         ):
             for start in range(0, len(texts), batch_size):
                 rows = order[start : start + batch_size]

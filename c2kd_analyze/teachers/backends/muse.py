@@ -31,11 +31,13 @@ class MuseEncoder:
     def model_id(self) -> str:
         return self.spec.model_id
 
-    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+    def encode(
+        self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
+    ) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, 512), rows L2-normalised. ``batch_size`` is unused."""
         texts = list(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with encode_progress(len(texts), f"encoding with {self.spec.name}") as advance:
+        with encode_progress(len(texts), f"encoding with {self.spec.name}", progress) as advance:
             for start in range(0, len(texts), _CHUNK):
                 chunk = texts[start : start + _CHUNK]
                 out[start : start + len(chunk)] = self._use.encode(chunk)

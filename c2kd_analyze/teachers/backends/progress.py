@@ -11,19 +11,13 @@ log = logging.getLogger(__name__)
 #: Encodes of fewer texts finish in a couple of seconds on a CPU: no bar for them.
 MIN_TEXTS_FOR_BAR = 512
 
-_enabled = True
-
-
-def set_enabled(enabled: bool) -> None:
-    """Turn encode bars on or off for this process (``run --no-progress`` turns them off)."""
-    global _enabled
-    _enabled = enabled
-
 
 @contextlib.contextmanager
-def encode_progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
+def encode_progress(
+    total: int, description: str, enabled: bool = True
+) -> Iterator[Callable[[int], None]]:
     """Yield ``advance(n_done)``; draws a bar on stderr when ``total`` is large enough."""
-    if total < MIN_TEXTS_FOR_BAR or not _enabled:
+    if total < MIN_TEXTS_FOR_BAR or not enabled:
         yield lambda _n: None
         return
     from rich.console import Console

@@ -83,7 +83,9 @@ class SentenceTransformerEncoder:
     def model_id(self) -> str:
         return self._model_id
 
-    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+    def encode(
+        self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
+    ) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised, computed on ``self.device``.
 
         The spec's query prompt goes to sentence-transformers as ``prompt`` (so a Pooling module
@@ -98,7 +100,7 @@ class SentenceTransformerEncoder:
         chunk = batch_size * 8
         with (
             autocast(self.device, self.precision),
-            encode_progress(len(texts), f"encoding {self.spec.name}") as advance,
+            encode_progress(len(texts), f"encoding {self.spec.name}", progress) as advance,
         ):
             for start in range(0, len(order), chunk):
                 idx = order[start : start + chunk]

@@ -1,0 +1,25 @@
+"""Atomic checksummed files: their permissions follow the umask, as ``open()`` would make them."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from c2kd_analyze import io
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_written_files_follow_the_umask(tmp_path, umask, expected):
+    old = os.umask(umask)
+    io.file_mode.cache_clear()
+    try:
+        io.write_json(tmp_path / "run" / "config.json", {"a": 1})
+    finally:
+        os.umask(old)
+        io.file_mode.cache_clear()
+    for name in ("config.json", "config.json.sha256"):
+        mode = stat.S_IMODE((tmp_path / "run" / name).stat().st_mode)
+        assert mode == expected, (name, oct(mode))
+    assert io.read_json(tmp_path / "run" / "config.json") == {"a": 1}
