@@ -141,19 +141,36 @@ def _tests(hits, rs, pairs, names, key, cols) -> pl.DataFrame | None:
 
 
 def _rank(students, hits, point, pairs, key, cols) -> pl.DataFrame:
-    """Rank = 1 + number of students significantly better (Holm) in that column."""
     import polars as pl
 
     if not students:
         return pl.DataFrame()
     idx = [hits.methods.index(s) for s in students]
     frame = _long(key, {"method": students}, cols, recall=point[idx])
-    if pairs is None:
-        return frame.with_columns(pl.lit(1, pl.Int64).alias("rank"))
+    return rank_students(frame, pairs if pairs is not None else pl.DataFrame())
+
+
+def rank_students(
+    students: pl.DataFrame, pairs: pl.DataFrame, leave_out: frozenset[str] = frozenset()
+) -> pl.DataFrame:
+    """Rank = 1 + the number of students significantly better (Holm) in that column.
+
+    ``students``: one row per (dataset, direction, k, method, lang) (a ``rank`` column is
+    replaced); ``pairs``: the pairwise tests. Students in ``leave_out`` are dropped and do not
+    count as better than anyone (e.g. a system whose scores are constant).
+    """
+    import polars as pl
+
+    keys = ["dataset", "direction", "k", "lang"]
+    kept = students.filter(~pl.col("method").is_in(list(leave_out)))
+    kept = kept.drop("rank") if "rank" in kept.columns else kept
+    if pairs.is_empty():
+        return kept.with_columns(pl.lit(1, pl.Int64).alias("rank"))
+    gone = pl.col("a").is_in(list(leave_out)) | pl.col("b").is_in(list(leave_out))
     loser = pl.when(pl.col("diff") > 0).then(pl.col("b")).otherwise(pl.col("a")).alias("method")
-    beaten = pairs.filter(pl.col("significant")).group_by(loser, "lang").len("better")
-    return frame.join(beaten, on=["method", "lang"], how="left").select(
-        *frame.columns, (1 + pl.col("better").fill_null(0)).cast(pl.Int64).alias("rank")
+    beaten = pairs.filter(pl.col("significant") & ~gone).group_by(*keys, loser).len("better")
+    return kept.join(beaten, on=[*keys, "method"], how="left").select(
+        *kept.columns, (1 + pl.col("better").fill_null(0)).cast(pl.Int64).alias("rank")
     )
 
 

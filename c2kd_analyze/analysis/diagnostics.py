@@ -16,7 +16,6 @@ up to 8 teachers. With a handful of teachers it can take only a few values (with
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from .tables import AVG

@@ -54,8 +54,10 @@ class RunSpec:
         }
     )
     absent: int = 3  # benchmark queries missing from the data (misses in every language)
-    #: language -> clips without a caption in it (masked: that language has fewer queries)
+    #: language -> the clips without a caption in it (that language has fewer queries)
     masked: dict = field(default_factory=dict)
+    #: (stage, teacher) -> English quality instead of 2.5 (e.g. a student whose English falls)
+    english: dict = field(default_factory=dict)
     ties: str | None = "optimistic"  # config.ties; None: an old run without the setting
     #: (stage, teacher) -> "all" (constant scores: every item ties) or "some" (a few ties)
     tied: dict = field(default_factory=dict)
@@ -66,7 +68,7 @@ def _quality(spec: RunSpec, stage: str, teacher: str | None, lang: str) -> float
     if stage == "teacher":
         return 2.5 if lang == "en" else 1.0 + 0.3 * spec.teachers.index(teacher)
     if lang == "en":
-        return 2.5
+        return spec.english.get((stage, teacher), 2.5)
     base = 0.4 - 0.1 * spec.langs.index(lang)
     return base + spec.boost.get((stage, teacher), 0.0)
 
@@ -88,9 +90,8 @@ def simulate_counts(
 
 
 def present_clips(spec: RunSpec, lang: str) -> np.ndarray:
-    """The clips with a caption in ``lang``: all but the masked ones (every other odd clip)."""
-    masked = np.arange(1, 2 * spec.masked.get(lang, 0), 2)
-    return np.setdiff1d(np.arange(spec.n_queries), masked)
+    """The clips with a caption in ``lang``, in clip order: all but the masked ones."""
+    return np.setdiff1d(np.arange(spec.n_queries), np.asarray(spec.masked.get(lang, ()), int))
 
 
 def _cells(spec: RunSpec) -> list[tuple[str, str | None]]:

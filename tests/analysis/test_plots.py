@@ -82,9 +82,8 @@ def test_recall_bars_heights_intervals_and_colours():
 
 
 def test_gap_closed_bars_leave_undefined_out():
-    closed = _grid("gap_closed").with_columns(
-        pl.when(pl.col("lang") == "zh").then(None).otherwise(pl.col("gap_closed")).alias("gap_closed")
-    )
+    undefined = pl.when(pl.col("lang") == "zh").then(None).otherwise(pl.col("gap_closed"))
+    closed = _grid("gap_closed").with_columns(undefined.alias("gap_closed"))
     fig = plots.plot_gap_closed(closed, METHODS[1:], LANGS[1:], "closed", COLOURS)
     ax = fig.axes[0]
     assert _legend(ax) == ("method", METHODS[1:])
@@ -132,7 +131,8 @@ def test_svg_fills_carry_the_mapping():
     iv = _grid("recall").with_columns(low=pl.col("recall") - 0.05, high=pl.col("recall") + 0.02)
     png, svg = plots.render(plots.plot_recall_bars(iv, METHODS, LANGS, "bars", COLOURS))
     text = svg.decode()
-    fills = dict(re.findall(r'<g id="bar:([^"]+?):[^":]+">\s*<path[^>]*?fill: (#[0-9a-f]{6})', text))
+    bar_fill = r'<g id="bar:([^"]+?):[^":]+">\s*<path[^>]*?fill: (#[0-9a-f]{6})'
+    fills = dict(re.findall(bar_fill, text))
     assert fills == COLOURS
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000
     assert b'href="http' not in svg and b"url(http" not in svg  # nothing fetched from outside

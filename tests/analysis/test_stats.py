@@ -91,8 +91,11 @@ def _sign_test_size(m: int, alpha: float) -> float:
     from math import comb
 
     pmf = [comb(m, k) / 2**m for k in range(m + 1)]
-    p = [sum(q for j, q in enumerate(pmf) if abs(2 * j - m) >= abs(2 * k - m)) for k in range(m + 1)]
-    return sum(q for q, pk in zip(pmf, p, strict=True) if pk < alpha)
+
+    def p(k: int) -> float:  # two-sided: counts at least as far from m / 2 as k
+        return sum(q for j, q in enumerate(pmf) if abs(2 * j - m) >= abs(2 * k - m))
+
+    return sum(q for k, q in enumerate(pmf) if p(k) < alpha)
 
 
 def test_type_one_error_matches_the_exact_size():

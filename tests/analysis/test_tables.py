@@ -122,13 +122,12 @@ def test_results_table_means_std_and_order():
 
 
 def test_results_table_labels_row_order_and_languages():
+    systems = [
+        ("c2kd-pool", "muse+labse"), ("c2kd", "labse"), ("teacher", "muse"), ("c2kd", "muse"),
+        ("translate-train", None), ("teacher", "labse"), ("zero-shot", None),
+    ]  # fmt: skip
     values = [
-        (stage, teacher, 0, lang, 0.1)
-        for stage, teacher in [
-            ("c2kd-pool", "muse+labse"), ("c2kd", "labse"), ("teacher", "muse"), ("c2kd", "muse"),
-            ("translate-train", None), ("teacher", "labse"), ("zero-shot", None),
-        ]  # fmt: skip
-        for lang in ("fr", "de", "en")
+        (stage, teacher, 0, lang, 0.1) for stage, teacher in systems for lang in ["fr", "de", "en"]
     ]
     results = frame(values)
     header, rows = results_table(results, ["de", "fr", "en"], ["muse", "labse"], pool="max")
@@ -152,7 +151,7 @@ def test_results_table_missing_language_and_other_k():
             frame([("zero-shot", None, 0, "en", 0.9)], k=5),
         ]
     )  # fmt: skip
-    header, rows = results_table(results)
+    _, rows = results_table(results)
     assert rows == [["zero-shot", "50.0", "–", "50.0"], ["c2kd a", "20.0", "40.0", "30.0"]]
     # the direction's languages, whatever k: German was evaluated, only not at k=5
     assert results_table(results, k=5)[1] == [["zero-shot", "90.0", "–", "90.0"]]

@@ -19,16 +19,30 @@ if TYPE_CHECKING:
 
 def answer_blocks(view: DatasetView) -> list[Block]:
     """Best teacher overall and per language, each student's significant differences, gaps."""
+    from ..compare import rank_students
+
     title = f"The answer: {view.dataset}" + (" (synthetic data)" if view.synthetic else "")
     ranks = view.family(view.stats.ranks)
+    left_out = [m for m in view.degenerate() if m in view.students()]
+    if left_out and not ranks.is_empty():
+        ranks = rank_students(ranks, view.family(view.stats.pairs), frozenset(left_out))
     if ranks.is_empty():
-        return [
-            Heading(title),
-            Para("This run has no C2KD students, so there is no teacher to compare."),
-        ]
+        why = "all its students tie on every query" if left_out else "it has no C2KD students"
+        return [Heading(title), Para(f"No teacher to compare: {why}.")]
     versus = view.family(view.stats.versus)
-    items = [_overall(view, ranks, versus), *_significance(view, versus), *_gap_lines(view)]
+    items = [_overall(view, ranks, versus), *_left_out(view, left_out)]
+    items += [*_significance(view, versus), *_gap_lines(view)]
     return [Heading(title), Bullets(tuple(items)), _best_table(view, ranks, versus)]
+
+
+def _left_out(view: DatasetView, methods: list[str]) -> list[str]:
+    if not methods:
+        return []
+    names = ", ".join(f"**{view.teacher_of(m)}**" for m in methods)
+    return [
+        f"Left out of this answer: the student of {names}, whose scores tie on every query in "
+        "some language (see the warning at the top): its recall there says nothing."
+    ]
 
 
 def _against_tt(view: DatasetView, versus: pl.DataFrame) -> pl.DataFrame:

@@ -7,6 +7,7 @@ from ..formatting import pct_expr, wide
 from ..plots import DIRECTION_NAMES, plot_recall_heatmap, render
 from ..tables import AVG
 from .blocks import Block, Figure, Heading, Table
+from .s0_warnings import tie_marks
 from .s2_results import TEST_NAME
 from .view import DatasetView
 
@@ -24,10 +25,11 @@ def _ranking_table(view: DatasetView) -> list[Block]:
     text = pl.concat_str(
         pl.col("rank").cast(pl.String), pl.lit(" ("), pct_expr(pl.col("recall")), pl.lit(")")
     )
-    long = ranks.select(
+    marks = tie_marks(view, view.direction)
+    long = ranks.join(marks, on=["method", "lang"], how="left").select(
         pl.col("method").replace_strict(view.names, return_dtype=pl.String).alias("teacher"),
         "lang",
-        text.alias("text"),
+        pl.concat_str(text, pl.col("mark").fill_null("")).alias("text"),
     )
     rows = [view.teacher_of(m) for m in view.students()]
     n_pairs = view.family(view.stats.pairs).height

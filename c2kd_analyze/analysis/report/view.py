@@ -74,6 +74,16 @@ class DatasetView:
         """The systems of the figures and comparisons: baselines, then students."""
         return self.baselines() + self.students()
 
+    def degenerate(self) -> list[str]:
+        """Systems that tie on every query in some language (headline direction and k): their
+        recall says nothing (constant scores), so the answer leaves them out."""
+        import polars as pl
+
+        if self.ties.is_empty():
+            return []
+        every = self.family(self.ties).filter(pl.col("all_tied"))
+        return [m for m in self.methods if m in set(every["method"].to_list())]
+
     def teacher_of(self, method: str) -> str:
         """The teacher name(s) behind a student method, for prose."""
         return self.names[method]
