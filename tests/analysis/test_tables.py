@@ -179,6 +179,18 @@ def test_labels_one_per_system():
     assert ordered_methods(two_modes) == ["c2kd a [frozen]", "c2kd a [full]"]
 
 
+def test_scalar_label_agrees_with_the_frame_labels():
+    cases = [
+        ("zero-shot", None, None), ("translate-train", None, None), ("teacher", "a", None),
+        ("c2kd", "a", None), ("c2kd-pool", "a+b", "max"), ("c2kd-pool", "a+b", None),
+    ]  # fmt: skip
+    rows = frame([(s, t, 0, "en", 0.1) for s, t, _ in cases]).with_columns(
+        pl.Series("pool", [p for *_, p in cases], pl.String)
+    )
+    labelled = add_methods(rows)
+    assert labelled["method"].to_list() == [system_label(s, t, p) for s, t, p in cases]
+
+
 def test_languages_english_first_then_declared_order():
     assert ordered_langs(["zh", "de", "en"]) == ["en", "zh", "de"]
     assert ordered_langs(["zh", "de", "en", "ja"], ["en", "de", "zh"]) == ["en", "de", "zh", "ja"]
