@@ -62,6 +62,12 @@ class RunSpec:
     #: (stage, teacher) -> "all" (constant scores: every item ties) or "some" (a few ties)
     tied: dict = field(default_factory=dict)
     old_ranks: bool = False  # ranks.parquet without the clip and ties columns (older runs)
+    #: the former name of ``absent`` (benchmarks/bench_analysis.py still passes it)
+    missing_queries: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.missing_queries is not None:
+            object.__setattr__(self, "absent", self.missing_queries)
 
 
 def _quality(spec: RunSpec, stage: str, teacher: str | None, lang: str) -> float:

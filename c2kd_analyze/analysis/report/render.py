@@ -12,10 +12,13 @@ from __future__ import annotations
 import base64
 import html
 import re
+from pathlib import Path
 
+from ...layout import RunFolder
 from ..export import to_markdown
 from .blocks import Block, Bullets, Figure, Heading, Note, Para, Table
 
+FIGURES = RunFolder(Path(".")).figures_dir.name  # the Markdown links figures relatively
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1240px;
 margin:2em auto;padding:0 1em;color:#1d1d1f;line-height:1.45}
@@ -68,7 +71,7 @@ def _markdown(b: Block) -> str:
     if isinstance(b, Table):
         return f"**{b.caption}**\n\n" + to_markdown(b.display).rstrip()
     if isinstance(b, Figure):
-        return f"![{b.caption}](figures/{b.name}.png)\n\n*{b.caption}*"
+        return f"![{b.caption}]({FIGURES}/{b.name}.png)\n\n*{b.caption}*"
     inner = "\n\n".join(_markdown(x) for x in b.blocks)
     return f"<details><summary>{html.escape(b.summary)}</summary>\n\n{inner}\n\n</details>"
 

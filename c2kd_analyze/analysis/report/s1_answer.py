@@ -143,24 +143,30 @@ def _significance(view: DatasetView, versus: pl.DataFrame) -> list[str]:
         .then(pl.lit(1))
         .otherwise(pl.lit(2))
     )
-    words = ("better in", "worse in", "no significant difference in")
-    grouped = (
-        versus.with_columns(kind.alias("kind"))
-        .group_by("method", "baseline", "kind", maintain_order=True)
-        .agg(pl.col("lang").str.join(", "))
-        .sort("kind", maintain_order=True)
+    words = {0: "better in ", 1: "worse in ", 2: "no significant difference in "}
+    pairs = [(m, b) for m in view.students() for b in view.baselines()]
+    pair = pl.concat_str("method", pl.lit("\x00"), "baseline")
+    order = {f"{m}\x00{b}": i for i, (m, b) in enumerate(pairs)}
+    lines = (
+        versus.with_columns(kind.alias("kind"), pair.replace_strict(order).alias("pair"))
+        .group_by("pair", "method", "baseline", "kind")
+        .agg(pl.col("lang").str.join(", "))  # languages keep their table order
+        .sort("pair", "kind")
+        .with_columns(
+            pl.concat_str(
+                pl.col("kind").replace_strict(words, return_dtype=pl.String), "lang"
+            ).alias("said")
+        )
+        .group_by("pair", "method", "baseline", maintain_order=True)
+        .agg(pl.col("said").str.join("; "))
+        .with_columns(pl.concat_str("baseline", pl.lit(": "), "said").alias("said"))
+        .group_by("method", maintain_order=True)
+        .agg(pl.col("said").str.join(". Against "))
     )
-    lines = []
-    for method in view.students():
-        said = []
-        for baseline in view.baselines():
-            part = grouped.filter((pl.col("method") == method) & (pl.col("baseline") == baseline))
-            if part.height:
-                texts = [f"{words[k]} {langs}" for _, _, k, langs in part.rows()]
-                said.append(f"vs {baseline} " + ", ".join(texts))
-        if said:
-            lines.append(f"**{view.teacher_of(method)}** student: " + "; ".join(said) + ".")
-    return lines
+    said = dict(lines.rows())
+    return [
+        f"**{view.teacher_of(m)}** student against {said[m]}." for m in view.students() if m in said
+    ]
 
 
 def _gap_lines(view: DatasetView) -> list[str]:
@@ -170,13 +176,11 @@ def _gap_lines(view: DatasetView) -> list[str]:
     closed = view.family(view.closed)
     if closed.is_empty():
         return []
-    avg = closed.filter(pl.col("lang") == AVG)
+    avg = closed.filter((pl.col("lang") == AVG) & pl.col("gap_closed").is_not_null())
+    by_method = {r["method"]: r for r in avg.iter_rows(named=True)}
     parts = []
-    for method in view.students():
-        row = avg.filter(pl.col("method") == method)
-        if row.is_empty() or row["gap_closed"][0] is None:
-            continue
-        r = row.row(0, named=True)
+    for method in [m for m in view.students() if m in by_method]:
+        r = by_method[method]
         text = (
             f"{view.teacher_of(method)} {pct(r['gap_closed'])} % (English "
             f"{pct(r['en_change'], True)}, other languages {pct(r['lang_change'], True)} points)"
