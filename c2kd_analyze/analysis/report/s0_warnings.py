@@ -98,7 +98,7 @@ def _range_table(view: DatasetView, ties: pl.DataFrame) -> Table:
     text = pl.concat_str(
         pct_expr(pl.col("pessimistic")), pl.lit(" – "), pct_expr(pl.col("optimistic"))
     )
-    header = {k: f"R@{k} (%) pessimistic – optimistic" for k in view.ks}
+    header = {k: f"R@{k} (%)" for k in view.ks}
     rows = ties.with_columns(
         pl.concat_str("method", pl.lit("\x00"), "lang").alias("row"),
         pl.col("k").replace_strict(header, return_dtype=pl.String).alias("column"),
@@ -119,8 +119,9 @@ def _range_table(view: DatasetView, ties: pl.DataFrame) -> Table:
     display = pl.concat([shown, table.drop("row")], how="horizontal")
     return Table(
         f"{view.dataset}_{view.direction}_ties",
-        f"{view.dataset}: systems whose scores tie, per language: share of queries that tie and "
-        "the range of R@k between counting every tie lost and every tie won (means over seeds)",
+        f"{view.dataset}: systems whose scores tie, per language: the share of queries that tie "
+        "and R@k from pessimistic (every tie lost) to optimistic (every tie won), means over "
+        "seeds",
         display,
         ties.select("method", "lang", "k", "policy", "tied", "pessimistic", "optimistic"),
     )

@@ -30,8 +30,9 @@ def answer_blocks(view: DatasetView) -> list[Block]:
         why = "all its students tie on every query" if left_out else "it has no C2KD students"
         return [Heading(title), Para(f"No teacher to compare: {why}.")]
     versus = view.family(view.stats.versus)
+    students = [m for m in view.students() if m not in left_out]
     items = [_overall(view, ranks, versus), *_left_out(view, left_out)]
-    items += [*_significance(view, versus), *_gap_lines(view)]
+    items += [*_significance(view, versus, students), *_gap_lines(view, students)]
     return [Heading(title), Bullets(tuple(items)), _best_table(view, ranks, versus)]
 
 
@@ -129,7 +130,7 @@ def _overall(view: DatasetView, ranks: pl.DataFrame, versus: pl.DataFrame) -> st
     return text + "."
 
 
-def _significance(view: DatasetView, versus: pl.DataFrame) -> list[str]:
+def _significance(view: DatasetView, versus: pl.DataFrame, students: list[str]) -> list[str]:
     """One line per student: against each baseline, where it is significantly better, worse, or
     neither."""
     import polars as pl
@@ -144,11 +145,12 @@ def _significance(view: DatasetView, versus: pl.DataFrame) -> list[str]:
         .otherwise(pl.lit(2))
     )
     words = {0: "better in ", 1: "worse in ", 2: "no significant difference in "}
-    pairs = [(m, b) for m in view.students() for b in view.baselines()]
+    pairs = [(m, b) for m in students for b in view.baselines()]
     pair = pl.concat_str("method", pl.lit("\x00"), "baseline")
     order = {f"{m}\x00{b}": i for i, (m, b) in enumerate(pairs)}
     lines = (
-        versus.with_columns(kind.alias("kind"), pair.replace_strict(order).alias("pair"))
+        versus.filter(pl.col("method").is_in(students))
+        .with_columns(kind.alias("kind"), pair.replace_strict(order).alias("pair"))
         .group_by("pair", "method", "baseline", "kind")
         .agg(pl.col("lang").str.join(", "))  # languages keep their table order
         .sort("pair", "kind")
@@ -164,12 +166,10 @@ def _significance(view: DatasetView, versus: pl.DataFrame) -> list[str]:
         .agg(pl.col("said").str.join(". Against "))
     )
     said = dict(lines.rows())
-    return [
-        f"**{view.teacher_of(m)}** student against {said[m]}." for m in view.students() if m in said
-    ]
+    return [f"**{view.teacher_of(m)}** student against {said[m]}." for m in students if m in said]
 
 
-def _gap_lines(view: DatasetView) -> list[str]:
+def _gap_lines(view: DatasetView, students: list[str]) -> list[str]:
     """Gap to English closed (language average), beside each student's own English change."""
     import polars as pl
 
@@ -179,7 +179,7 @@ def _gap_lines(view: DatasetView) -> list[str]:
     avg = closed.filter((pl.col("lang") == AVG) & pl.col("gap_closed").is_not_null())
     by_method = {r["method"]: r for r in avg.iter_rows(named=True)}
     parts = []
-    for method in [m for m in view.students() if m in by_method]:
+    for method in [m for m in students if m in by_method]:
         r = by_method[method]
         text = (
             f"{view.teacher_of(method)} {pct(r['gap_closed'])} % (English "
