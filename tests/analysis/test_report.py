@@ -340,3 +340,14 @@ def test_answer_leaves_out_constant_scores(odd_report):
     assert "**muse** student against" not in answer and "; muse " not in answer
     best = answer.split("best teacher per language", 1)[1]
     assert "muse" not in best.replace("minilm-en", "")
+
+
+def test_a_folder_with_teacher_cells_only_still_reports(tmp_path):
+    """One shard alone may hold no baseline and no student: the report says so, no figure."""
+    run = write_run(tmp_path, RunSpec(seeds=(0,), directions=("t2v",), n_queries=30))
+    for cell in (run / "cells").iterdir():
+        if not cell.name.startswith("teacher"):
+            io.remove(cell / "done.json")
+    md = write_report([run], n_resamples=100).with_suffix(".md").read_text()
+    assert "No teacher to compare: it has no C2KD students." in md
+    assert "| teacher labse |" in md and not list((run / "figures").glob("*.png"))

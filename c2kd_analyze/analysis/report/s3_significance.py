@@ -31,6 +31,8 @@ def interval_blocks(view: DatasetView) -> list[Block]:
     k, d = view.k1, DIRECTION_NAMES[view.direction]
     iv = view.family(view.stats.intervals)
     methods = [m for m in view.compared() if m in set(iv["method"].to_list())]
+    if not methods:
+        return [Para("No baselines or students with per-query ranks, so no intervals.")]
     text = interval_expr(pl.col("recall"), pl.col("low"), pl.col("high"))
     long = iv.select("method", "lang", text.alias("text"))
     caption = (

@@ -13,7 +13,8 @@ from .view import DatasetView
 
 
 def ranking_blocks(view: DatasetView) -> list[Block]:
-    return [Heading("Teachers ranked", 3), *_ranking_table(view), _heatmap(view)]
+    heatmap = [_heatmap(view)] if view.compared() else []
+    return [Heading("Teachers ranked", 3), *_ranking_table(view), *heatmap]
 
 
 def _ranking_table(view: DatasetView) -> list[Block]:

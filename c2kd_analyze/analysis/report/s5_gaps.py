@@ -27,7 +27,7 @@ LANG_CHANGE = "Δ other languages (points)"
 def gap_blocks(view: DatasetView) -> list[Block]:
     """The gap heatmap, the gap-closed table beside the English change, and its chart."""
     gaps = view.family(view.gaps)
-    if gaps.is_empty():
+    if gaps.is_empty() or not view.compared():
         return [
             Heading("Gap to English", 3),
             Para("No gap to English: English or the other languages are missing."),
