@@ -112,24 +112,8 @@ def query_hits(
         )
     sel = sel.filter(pl.col("method").is_in(kept))
     _check_queries(sel, n_by_lang, dataset)
-    per_query = (
-        sel.with_columns(
-            pl.Series("hit", policy_hits(sel, k)),
-            pl.col("method").replace_strict(kept, list(range(len(kept)))).alias("row"),
-            pl.col("seed").n_unique().over("method", "lang").alias("n_seeds"),
-        )
-        .group_by("lang", "row", "query")
-        .agg((pl.col("hit").sum() / pl.col("n_seeds").first()).alias("hit"))
-    )
-    by_lang = per_query.partition_by("lang", as_dict=True)
+    arrays = _hit_arrays(sel, k, kept, [(lang, n_by_lang[lang]) for lang in langs])
     clips = _clips(sel, n_by_lang, dataset)
-    arrays = []
-    for lang in langs:
-        arr = np.zeros((len(kept), n_by_lang[lang]))
-        part = by_lang.get((lang,))
-        if part is not None:
-            arr[part["row"].to_numpy(), part["query"].to_numpy()] = part["hit"].to_numpy()
-        arrays.append(arr)
     return QueryHits(
         dataset,
         direction,
@@ -140,6 +124,33 @@ def query_hits(
         tuple(arrays),
         tuple(clips[lang] for lang in langs),
     )
+
+
+def _hit_arrays(
+    sel: pl.DataFrame, k: int, methods: list[str], langs: list[tuple[str, int]]
+) -> list[np.ndarray]:
+    """Per (language, n_queries): the ``(len(methods), n)`` seed-averaged hits; 0 where a query
+    has no rank row."""
+    import polars as pl
+
+    per_query = (
+        sel.with_columns(
+            pl.Series("hit", policy_hits(sel, k)),
+            pl.col("method").replace_strict(methods, list(range(len(methods)))).alias("row"),
+            pl.col("seed").n_unique().over("method", "lang").alias("n_seeds"),
+        )
+        .group_by("lang", "row", "query")
+        .agg((pl.col("hit").sum() / pl.col("n_seeds").first()).alias("hit"))
+    )
+    by_lang = per_query.partition_by("lang", as_dict=True)
+    arrays = []
+    for lang, n in langs:
+        arr = np.zeros((len(methods), n))
+        part = by_lang.get((lang,))
+        if part is not None:
+            arr[part["row"].to_numpy(), part["query"].to_numpy()] = part["hit"].to_numpy()
+        arrays.append(arr)
+    return arrays
 
 
 def _check_queries(sel: pl.DataFrame, n_by_lang: dict[str, int], dataset: str) -> None:

@@ -31,22 +31,17 @@ def diagnostic_blocks(view: DatasetView) -> list[Block]:
     table = teacher_diagnostics(view.summary, view.diagnostics, view.dataset, view.direction)
     if table.is_empty():
         return [heading, Para("No single-teacher C2KD students in this run, so no diagnostics.")]
+    percent = ("teacher_en_r1", "teacher_en_r5", "teacher_en_r10", "translation_r1")
     shown = table.select(
         "teacher",
-        *[
-            pct_expr(pl.col(c)).alias(c)
-            for c in ("teacher_en_r1", "teacher_en_r5", "teacher_en_r10", "translation_r1")
-        ],
+        *[pct_expr(pl.col(c)).alias(c) for c in percent],
         fixed_expr(pl.col("agreement_kl"), 3).alias("agreement_kl"),
         pct_expr(pl.col("student_r1")).alias("student_r1"),
         pct_expr(pl.col("gain_r1"), signed=True).alias("gain_r1"),
     ).with_columns(pl.all().fill_null("–"))
     name = f"{view.dataset}_teacher_diagnostics"
-    blocks: list[Block] = [
-        heading,
-        Para(INTRO),
-        Table(name, f"{view.dataset}: teacher diagnostics (%, KL in nats)", shown, table),
-    ]
+    caption = f"{view.dataset}: teacher diagnostics (%, KL in nats)"
+    blocks: list[Block] = [heading, Para(INTRO), Table(name, caption, shown, table)]
     if table.height < MIN_POINTS:
         return [
             *blocks,
@@ -55,6 +50,12 @@ def diagnostic_blocks(view: DatasetView) -> list[Block]:
                 f"teachers; this run has {table.height}."
             ),
         ]
+    return blocks + _correlation_blocks(view, table)
+
+
+def _correlation_blocks(view: DatasetView, table) -> list[Block]:
+    import polars as pl
+
     corr = gain_correlations(table)
     corr_shown = corr.select(
         "diagnostic",
@@ -74,16 +75,11 @@ def diagnostic_blocks(view: DatasetView) -> list[Block]:
     caption = (
         f"{view.dataset}: Spearman rank correlation of each diagnostic with the student's gain"
     )
+    figure_caption = "Teacher diagnostics against the student's gain"
     return [
-        *blocks,
         Table(f"{view.dataset}_diagnostic_correlations", caption, corr_shown, corr),
         Para(caveat),
-        Figure(
-            f"{view.dataset}_diagnostics",
-            "Teacher diagnostics against the student's gain",
-            png,
-            svg,
-        ),
+        Figure(f"{view.dataset}_diagnostics", figure_caption, png, svg),
     ]
 
 
