@@ -9,6 +9,9 @@ resamples and sign flips (:mod:`stats`), and Holm's correction runs over
 
 A teacher's rank in a language is 1 + the number of students significantly better than its
 student there (Holm-adjusted p < ALPHA), so students that do not differ significantly tie.
+Languages share one set of resamples only when their queries are the same clips
+(:attr:`hits.QueryHits.parallel`); a language with captions missing for some clips is resampled on
+its own.
 """
 
 from __future__ import annotations
@@ -33,9 +36,9 @@ class Statistics:
     """Frames of one report (all families stacked); recall values in [0, 1].
 
     ``intervals``: dataset, direction, k, method, lang, recall, low, high.
-    ``versus``: dataset, direction, k, method, baseline, lang, diff, low, high, p, p_holm,
-    significant.
-    ``pairs``: dataset, direction, k, a, b, lang, diff, low, high, p, p_holm, significant.
+    ``versus``: dataset, direction, k, method, baseline, lang, diff, low, high, p, exact, p_holm,
+    significant (``exact``: the p-value is exact, else Monte Carlo).
+    ``pairs``: dataset, direction, k, a, b, lang, and the same columns.
     ``ranks``: dataset, direction, k, method, lang, recall, rank.
     """
 
@@ -49,29 +52,39 @@ class Statistics:
 
 
 def compute_statistics(
-    results: pl.DataFrame, ranks: pl.DataFrame, *, n_resamples: int = 1000, seed: int = 0
+    results: pl.DataFrame,
+    ranks: pl.DataFrame,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    languages: dict[str, tuple[str, ...]] | None = None,
 ) -> Statistics:
-    """Every family of the runs (frames carry ``method``: :func:`systems.add_methods`)."""
+    """Every family of the runs (frames carry ``method``: :func:`systems.add_methods`).
+
+    ``languages``: dataset -> its declared language order (English is put first regardless).
+    """
     import polars as pl
 
     from .systems import ordered_langs, ordered_methods
 
+    languages = languages or {}
     recall = results.filter(pl.col("metric") == "recall")
     parts: dict[str, list[pl.DataFrame]] = {"intervals": [], "versus": [], "pairs": [], "ranks": []}
     parallel: dict[str, bool] = {}
     families = recall.select("dataset", "direction", "k").unique().sort("dataset", "direction", "k")
     for dataset, direction, k in families.iter_rows():
         sel = recall.filter((pl.col("dataset") == dataset) & (pl.col("direction") == direction))
-        langs = ordered_langs(sel["lang"].to_list())
+        langs = ordered_langs(sel["lang"].to_list(), languages.get(dataset, ()))
         hits = query_hits(ranks, results, dataset, direction, int(k), ordered_methods(sel), langs)
         if not hits.methods:
             continue
-        rs = stats.make_resampler(
-            list(hits.n_queries), n_resamples, stats.family_rng(seed, dataset, direction, k)
-        )
-        parallel[dataset] = rs.parallel
-        stage_of = dict(sel.select("method", "stage").unique().iter_rows())
-        for name, frame in _family(hits, rs, stage_of).items():
+        rng = stats.family_rng(seed, dataset, direction, k)
+        rs = stats.make_resampler(list(hits.n_queries), n_resamples, rng, parallel=hits.parallel)
+        parallel[dataset] = parallel.get(dataset, True) and rs.parallel
+        systems = {
+            m: (st, md) for m, st, md in sel.select("method", "stage", "mode").unique().rows()
+        }
+        for name, frame in _family(hits, rs, systems).items():
             parts[name].append(frame)
     if not parts["intervals"]:
         from ..errors import UserError
@@ -84,8 +97,10 @@ def compute_statistics(
 
 
 def _family(
-    hits: QueryHits, rs: stats.Resampler, stage_of: dict[str, str]
+    hits: QueryHits, rs: stats.Resampler, systems: dict[str, tuple[str, str]]
 ) -> dict[str, pl.DataFrame]:
+    """``systems``: method -> (stage, mode). Students are tested against the baselines of their
+    own mode."""
     import polars as pl
 
     cols = [*hits.langs, AVG]
@@ -93,11 +108,10 @@ def _family(
     point = stats.point_means(list(hits.hits))
     low, high = stats.percentile_interval(stats.bootstrap_means(list(hits.hits), rs))
     intervals = _long(key, {"method": hits.methods}, cols, recall=point, low=low, high=high)
-    students = [m for m in hits.methods if stage_of.get(m) in STUDENT_STAGES]
-    baselines = [m for m in hits.methods if m in BASELINES]
-    versus = _tests(
-        hits, rs, [(s, b) for s in students for b in baselines], ("method", "baseline"), key, cols
-    )
+    students = [m for m in hits.methods if systems[m][0] in STUDENT_STAGES]
+    baselines = [m for m in hits.methods if systems[m][0] in BASELINES]
+    against = [(s, b) for s in students for b in baselines if systems[s][1] == systems[b][1]]
+    versus = _tests(hits, rs, against, ("method", "baseline"), key, cols)
     pairs = _tests(hits, rs, list(combinations(students, 2)), ("a", "b"), key, cols)
     ranks = _rank(students, hits, point, pairs, key, cols)
     empty = pl.DataFrame()
@@ -114,32 +128,50 @@ def _tests(hits, rs, pairs, names, key, cols) -> pl.DataFrame | None:
         return None
     a_rows = hits.rows([a for a, _ in pairs])
     b_rows = hits.rows([b for _, b in pairs])
+    import polars as pl
+
     res = stats.paired_test([a - b for a, b in zip(a_rows, b_rows, strict=True)], rs)
     p_holm = stats.holm(res.p)
     ids = {names[0]: [a for a, _ in pairs], names[1]: [b for _, b in pairs]}
-    frame = _long(key, ids, cols, diff=res.diff, low=res.low, high=res.high, p=res.p, p_holm=p_holm)
-    import polars as pl
-
-    return frame.with_columns((pl.col("p_holm") < stats.ALPHA).alias("significant"))
+    values = dict(diff=res.diff, low=res.low, high=res.high, p=res.p, p_holm=p_holm)
+    frame = _long(key, ids, cols, **values, exact=res.exact.astype(float))
+    return frame.with_columns(
+        pl.col("exact").cast(pl.Boolean), (pl.col("p_holm") < stats.ALPHA).alias("significant")
+    )
 
 
 def _rank(students, hits, point, pairs, key, cols) -> pl.DataFrame:
-    """Rank = 1 + number of students significantly better (Holm) in that column."""
     import polars as pl
 
     if not students:
         return pl.DataFrame()
     idx = [hits.methods.index(s) for s in students]
-    recall = point[idx]  # (T, L + 1)
-    better = np.zeros_like(recall)
-    if pairs is not None:
-        sig = pairs.filter(pl.col("significant"))
-        col_of = {c: i for i, c in enumerate(cols)}
-        pos = {s: i for i, s in enumerate(students)}
-        for a, b, lang, diff in sig.select("a", "b", "lang", "diff").iter_rows():
-            loser = pos[b] if diff > 0 else pos[a]
-            better[loser, col_of[lang]] += 1
-    return _long(key, {"method": students}, cols, recall=recall, rank=1 + better)
+    frame = _long(key, {"method": students}, cols, recall=point[idx])
+    return rank_students(frame, pairs if pairs is not None else pl.DataFrame())
+
+
+def rank_students(
+    students: pl.DataFrame, pairs: pl.DataFrame, leave_out: frozenset[str] = frozenset()
+) -> pl.DataFrame:
+    """Rank = 1 + the number of students significantly better (Holm) in that column.
+
+    ``students``: one row per (dataset, direction, k, method, lang) (a ``rank`` column is
+    replaced); ``pairs``: the pairwise tests. Students in ``leave_out`` are dropped and do not
+    count as better than anyone (e.g. a system whose scores are constant).
+    """
+    import polars as pl
+
+    keys = ["dataset", "direction", "k", "lang"]
+    kept = students.filter(~pl.col("method").is_in(list(leave_out)))
+    kept = kept.drop("rank") if "rank" in kept.columns else kept
+    if pairs.is_empty():
+        return kept.with_columns(pl.lit(1, pl.Int64).alias("rank"))
+    gone = pl.col("a").is_in(list(leave_out)) | pl.col("b").is_in(list(leave_out))
+    loser = pl.when(pl.col("diff") > 0).then(pl.col("b")).otherwise(pl.col("a")).alias("method")
+    beaten = pairs.filter(pl.col("significant") & ~gone).group_by(*keys, loser).len("better")
+    return kept.join(beaten, on=[*keys, "method"], how="left").select(
+        *kept.columns, (1 + pl.col("better").fill_null(0)).cast(pl.Int64).alias("rank")
+    )
 
 
 def _long(
@@ -155,7 +187,4 @@ def _long(
     data["lang"] = list(cols) * n_rows
     for name, arr in values.items():
         data[name] = np.asarray(arr, dtype=float).ravel().tolist()
-    frame = pl.DataFrame(data)
-    if "rank" in frame.columns:
-        frame = frame.with_columns(pl.col("rank").cast(pl.Int64))
-    return frame.with_columns(pl.col("k").cast(pl.Int64))
+    return pl.DataFrame(data).with_columns(pl.col("k").cast(pl.Int64))

@@ -16,7 +16,6 @@ up to 8 teachers. With a handful of teachers it can take only a few values (with
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from .tables import AVG
@@ -28,10 +27,17 @@ DIAGNOSTICS: tuple[str, ...] = ("teacher_en_r1", "translation_r1", "agreement_kl
 MIN_POINTS = 3
 
 
+COLUMNS: tuple[str, ...] = (
+    "teacher_en_r1", "teacher_en_r5", "teacher_en_r10", "translation_r1", "agreement_kl",
+    "student_r1", "gain_r1",
+)  # fmt: skip
+
+
 def teacher_diagnostics(
     summary: pl.DataFrame, diagnostics: pl.DataFrame, dataset: str, direction: str
 ) -> pl.DataFrame:
-    """One row per teacher with a C2KD student: the module doc's columns (null if absent)."""
+    """One row per teacher with a C2KD student, in row order: teacher, method (the student's
+    label) and the module doc's columns (null where absent)."""
     import polars as pl
 
     rec = summary.filter(
@@ -39,58 +45,43 @@ def teacher_diagnostics(
         & (pl.col("direction") == direction)
         & (pl.col("metric") == "recall")
     )
-    students = rec.filter(
-        (pl.col("stage") == "c2kd") & (pl.col("k") == 1) & (pl.col("lang") == AVG)
+    avg1 = (pl.col("k") == 1) & (pl.col("lang") == AVG)
+    students = rec.filter((pl.col("stage") == "c2kd") & avg1).select(
+        "order", "teacher", "method", "mode", pl.col("mean").alias("student_r1")
     )
-    tt = rec.filter(
-        (pl.col("stage") == "translate-train") & (pl.col("k") == 1) & (pl.col("lang") == AVG)
-    )
-    tt_avg = tt["mean"].item() if tt.height == 1 else None
+    tt = rec.filter((pl.col("stage") == "translate-train") & avg1)
+    tt = tt.select("mode", pl.col("mean").alias("tt_r1"))
     own = rec.filter((pl.col("stage") == "teacher") & (pl.col("lang") == "en"))
+    own = own.with_columns(pl.format("teacher_en_r{}", "k").alias("name"))
+    own = own.pivot(on="name", index=["teacher", "mode"], values="mean", aggregate_function="first")
     diag = diagnostics.filter(pl.col("dataset") == dataset)
-    rows = []
-    for teacher, student_avg in students.select("teacher", "mean").sort("teacher").iter_rows():
-        row: dict[str, object] = {"teacher": teacher}
-        for k in (1, 5, 10):
-            hit = own.filter((pl.col("teacher") == teacher) & (pl.col("k") == k))
-            row[f"teacher_en_r{k}"] = hit["mean"].item() if hit.height == 1 else None
-        row["translation_r1"] = _mean(
-            diag, teacher, "teacher", "translation_recall", exclude_en=True
-        )
-        row["agreement_kl"] = _mean(diag, teacher, "c2kd", "teacher_agreement_kl", exclude_en=False)
-        row["student_r1"] = student_avg
-        row["gain_r1"] = None if tt_avg is None else student_avg - tt_avg
-        rows.append(row)
-    schema = {
-        "teacher": pl.String,
-        **{
-            c: pl.Float64
-            for c in (
-                "teacher_en_r1",
-                "teacher_en_r5",
-                "teacher_en_r10",
-                "translation_r1",
-                "agreement_kl",
-                "student_r1",
-                "gain_r1",
-            )
-        },
-    }
-    return pl.DataFrame(rows, schema=schema)
+    translation = _mean_by_teacher(
+        diag.filter((pl.col("stage") == "teacher") & (pl.col("lang") != "en")),
+        "translation_recall",
+        "translation_r1",
+    )
+    kl = _mean_by_teacher(
+        diag.filter(pl.col("stage") == "c2kd"), "teacher_agreement_kl", "agreement_kl"
+    )
+    table = (
+        students.join(tt, on="mode", how="left")
+        .join(own, on=["teacher", "mode"], how="left")
+        .join(translation, on="teacher", how="left")
+        .join(kl, on="teacher", how="left")
+        .sort("order")
+        .with_columns((pl.col("student_r1") - pl.col("tt_r1")).alias("gain_r1"))
+    )
+    missing = [pl.lit(None, pl.Float64).alias(c) for c in COLUMNS if c not in table.columns]
+    return table.with_columns(missing).select(
+        "teacher", "method", *[pl.col(c).cast(pl.Float64) for c in COLUMNS]
+    )
 
 
-def _mean(
-    diag: pl.DataFrame, teacher: str, stage: str, metric: str, *, exclude_en: bool
-) -> float | None:
+def _mean_by_teacher(diag: pl.DataFrame, metric: str, name: str) -> pl.DataFrame:
     import polars as pl
 
-    sel = diag.filter(
-        (pl.col("teacher") == teacher) & (pl.col("stage") == stage) & (pl.col("metric") == metric)
-    )
-    if exclude_en:
-        sel = sel.filter(pl.col("lang") != "en")
-    value = sel["value"].mean() if sel.height else None
-    return None if value is None else float(value)
+    sel = diag.filter(pl.col("metric") == metric)
+    return sel.group_by("teacher").agg(pl.col("value").mean().cast(pl.Float64).alias(name))
 
 
 def diagnostics_by_language(diagnostics: pl.DataFrame, dataset: str, metric: str) -> pl.DataFrame:
@@ -137,7 +128,8 @@ EXACT_MAX = 8
 
 
 def spearman(x, y) -> tuple[float | None, float | None]:
-    """Spearman's rho and its two-sided p-value: exact by enumeration for few points, else scipy's.
+    """Spearman's rho (average ranks for ties) and its two-sided p-value: exact by enumerating
+    every ordering for up to ``EXACT_MAX`` points, else scipy's approximation.
 
     >>> spearman([1, 2, 3], [2, 4, 9])  # 2 of the 6 orderings reach |rho| = 1
     (1.0, 0.3333333333333333)
@@ -145,15 +137,23 @@ def spearman(x, y) -> tuple[float | None, float | None]:
     from itertools import permutations
 
     import numpy as np
-    from scipy.stats import rankdata, spearmanr
+    import polars as pl
 
     x, y = np.asarray(x, float), np.asarray(y, float)
-    rho = float(spearmanr(x, y).statistic)
-    if math.isnan(rho):
+    rx = pl.Series(x).rank("average").to_numpy().astype(float)
+    ry = pl.Series(y).rank("average").to_numpy().astype(float)
+    if rx.std() == 0 or ry.std() == 0:
         return None, None
+    rho = float(np.corrcoef(rx, ry)[0, 1])
     if len(x) > EXACT_MAX:
+        from scipy.stats import spearmanr
+
         return rho, float(spearmanr(x, y).pvalue)
-    rx, ry = rankdata(x), rankdata(y)
     perms = np.array(list(permutations(ry)))  # (n!, n)
-    rhos = np.array([np.corrcoef(rx, p)[0, 1] for p in perms])
+    centred = perms - perms.mean(axis=1, keepdims=True)
+    rhos = (
+        centred
+        @ (rx - rx.mean())
+        / (np.linalg.norm(centred, axis=1) * np.linalg.norm(rx - rx.mean()))
+    )
     return rho, float(np.mean(np.abs(rhos) >= abs(rho) - 1e-12))

@@ -1,8 +1,16 @@
-"""Per-query hit indicators, built from the stored ranks (nothing is re-evaluated).
+"""Per-query hits, built from the stored ranks (nothing is re-evaluated).
 
-A query is a hit at k when its 1-based rank is at most k. A query with a null rank, or with no rank
-row at all, is a miss: the recall denominator is the split's ``n_queries``, as in the results.
-With several seeds, the hit of a query is the share of seeds in which it was a hit.
+A rank row holds the optimistic rank of the query's true item and its ``ties`` (other items
+scoring exactly as it). Whether the query is a hit at k follows the run's tie policy
+(``config.ties``) through :func:`c2kd_analyze.distill.metrics.hit_fraction`, the function the
+evaluation itself uses: ``optimistic`` (rank <= k), ``pessimistic`` (rank + ties <= k) or ``mean``
+(the probability that a random order of the tied items puts the true one within k). A query with
+a null rank, or with no rank row at all, is a miss: the recall denominator is the language's
+``n_queries``, as in the results. With several seeds, a query's hit is its mean over the seeds.
+
+Query ``q`` of a language is its ``q``-th query (the clips with a caption in that language, in
+clip order, then the ones the benchmark counts but the data lacks); ``clip`` says which clip it
+is. Languages are *parallel* when every query position is the same clip in all of them.
 """
 
 from __future__ import annotations
@@ -20,12 +28,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: the clip of a query position that has no rank row, or whose clip is missing from the data
+NO_CLIP = -1
+
 
 @dataclass(frozen=True)
 class QueryHits:
     """Seed-averaged hits of every method in every language for one dataset, direction and k.
 
     ``hits[l]`` is ``(len(methods), n_queries[l])`` in [0, 1]; row order follows ``methods``.
+    ``clips[l]`` is ``(n_queries[l],)``: the clip of each query position (``NO_CLIP`` if none).
     """
 
     dataset: str
@@ -35,11 +47,37 @@ class QueryHits:
     langs: tuple[str, ...]
     n_queries: tuple[int, ...]
     hits: tuple[np.ndarray, ...]
+    clips: tuple[np.ndarray, ...]
+
+    @property
+    def parallel(self) -> bool:
+        """True when query ``q`` is the same clip in every language (same query sets)."""
+        first = self.clips[0]
+        return all(np.array_equal(first, c) for c in self.clips[1:])
 
     def rows(self, methods: list[str]) -> list[np.ndarray]:
         """Per language, the ``(len(methods), n_l)`` rows of the given methods."""
         idx = [self.methods.index(m) for m in methods]
         return [h[idx] for h in self.hits]
+
+
+def policy_hits(ranks: pl.DataFrame, k: int, policy: str | None = None) -> np.ndarray:
+    """Per rank row, its hit at ``k`` under ``policy``, by default the row's ``tie_policy``
+    (optimistic when the frame has no such column): ``(height,)`` float64, 0 for a null rank."""
+    from ..distill.metrics import hit_fraction
+
+    rank = ranks["rank"].to_numpy().astype(np.float64)  # null -> NaN
+    tied = ranks["ties"].fill_null(0).to_numpy().astype(np.float64)
+    present = ~np.isnan(rank)
+    if policy is None and "tie_policy" in ranks.columns:
+        policies = ranks["tie_policy"].to_numpy()
+    else:
+        policies = np.full(ranks.height, policy or "optimistic", dtype=object)
+    out = np.zeros(ranks.height)
+    for policy in np.unique(policies):
+        rows = present & (policies == policy)
+        out[rows] = hit_fraction(rank[rows] - 1, tied[rows], k, str(policy))
+    return out
 
 
 def query_hits(
@@ -57,7 +95,11 @@ def query_hits(
     """
     import polars as pl
 
-    sel = ranks.filter((pl.col("dataset") == dataset) & (pl.col("direction") == direction))
+    sel = ranks.filter(
+        (pl.col("dataset") == dataset)
+        & (pl.col("direction") == direction)
+        & pl.col("lang").is_in(langs)
+    )
     n_by_lang = _n_queries(results, dataset, direction, langs)
     have = sel.group_by("method").agg(pl.col("lang").n_unique().alias("n"))
     complete = set(have.filter(pl.col("n") >= len(langs))["method"].to_list())
@@ -68,29 +110,10 @@ def query_hits(
             sorted(set(methods) - complete),
             dataset,
         )
-    per_query = (
-        sel.filter(pl.col("method").is_in(kept))
-        .with_columns(
-            (pl.col("rank").is_not_null() & (pl.col("rank") <= k)).cast(pl.Float64).alias("hit")
-        )
-        .with_columns(pl.col("seed").n_unique().over("method", "lang").alias("n_seeds"))
-        .group_by("method", "lang", "query")
-        .agg((pl.col("hit").sum() / pl.col("n_seeds").first()).alias("hit"))
-    )
-    arrays = []
-    for lang in langs:
-        n = n_by_lang[lang]
-        arr = np.zeros((len(kept), n))
-        part = per_query.filter(pl.col("lang") == lang)
-        q = part["query"].to_numpy()
-        if q.size and (q.min() < 0 or q.max() >= n):
-            raise UserError(
-                f"{dataset}: a rank row's query index lies outside 0..{n - 1} ({lang}); the run "
-                "folder is damaged"
-            )
-        rows = np.array([kept.index(m) for m in part["method"].to_list()], dtype=np.int64)
-        arr[rows, q] = part["hit"].to_numpy()
-        arrays.append(arr)
+    sel = sel.filter(pl.col("method").is_in(kept))
+    _check_queries(sel, n_by_lang, dataset)
+    arrays = _hit_arrays(sel, k, kept, [(lang, n_by_lang[lang]) for lang in langs])
+    clips = _clips(sel, n_by_lang, dataset)
     return QueryHits(
         dataset,
         direction,
@@ -99,7 +122,68 @@ def query_hits(
         tuple(langs),
         tuple(n_by_lang[lang] for lang in langs),
         tuple(arrays),
+        tuple(clips[lang] for lang in langs),
     )
+
+
+def _hit_arrays(
+    sel: pl.DataFrame, k: int, methods: list[str], langs: list[tuple[str, int]]
+) -> list[np.ndarray]:
+    """Per (language, n_queries): the ``(len(methods), n)`` seed-averaged hits; 0 where a query
+    has no rank row."""
+    import polars as pl
+
+    per_query = (
+        sel.with_columns(
+            pl.Series("hit", policy_hits(sel, k)),
+            pl.col("method").replace_strict(methods, list(range(len(methods)))).alias("row"),
+            pl.col("seed").n_unique().over("method", "lang").alias("n_seeds"),
+        )
+        .group_by("lang", "row", "query")
+        .agg((pl.col("hit").sum() / pl.col("n_seeds").first()).alias("hit"))
+    )
+    by_lang = per_query.partition_by("lang", as_dict=True)
+    arrays = []
+    for lang, n in langs:
+        arr = np.zeros((len(methods), n))
+        part = by_lang.get((lang,))
+        if part is not None:
+            arr[part["row"].to_numpy(), part["query"].to_numpy()] = part["hit"].to_numpy()
+        arrays.append(arr)
+    return arrays
+
+
+def _check_queries(sel: pl.DataFrame, n_by_lang: dict[str, int], dataset: str) -> None:
+    import polars as pl
+
+    bounds = sel.group_by("lang").agg(pl.col("query").min().alias("lo"), pl.col("query").max())
+    for lang, lo, hi in bounds.iter_rows():
+        n = n_by_lang[lang]
+        if lo < 0 or hi >= n:
+            raise UserError(
+                f"{dataset}: a rank row's query index lies outside 0..{n - 1} ({lang}); the run "
+                "folder is damaged"
+            )
+
+
+def _clips(sel: pl.DataFrame, n_by_lang: dict[str, int], dataset: str) -> dict[str, np.ndarray]:
+    """The clip of each query position per language; every cell must agree on it."""
+    import polars as pl
+
+    pairs = sel.group_by("lang", "query").agg(
+        pl.col("clip").first(), pl.col("clip").n_unique().alias("n_clips")
+    )
+    clash = pairs.filter(pl.col("n_clips") > 1)
+    if clash.height:
+        lang, query = clash.row(0)[:2]
+        raise UserError(
+            f"{dataset}: cells disagree on which clip query {query} of {lang} is; these runs "
+            "used different test data, report them separately"
+        )
+    out = {lang: np.full(n, NO_CLIP, dtype=np.int64) for lang, n in n_by_lang.items()}
+    for (lang,), part in pairs.partition_by("lang", as_dict=True).items():
+        out[lang][part["query"].to_numpy()] = part["clip"].fill_null(NO_CLIP).to_numpy()
+    return out
 
 
 def _n_queries(

@@ -1,10 +1,15 @@
 """Read one or several run folders into three tidy frames, validated against the result schema.
 
-A run folder (``c2kd_analyze.results``) holds ``config.json`` and one folder per cell under
+A run folder (:mod:`c2kd_analyze.layout`) holds ``config.json`` and one folder per cell under
 ``cells/``. Cells are authoritative (``results.parquet`` is only their concatenation, and
 ranks exist only per cell); a cell counts once its ``done.json`` is valid, so a killed run
 reads as the cells it finished. Every file is read through ``c2kd_analyze.io``, which verifies
 its checksum.
+
+Two columns come from ``config.json`` rather than the cells: ``pool`` (the run's pooling
+operation, on ``c2kd-pool`` rows only: part of a system's identity) on results and ranks, and
+``tie_policy`` (``config.ties``, "optimistic" in runs older than the setting) on ranks. Ranks of
+runs written before the ``clip`` and ``ties`` columns read as ``clip = query``, ``ties = 0``.
 """
 
 from __future__ import annotations
@@ -27,13 +32,15 @@ from ..results import (
     polars_schema,
 )
 
+TIE_POLICIES: tuple[str, ...] = ("optimistic", "mean", "pessimistic")  # distill.metrics.TIES
+
 if TYPE_CHECKING:
     import polars as pl
 
 log = logging.getLogger(__name__)
 
 #: a system (one trained model family, compared across seeds) within a dataset
-SYSTEM_KEY: tuple[str, ...] = ("dataset", "mode", "stage", "teacher")
+SYSTEM_KEY: tuple[str, ...] = ("dataset", "mode", "stage", "teacher", "pool")
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,31 @@ class RunMeta:
     git_sha: str | None = None
     dataset_info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The dataset's declared language order (``config.json``: ``dataset.languages``)."""
+        return tuple(normalize_lang(x) for x in self.dataset_info.get("languages") or ())
+
+    @property
+    def teachers(self) -> tuple[str, ...]:
+        """The teachers in the order the user listed them (``config.teachers``)."""
+        return tuple(self.config.get("teachers") or ())
+
+    @property
+    def pool(self) -> str | None:
+        return self.config.get("pool") or None
+
+    @property
+    def tie_policy(self) -> str:
+        return str(self.config.get("ties") or "optimistic")
+
 
 class LoadedRuns(NamedTuple):
     """``(results, ranks, diagnostics, meta)``: unpacks like the tuple the API promises."""
 
     results: pl.DataFrame  # RESULT_COLUMNS, one row per number
-    ranks: pl.DataFrame  # RANK_COLUMNS + dataset, mode, stage, teacher, seed (joined from results)
+    # RANK_COLUMNS + tie_policy + dataset, mode, stage, teacher, pool, seed (joined from results)
+    ranks: pl.DataFrame
     diagnostics: pl.DataFrame  # DIAGNOSTIC_COLUMNS + dataset
     meta: dict[str, RunMeta]  # run_id -> meta
 
@@ -102,6 +128,11 @@ def read_meta(path: Path) -> RunMeta:
         raise UserError(f"{cfg_path} lacks run_id/config; it was not written by `c2kd-analyze run`")
     ds = raw.get("dataset") or {}
     config = raw.get("config") or {}
+    ties = config.get("ties") or "optimistic"
+    if ties not in TIE_POLICIES:
+        raise UserError(
+            f"{cfg_path}: unknown ties policy {ties!r}; expected one of {', '.join(TIE_POLICIES)}"
+        )
     return RunMeta(
         run_id=str(raw["run_id"]),
         path=path,
@@ -125,7 +156,7 @@ def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, 
     results, ranks, diags = [], [], []
     for cell in done:
         results.append(_read_frame(cell.metrics, RESULT_COLUMNS, required=True))
-        ranks.append(_read_frame(cell.ranks, RANK_COLUMNS, required=False))
+        ranks.append(_read_frame(cell.ranks, RANK_COLUMNS, required=False, optional=_old_ranks))
         diags.append(_read_frame(cell.diagnostics, DIAGNOSTIC_COLUMNS, required=False))
     res = pl.concat(results)
     if res.is_empty():
@@ -137,18 +168,40 @@ def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, 
         raise UserError(
             f"run {path}: result rows carry a run_id other than {meta.run_id} (config.json)"
         )
-    res = res.with_columns(pl.col("lang").map_elements(normalize_lang, return_dtype=pl.String))
-    rk = pl.concat(ranks).with_columns(
-        pl.col("lang").map_elements(normalize_lang, return_dtype=pl.String)
+    pool = pl.when(pl.col("stage") == "c2kd-pool").then(pl.lit(meta.pool, pl.String))
+    res = _normalize_langs(res).with_columns(pool.alias("pool"))
+    rk = _normalize_langs(pl.concat(ranks)).with_columns(
+        pl.lit(meta.tie_policy).alias("tie_policy")
     )
-    dg = pl.concat(diags).with_columns(
-        pl.col("lang").map_elements(normalize_lang, return_dtype=pl.String)
-    )
-    return res, rk, dg
+    return res, rk, _normalize_langs(pl.concat(diags))
 
 
-def _read_frame(file: Path, columns: dict[str, str], *, required: bool) -> pl.DataFrame:
-    """Read one cell file and coerce it to the schema; a missing optional file is an empty frame."""
+def _normalize_langs(frame: pl.DataFrame) -> pl.DataFrame:
+    """ISO 639-1 codes through :func:`normalize_lang`, called once per distinct spelling."""
+    import polars as pl
+
+    spellings = frame["lang"].drop_nulls().unique().to_list()
+    codes = {s: normalize_lang(s) for s in spellings}
+    return frame.with_columns(pl.col("lang").replace_strict(codes, return_dtype=pl.String))
+
+
+def _old_ranks() -> dict:
+    """Columns that rank files written before them lack, and how to fill them."""
+    import polars as pl
+
+    return {
+        "clip": pl.col("query"),
+        "ties": pl.when(pl.col("rank").is_not_null()).then(pl.lit(0, pl.Int64)),
+    }
+
+
+def _read_frame(
+    file: Path, columns: dict[str, str], *, required: bool, optional=None
+) -> pl.DataFrame:
+    """Read one cell file and coerce it to the schema; a missing optional file is an empty frame.
+
+    ``optional``: a function giving column -> expression to fill it with when the file lacks it.
+    """
     import polars as pl
 
     schema = polars_schema(columns)
@@ -160,6 +213,9 @@ def _read_frame(file: Path, columns: dict[str, str], *, required: bool) -> pl.Da
                 f"{file} is missing although its cell is marked done; rerun that cell"
             ) from exc
         return pl.DataFrame(schema=schema)
+    fills = {c: e for c, e in (optional() if optional else {}).items() if c not in frame.columns}
+    if fills:
+        frame = frame.with_columns(e.alias(c) for c, e in fills.items())
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise UserError(f"{file} does not match the result schema: missing column(s) {missing}")

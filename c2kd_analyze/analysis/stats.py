@@ -1,27 +1,31 @@
 """Bootstrap intervals and paired tests over queries, vectorised with numpy.
 
-Everything works on per-query hit indicators: ``hits[l]`` is an ``(n_systems, n_l)`` float array
-for language ``l`` whose entry is 1 when the system ranked that query's true item within the top k
-(averaged over seeds when there are several, so a value may lie between 0 and 1). A recall is the
-mean of a row.
+Everything works on per-query hits: ``hits[l]`` is an ``(n_systems, n_l)`` float array for
+language ``l`` whose entry is 1 when the system ranked that query's true item within the top k
+(averaged over seeds when there are several, and a probability under the ``mean`` tie policy, so
+a value may lie between 0 and 1). A recall is the mean of a row.
 
-Resampling is a matrix product: a bootstrap resample of ``n`` queries is a count vector ``w``
-(multinomial, summing to ``n``), and the resampled recall of every system at once is
-``hits @ w / n``. When the test queries are *parallel* (query ``q`` is the same clip in every
-language, so every language has the same ``n``), one set of count vectors is shared by all
-languages: the language average is then resampled as the clips it is made of, keeping the
-correlation between languages. Otherwise each language is resampled on its own.
+**Intervals: percentile bootstrap over queries.** A bootstrap resample of ``n`` queries is a count
+vector ``w`` (multinomial, summing to ``n``), and the resampled recall of every system at once is
+``hits @ w / n``. When the languages are *parallel* (query ``q`` is the same clip in every
+language: the caller compares the clips, :attr:`hits.QueryHits.parallel`), one set of count
+vectors is shared by all languages, so the language average is resampled as the clips it is made
+of, keeping the correlation between languages. Otherwise (a language lacks captions for some
+clips) each language is resampled on its own.
 
-The paired test of systems a and b is a sign-flip permutation test on the per-query differences
-``d = hits_a - hits_b``: under the null hypothesis the two systems are exchangeable on each query,
-so flipping the sign of ``d_q`` is as likely as not (for the parallel average, one flip per clip
-in all languages at once). Its two-sided p-value is exact: hits are multiples of ``1 / n_seeds``, so
-``d`` lies on a grid and the distribution of ``sum(s_q * d_q)`` over all ``2^n`` sign vectors is a
-convolution of a few scaled binomials (:func:`signflip_p`). A Monte Carlo p-value,
-``(1 + #{|perm| >= |observed|}) / (1 + n_resamples)``, is used only where ``d`` has no small grid
-(the average of non-parallel languages). Exactness matters: with Holm over dozens of tests, a Monte
-Carlo floor of ``1 / 1001`` would make nothing significant. The interval of the difference comes
-from the paired bootstrap (the same count vectors for both systems).
+**Tests: the paired sign-flip test.** For systems a and b, ``d = hits_a - hits_b`` per query.
+Under the null hypothesis the two systems are exchangeable on each query, so ``d_q`` and
+``-d_q`` are equally likely; the two-sided p-value is the share of the ``2^n`` sign vectors ``s``
+with ``|sum(s_q d_q)| >= |sum(d_q)|`` (for the parallel average: one sign per clip, flipping all
+its languages at once). It is computed **exactly** whenever ``d`` lies on a grid ``1 / s`` with
+``s <= MAX_SCALE`` (always for 0/1 hits averaged over seeds, so for every language, and for the
+parallel average): the distribution of the signed sum is a convolution of scaled binomials, one
+FFT (:func:`signflip_p`). Otherwise (the average of non-parallel languages; fractional hits of
+the ``mean`` tie policy) it is a Monte Carlo estimate over ``n_resamples`` random sign vectors,
+``(1 + #{|perm| >= |observed|}) / (1 + n_resamples)``; :attr:`PairedResult.exact` says which.
+Exactness matters: with Holm over dozens of tests, a Monte Carlo floor of ``1 / 1001`` would make
+nothing significant. The interval of a difference is the paired bootstrap (the same count vectors
+for both systems).
 """
 
 from __future__ import annotations
@@ -58,9 +62,13 @@ def family_rng(seed: int, *key: object) -> np.random.Generator:
     return np.random.default_rng(entropy)
 
 
-def make_resampler(n_per_lang: list[int], n_resamples: int, rng: np.random.Generator) -> Resampler:
-    """Draw bootstrap counts and sign flips; shared across languages when all have the same n."""
-    parallel = len(set(n_per_lang)) == 1
+def make_resampler(
+    n_per_lang: list[int], n_resamples: int, rng: np.random.Generator, *, parallel: bool = False
+) -> Resampler:
+    """Draw bootstrap counts and sign flips, one set per language, or one set shared by all
+    languages when ``parallel`` (the caller knows the query sets are the same clips)."""
+    if parallel and len(set(n_per_lang)) != 1:
+        raise ValueError(f"parallel languages need equal query counts, got {n_per_lang}")
     if parallel:
         n = n_per_lang[0]
         w = _bootstrap_counts(n, n_resamples, rng)
@@ -113,13 +121,15 @@ class PairedResult:
     """Paired comparisons of P pairs over L languages plus the average (last column).
 
     Every array is ``(P, L + 1)``: ``diff`` the observed difference of recalls (a - b), ``low`` and
-    ``high`` its paired-bootstrap interval, ``p`` the two-sided sign-flip p-value.
+    ``high`` its paired-bootstrap interval, ``p`` the two-sided sign-flip p-value, ``exact``
+    whether that p-value is exact (else Monte Carlo).
     """
 
     diff: np.ndarray
     low: np.ndarray
     high: np.ndarray
     p: np.ndarray
+    exact: np.ndarray
 
 
 def paired_test(diffs: list[np.ndarray], rs: Resampler) -> PairedResult:
@@ -138,7 +148,7 @@ def paired_test(diffs: list[np.ndarray], rs: Resampler) -> PairedResult:
     todo = np.isnan(p)
     if todo.any():
         p[todo] = _monte_carlo_p(diffs, observed, rs)[todo]
-    return PairedResult(observed, low, high, p)
+    return PairedResult(observed, low, high, p, ~todo)
 
 
 def _monte_carlo_p(diffs: list[np.ndarray], observed: np.ndarray, rs: Resampler) -> np.ndarray:

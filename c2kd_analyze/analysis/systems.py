@@ -1,60 +1,157 @@
-"""Method labels and their order: one label per system (stage, teacher, and mode when several)."""
+"""Systems: one label, one row order and one colour for each trained model family.
+
+A *system* is ``(dataset, mode, stage, teacher, pool)``, compared across seeds. Its label is
+chosen here, once, for every table, figure and the CLI::
+
+    zero-shot | translate-train | teacher muse | c2kd muse | c2kd pool max(muse+labse)
+
+(``c2kd pool muse+labse`` when the pooling operation is unknown), plus `` [full]`` in datasets
+whose runs used more than one mode.
+
+Row order, everywhere: the baselines (zero-shot, translate-train), the teachers' own rows, the
+C2KD students, then the pools; teachers and students in the order the user listed ``--teachers``
+(``config.json``: ``config.teachers``), any other teacher after them in order of first appearance.
+
+Colours: a fixed mapping from label to colour shared by every figure. Baselines are greys; a
+teacher's row, its student and its scatter point share the teacher's colour, the k-th teacher
+(in the order above) taking the k-th colour of seaborn's colour-blind palette, pools after them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-from ..results import STAGES
 
 if TYPE_CHECKING:
     import polars as pl
 
 BASELINES: tuple[str, ...] = ("zero-shot", "translate-train")
 STUDENT_STAGES: tuple[str, ...] = ("c2kd", "c2kd-pool")
+#: stages in row order (the first sort key)
+STAGE_ORDER: tuple[str, ...] = ("zero-shot", "translate-train", "teacher", "c2kd", "c2kd-pool")
+MODE_ORDER: tuple[str, ...] = ("frozen", "full")
+
+#: seaborn "colorblind" without its grey, then seaborn "dark" without its grey (hex, so that the
+#: mapping is fixed and cheap: no plotting library is imported to name a colour)
+PALETTE: tuple[str, ...] = (
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#ece133",
+    "#56b4e9", "#001c7f", "#b1400d", "#12711c", "#8c0800", "#591e71", "#592f0d", "#a23582",
+    "#b8850a", "#006374",
+)  # fmt: skip
+BASELINE_COLOURS: dict[str, str] = {"zero-shot": "#b4b4b4", "translate-train": "#5a5a5a"}
 
 
-def method_label(stage: str, teacher: str | None, mode: str | None = None) -> str:
-    """``"c2kd labse"``, ``"translate-train"``, ``"teacher labse"``, plus ``" [full]"`` if given."""
+def system_label(
+    stage: str, teacher: str | None, pool: str | None = None, mode: str | None = None
+) -> str:
+    """The label of one system (the same text :func:`label_expr` builds for a whole frame).
+
+    >>> system_label("c2kd-pool", "muse+labse", "max"), system_label("c2kd", "muse", mode="full")
+    ('c2kd pool max(muse+labse)', 'c2kd muse [full]')
+    """
     if stage in BASELINES or not teacher:
         label = stage
-    elif stage == "c2kd":
-        label = f"c2kd {teacher}"
     elif stage == "c2kd-pool":
-        label = f"c2kd pool {teacher}"
+        label = f"c2kd pool {pool}({teacher})" if pool else f"c2kd pool {teacher}"
     else:
         label = f"{stage} {teacher}"
     return f"{label} [{mode}]" if mode else label
 
 
-def add_methods(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add ``method`` (label) and ``order`` (sort key) to a frame with dataset/mode/stage/teacher.
+def label_expr() -> pl.Expr:
+    """:func:`system_label` as a polars expression over stage, teacher, pool, mode, and
+    ``_multi_mode`` (whether the row's dataset has runs in several modes)."""
+    import polars as pl
 
-    The mode is part of the label only in datasets whose runs used more than one mode.
+    stage, teacher, pool = pl.col("stage"), pl.col("teacher"), pl.col("pool")
+    pooled = (
+        pl.when(pool.is_null())
+        .then(pl.concat_str(pl.lit("c2kd pool "), teacher))
+        .otherwise(pl.concat_str(pl.lit("c2kd pool "), pool, pl.lit("("), teacher, pl.lit(")")))
+    )
+    base = (
+        pl.when(stage.is_in(BASELINES) | teacher.is_null())
+        .then(stage)
+        .when(stage == "c2kd-pool")
+        .then(pooled)
+        .otherwise(pl.concat_str(stage, pl.lit(" "), teacher))
+    )
+    with_mode = pl.concat_str(base, pl.lit(" ["), pl.col("mode"), pl.lit("]"))
+    return pl.when(pl.col("_multi_mode")).then(with_mode).otherwise(base)
+
+
+def add_methods(frame: pl.DataFrame, teachers: Sequence[str] = ()) -> pl.DataFrame:
+    """Add ``method`` (the label), ``order`` (the row-order key) and ``pool`` (null if absent).
+
+    ``frame`` has dataset, mode, stage, teacher (and optionally pool). ``teachers``: the order the
+    user listed them in; teachers not in it follow in order of first appearance.
     """
     import polars as pl
 
-    if frame.is_empty():
-        return frame.with_columns(pl.lit(None, pl.String).alias("method"), pl.lit(0).alias("order"))
-    multi = frame.group_by("dataset").agg(pl.col("mode").n_unique().alias("_n_modes"))
-    frame = frame.join(multi, on="dataset", how="left")
-    labels = [
-        method_label(s, t, m if n > 1 else None)
-        for s, t, m, n in frame.select("stage", "teacher", "mode", "_n_modes").iter_rows()
-    ]
-    order = [STAGES.index(s) for s in frame["stage"]]
-    return frame.drop("_n_modes").with_columns(
-        pl.Series("method", labels, pl.String), pl.Series("order", order, pl.Int64)
+    if "pool" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("pool"))
+    known = list(
+        dict.fromkeys([*teachers, *frame["teacher"].drop_nulls().unique(maintain_order=True)])
+    )
+    position = pl.col("teacher").replace_strict(
+        known, list(range(len(known))), default=len(known), return_dtype=pl.Int64
+    )
+    stage = pl.col("stage").replace_strict(
+        STAGE_ORDER, list(range(len(STAGE_ORDER))), default=len(STAGE_ORDER), return_dtype=pl.Int64
+    )
+    mode = pl.col("mode").replace_strict(
+        MODE_ORDER, list(range(len(MODE_ORDER))), default=len(MODE_ORDER), return_dtype=pl.Int64
+    )
+    return (
+        frame.with_columns((pl.col("mode").n_unique().over("dataset") > 1).alias("_multi_mode"))
+        .with_columns(
+            label_expr().alias("method"),
+            (stage * 1_000_000 + position.fill_null(0) * 100 + mode).alias("order"),
+        )
+        .drop("_multi_mode")
     )
 
 
 def ordered_methods(frame: pl.DataFrame) -> list[str]:
-    """Distinct methods of a frame with ``method`` and ``order``: by stage, mode, then teacher."""
-    rows = frame.select("order", "mode", "teacher", "method").unique()
-    rows = rows.sort(["order", "mode", "teacher"], nulls_last=False)
+    """Distinct methods of a frame with ``method`` and ``order``, in row order."""
+    rows = frame.select("order", "method").unique().sort("order", "method")
     return list(dict.fromkeys(rows["method"].to_list()))
 
 
-def ordered_langs(langs: list[str]) -> list[str]:
-    """English first, then the order in which the data lists the languages."""
-    seen = list(dict.fromkeys(langs))
-    return (["en"] if "en" in seen else []) + [lang for lang in seen if lang != "en"]
+def ordered_langs(langs: Sequence[str], declared: Sequence[str] = ()) -> list[str]:
+    """English first, then the dataset's declared order, then any other language in order of
+    first appearance; only languages in ``langs``.
+
+    >>> ordered_langs(["de", "zh", "en", "fr"], declared=["en", "fr", "de"])
+    ['en', 'fr', 'de', 'zh']
+    """
+    seen = set(langs)
+    order = [x for x in dict.fromkeys([*declared, *langs]) if x in seen]
+    return (["en"] if "en" in seen else []) + [x for x in order if x != "en"]
+
+
+def system_colours(frame: pl.DataFrame) -> dict[str, str]:
+    """Label -> hex colour for every system of a frame with method, order, stage, teacher, pool,
+    mode (see the module docstring): the one mapping every figure uses."""
+    import polars as pl
+
+    systems = frame.select("order", "method", "stage", "teacher", "pool", "mode").unique()
+    systems = systems.sort("order", "method")
+    baselines = systems.filter(pl.col("stage").is_in(BASELINES))
+    others = systems.filter(~pl.col("stage").is_in(BASELINES))
+    # one colour per (teacher, pool, mode): a teacher's row and its student share it
+    keys = others.select(
+        pl.struct(pl.col("teacher").fill_null(""), pl.col("pool").fill_null(""), "mode").alias("k"),
+        pl.when(pl.col("stage") == "c2kd-pool").then(1).otherwise(0).alias("is_pool"),
+        "order",
+    )
+    distinct = keys.group_by("k").agg(pl.col("is_pool").max(), pl.col("order").min())
+    distinct = distinct.sort("is_pool", "order")["k"].to_list()
+    index = {tuple(k.values()): i for i, k in enumerate(distinct)}
+    colours = {
+        method: PALETTE[index[(teacher or "", pool or "", mode)] % len(PALETTE)]
+        for method, teacher, pool, mode in others.select("method", "teacher", "pool", "mode").rows()
+    }
+    for method, stage in baselines.select("method", "stage").rows():
+        colours[method] = BASELINE_COLOURS[stage]
+    return colours

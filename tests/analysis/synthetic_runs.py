@@ -1,8 +1,12 @@
 """Run folders built on disk with the exact schema the run writes, from seeded random scores.
 
-Each query's true item gets score ``quality[method, lang] + difficulty[query] + noise``, every other
-item a standard normal score; the rank is 1 + the number of items that score higher. The metric
-rows are computed from those very ranks, so tables (from metrics) and statistics (from ranks) agree.
+Each test clip's true item gets score ``quality[system, lang] + difficulty[clip] + noise``, every
+other item a standard normal score; a query's counts are the items above (``rank - 1``) and the
+items tied with its true item. Queries follow the writer (``distill.outputs.ranks_frame``): per
+language the clips with a caption in it, in clip order, then the ``absent`` ones the benchmark
+counts but the data lacks (null clip, rank and ties). The metric rows are computed from those very
+counts under the run's tie policy (``distill.metrics``), so tables (from metrics) and statistics
+(from ranks) agree.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from c2kd_analyze import io
+from c2kd_analyze.distill.metrics import hit_fraction, policy_ranks
 from c2kd_analyze.results import (
     DIAGNOSTIC_COLUMNS,
     HISTORY_COLUMNS,
@@ -32,10 +37,11 @@ class RunSpec:
     langs: tuple[str, ...] = LANGS
     teachers: tuple[str, ...] = TEACHERS
     seeds: tuple[int, ...] = (0, 1)
-    n_queries: int = 80
+    n_queries: int = 80  # test clips
     directions: tuple[str, ...] = ("t2v", "v2t")
     synthetic: bool = True
     pool: bool = False
+    pool_op: str = "max"
     data_seed: int = 7
     #: (stage, teacher) -> extra quality in non-English languages
     boost: dict = field(
@@ -47,25 +53,51 @@ class RunSpec:
             ("c2kd-pool", "labse+muse+minilm-en"): 1.2,
         }
     )
-    missing_queries: int = 3  # queries of the last language with no rank (missing from the data)
+    absent: int = 3  # benchmark queries missing from the data (misses in every language)
+    #: language -> the clips without a caption in it (that language has fewer queries)
+    masked: dict = field(default_factory=dict)
+    #: (stage, teacher) -> English quality instead of 2.5 (e.g. a student whose English falls)
+    english: dict = field(default_factory=dict)
+    ties: str | None = "optimistic"  # config.ties; None: an old run without the setting
+    #: (stage, teacher) -> "all" (constant scores: every item ties) or "some" (a few ties)
+    tied: dict = field(default_factory=dict)
+    old_ranks: bool = False  # ranks.parquet without the clip and ties columns (older runs)
+    #: the former name of ``absent`` (benchmarks/bench_analysis.py still passes it)
+    missing_queries: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.missing_queries is not None:
+            object.__setattr__(self, "absent", self.missing_queries)
 
 
 def _quality(spec: RunSpec, stage: str, teacher: str | None, lang: str) -> float:
     if stage == "teacher":
         return 2.5 if lang == "en" else 1.0 + 0.3 * spec.teachers.index(teacher)
     if lang == "en":
-        return 2.5
+        return spec.english.get((stage, teacher), 2.5)
     base = 0.4 - 0.1 * spec.langs.index(lang)
     return base + spec.boost.get((stage, teacher), 0.0)
 
 
-def simulate_ranks(
-    quality: float, difficulty: np.ndarray, n_items: int, rng: np.random.Generator
-) -> np.ndarray:
-    """1-based rank of each query's true item among ``n_items``: ``(n_queries,)`` int."""
-    true = quality + difficulty + 0.5 * rng.standard_normal(difficulty.shape[0])
-    others = rng.standard_normal((difficulty.shape[0], n_items - 1))
-    return 1 + (others > true[:, None]).sum(axis=1)
+def simulate_counts(
+    quality: float, difficulty: np.ndarray, n_items: int, rng: np.random.Generator, tied: str = ""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Items above and items tied with each query's true item among ``n_items``: two int arrays."""
+    n = difficulty.shape[0]
+    if tied == "all":  # constant scores: every other item ties
+        return np.zeros(n, np.int64), np.full(n, n_items - 1, np.int64)
+    true = quality + difficulty + 0.5 * rng.standard_normal(n)
+    others = rng.standard_normal((n, n_items - 1))
+    higher = (others > true[:, None]).sum(axis=1).astype(np.int64)
+    ties = np.zeros(n, np.int64)
+    if tied == "some":  # every third query ties with two other items
+        ties[::3] = np.minimum(2, n_items - 1 - higher[::3])
+    return higher, ties
+
+
+def present_clips(spec: RunSpec, lang: str) -> np.ndarray:
+    """The clips with a caption in ``lang``, in clip order: all but the masked ones."""
+    return np.setdiff1d(np.arange(spec.n_queries), np.asarray(spec.masked.get(lang, ()), int))
 
 
 def _cells(spec: RunSpec) -> list[tuple[str, str | None]]:
@@ -82,7 +114,7 @@ def write_run(root: Path, spec: RunSpec = RunSpec(), run_id: str | None = None) 
     run_id = run_id or f"{spec.dataset}-{abs(hash((spec.seeds, spec.data_seed))) % 10**10:010d}"
     run = root / run_id
     rng_data = np.random.default_rng(spec.data_seed)
-    difficulty = rng_data.normal(0.0, 1.0, spec.n_queries)  # shared by languages: parallel queries
+    difficulty = rng_data.normal(0.0, 1.0, spec.n_queries)  # per clip, shared by languages
     all_results, all_history = [], []
     for seed in spec.seeds:
         for stage, teacher in _cells(spec):
@@ -92,16 +124,10 @@ def write_run(root: Path, spec: RunSpec = RunSpec(), run_id: str | None = None) 
                 spec, run_id, cell, stage, teacher, seed, difficulty, rng
             )
             hist = pl.DataFrame(
-                {
-                    "run_id": [run_id] * 2,
-                    "cell": [cell] * 2,
-                    "epoch": [0, 1],
-                    "step": [10, 20],
-                    "loss": [2.0, 1.5],
-                    "lr": [1e-3, 9e-4],
-                },
+                {"run_id": [run_id] * 2, "cell": [cell] * 2, "epoch": [0, 1], "step": [10, 20],
+                 "loss": [2.0, 1.5], "lr": [1e-3, 9e-4]},
                 schema=polars_schema(HISTORY_COLUMNS),
-            )
+            )  # fmt: skip
             d = run / "cells" / cell
             io.write_parquet(d / "metrics.parquet", res)
             io.write_parquet(d / "ranks.parquet", ranks)
@@ -113,107 +139,108 @@ def write_run(root: Path, spec: RunSpec = RunSpec(), run_id: str | None = None) 
             all_history.append(hist)
     io.write_parquet(run / "results.parquet", pl.concat(all_results))
     io.write_parquet(run / "history.parquet", pl.concat(all_history))
+    config = {
+        "dataset": spec.dataset, "teachers": list(spec.teachers), "student": "me5-small",
+        "seeds": list(spec.seeds), "mode": "frozen", "preset": "demo",
+        "pool": spec.pool_op if spec.pool else None,
+    }  # fmt: skip
+    if spec.ties is not None:
+        config["ties"] = spec.ties
     io.write_json(
         run / "config.json",
         {
             "run_id": run_id,
-            "config": {
-                "dataset": spec.dataset,
-                "teachers": list(spec.teachers),
-                "student": "me5-small",
-                "seeds": list(spec.seeds),
-                "mode": "frozen",
-                "preset": "demo",
-                "pool": "max" if spec.pool else None,
-            },
+            "config": config,
             "versions": {"c2kd-analyze": "0.1.0"},
             "git_sha": "abc123",
             "dataset": {
                 "name": spec.dataset,
                 "synthetic": spec.synthetic,
                 "n_test": spec.n_queries,
+                "languages": list(spec.langs),
             },
         },
     )
     return run
 
 
+def _lang_rows(spec, stage, teacher, lang, difficulty, rng):
+    """Metric values and rank rows of one language and direction."""
+    clips = present_clips(spec, lang)
+    n = clips.size + spec.absent
+    tied = spec.tied.get((stage, teacher), "")
+    higher, ties = simulate_counts(
+        _quality(spec, stage, teacher, lang), difficulty[clips], spec.n_queries, rng, tied
+    )
+    policy = spec.ties or "optimistic"
+    values = {("recall", k): hit_fraction(higher, ties, k, policy).sum() / n for k in (1, 5, 10)}
+    ranks = policy_ranks(higher, ties, policy)
+    values[("median_rank", None)] = float(np.median(ranks))
+    values[("mean_rank", None)] = float(ranks.mean())
+    none = [None] * spec.absent
+    rank_rows = {
+        "query": list(range(n)),
+        "clip": [*clips.tolist(), *none],
+        "rank": [*(higher + 1).tolist(), *none],
+        "ties": [*ties.tolist(), *none],
+    }
+    return values, n, rank_rows
+
+
 def _cell_frames(spec, run_id, cell, stage, teacher, seed, difficulty, rng):
-    res_rows, rank_rows, diag_rows = [], [], []
-    n = spec.n_queries
+    res_rows, rank_frames = [], []
     for direction in spec.directions:
         for lang in spec.langs:
-            ranks = simulate_ranks(_quality(spec, stage, teacher, lang), difficulty, n, rng)
-            ranks = ranks.astype(object)
-            if lang == spec.langs[-1] and spec.missing_queries:
-                ranks[: spec.missing_queries] = None  # a miss: counted in the denominator
-            present = np.array([r for r in ranks if r is not None], dtype=float)
+            values, n, rank_rows = _lang_rows(spec, stage, teacher, lang, difficulty, rng)
             base = dict(
-                run_id=run_id,
-                cell=cell,
-                stage=stage,
-                teacher=teacher,
+                run_id=run_id, cell=cell, stage=stage, teacher=teacher,
                 teacher_model=f"{teacher}@test" if teacher else None,
-                student_model="me5-small@test",
-                dataset=spec.dataset,
-                split="test",
-                lang=lang,
-                direction=direction,
-                n_queries=n,
-                seed=seed,
-                mode="frozen",
-            )
-            for k in (1, 5, 10):
-                hits = sum(1 for r in ranks if r is not None and r <= k)
-                res_rows.append({**base, "metric": "recall", "k": k, "value": hits / n})
-            res_rows.append(
-                {**base, "metric": "median_rank", "k": None, "value": float(np.median(present))}
-            )
-            res_rows.append(
-                {**base, "metric": "mean_rank", "k": None, "value": float(present.mean())}
-            )
-            # a missing query is either a row with a null rank or no row at all: both are misses
-            rank_rows += [
-                {
-                    "run_id": run_id,
-                    "cell": cell,
-                    "lang": lang,
-                    "direction": direction,
-                    "query": q,
-                    "clip": None if r is None else q,
-                    "rank": r,
-                    "ties": None if r is None else 0,
-                }
-                for q, r in enumerate(ranks)
-                if r is not None or q == 0
+                student_model="me5-small@test", dataset=spec.dataset, split="test", lang=lang,
+                direction=direction, n_queries=n, seed=seed, mode="frozen",
+            )  # fmt: skip
+            res_rows += [
+                {**base, "metric": metric, "k": k, "value": float(v)}
+                for (metric, k), v in values.items()
             ]
-    diag = None
-    if stage in ("teacher", "c2kd", "c2kd-pool"):
-        metric = "translation_recall" if stage == "teacher" else "teacher_agreement_kl"
-        for lang in spec.langs:
-            if stage == "teacher" and lang == "en":
-                continue
-            value = (
-                0.9 - 0.2 * spec.teachers.index(teacher.split("+")[0])
-                if stage == "teacher"
-                else 0.5 + 0.1 * len(teacher) + 0.01 * seed
+            size = len(rank_rows["query"])
+            rank_frames.append(
+                pl.DataFrame(
+                    {
+                        "run_id": [run_id] * size,
+                        "cell": [cell] * size,
+                        "lang": [lang] * size,
+                        "direction": [direction] * size,
+                        **rank_rows,
+                    },
+                    schema=polars_schema(RANK_COLUMNS),
+                )
             )
-            diag_rows.append(
-                {
-                    "run_id": run_id,
-                    "cell": cell,
-                    "stage": stage,
-                    "teacher": teacher,
-                    "lang": lang,
-                    "metric": metric,
-                    "k": 1 if stage == "teacher" else None,
-                    "value": value,
-                    "seed": seed,
-                }
-            )
-        diag = pl.DataFrame(diag_rows, schema=polars_schema(DIAGNOSTIC_COLUMNS))
+    ranks = pl.concat(rank_frames)
+    if spec.old_ranks:
+        ranks = ranks.drop("clip", "ties")
     return (
         pl.DataFrame(res_rows, schema=polars_schema(RESULT_COLUMNS)),
-        pl.DataFrame(rank_rows, schema=polars_schema(RANK_COLUMNS)),
-        diag,
+        ranks,
+        _diagnostics(spec, run_id, cell, stage, teacher, seed),
     )
+
+
+def _diagnostics(spec, run_id, cell, stage, teacher, seed):
+    if stage not in ("teacher", "c2kd", "c2kd-pool"):
+        return None
+    metric = "translation_recall" if stage == "teacher" else "teacher_agreement_kl"
+    rows = []
+    for lang in spec.langs:
+        if stage == "teacher" and lang == "en":
+            continue
+        value = (
+            0.9 - 0.2 * spec.teachers.index(teacher.split("+")[0])
+            if stage == "teacher"
+            else 0.5 + 0.1 * len(teacher) + 0.01 * seed
+        )
+        rows.append(
+            {"run_id": run_id, "cell": cell, "stage": stage, "teacher": teacher, "lang": lang,
+             "metric": metric, "k": 1 if stage == "teacher" else None, "value": value,
+             "seed": seed}
+        )  # fmt: skip
+    return pl.DataFrame(rows, schema=polars_schema(DIAGNOSTIC_COLUMNS))

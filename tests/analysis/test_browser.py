@@ -1,4 +1,5 @@
-"""Open report.html in headless Chromium, offline, and check that every figure decodes and shows.
+"""Open report.html in headless Chromium, offline, at 1400 px: every figure decodes and shows,
+no table runs past the window, and the page is short.
 
 Needs Debian's ``chromium`` package (``apt-get install -y chromium``); skipped without it.
 """
@@ -28,11 +29,25 @@ PROBE = """<script>
 window.addEventListener('load', () => {
   const imgs = [...document.images].map(i => ({w: i.naturalWidth, h: i.naturalHeight,
     shown: i.getBoundingClientRect().width, ok: i.complete && i.naturalWidth > 0}));
+  const view = document.documentElement.clientWidth;
+  const tables = [...document.querySelectorAll('table')];
+  const wide = tables.filter(t => t.getBoundingClientRect().right > view).map(t => t.id);
   const out = document.createElement('pre'); out.id = 'probe';
-  out.textContent = JSON.stringify({imgs, tables: document.querySelectorAll('table').length});
+  out.textContent = JSON.stringify({imgs, tables: tables.length, wide,
+    height: document.documentElement.scrollHeight});
   document.body.appendChild(out);
 });
 </script>"""
+#: nine languages, three teachers and their pool, both directions: the demo's widest report
+WIDE = RunSpec(
+    langs=("en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja"),
+    teachers=("muse", "me5-small", "minilm-en"),
+    seeds=(0, 1, 2),
+    n_queries=120,
+    pool=True,
+    boost={("translate-train", None): 0.6, ("c2kd", "muse"): 1.2, ("c2kd", "me5-small"): 1.0,
+           ("c2kd", "minilm-en"): 0.6, ("c2kd-pool", "muse+me5-small+minilm-en"): 1.3},
+)  # fmt: skip
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
@@ -40,6 +55,7 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-extensions", "--proxy-server=127.0.0.1:9", "--virtual-time-budget=5000",
+        "--hide-scrollbars",
         f"--user-data-dir={tmp_path / 'profile'}",
     ]  # fmt: skip
     return subprocess.run([BROWSER, *flags, *args], capture_output=True, text=True, timeout=120)
@@ -47,21 +63,24 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_figures_render_in_headless_chromium(tmp_path):
-    run = write_run(tmp_path / "runs", RunSpec())
+    run = write_run(tmp_path / "runs", WIDE)
     html = write_report([run], n_resamples=200)
     n_figures = len(list((run / "figures").glob("*.png")))
     probe = tmp_path / "probe.html"
     probe.write_text(html.read_text().replace("</body>", PROBE + "</body>"))
-    proc = _chromium(tmp_path, "--dump-dom", probe.as_uri())
+    proc = _chromium(tmp_path, "--window-size=1400,900", "--dump-dom", probe.as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
     found = proc.stdout.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
     state = json.loads(found.replace("&quot;", '"'))
     assert len(state["imgs"]) == n_figures >= 4
     assert all(img["ok"] and img["w"] > 200 and img["shown"] > 100 for img in state["imgs"]), state
     assert state["tables"] == len(list((run / "tables").glob("*.md")))
+    assert state["wide"] == []  # every column fits, the intervals' avg column included
+    assert state["height"] < 8000  # 10,389 px before the appendix and the wrapping tables
 
     shot = tmp_path / "shot.png"
-    proc = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1300,9000", html.as_uri())
+    size = f"--window-size=1400,{state['height']}"
+    proc = _chromium(tmp_path, f"--screenshot={shot}", size, html.as_uri())
     assert shot.is_file(), proc.stderr[-2000:]
     import numpy as np
     from PIL import Image

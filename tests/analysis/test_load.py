@@ -23,17 +23,36 @@ def test_load_shapes_and_meta(demo_run):
     n_cells = len(spec.seeds) * (2 * len(spec.teachers) + 2)
     assert results.select("cell").n_unique() == n_cells
     assert results.height == n_cells * len(spec.directions) * len(spec.langs) * 5
-    assert set(ranks.columns) >= {"query", "rank", "stage", "teacher", "seed", "dataset"}
+    assert set(ranks.columns) >= {
+        "query", "clip", "rank", "ties", "tie_policy", "stage", "teacher", "pool", "seed",
+        "dataset",
+    }  # fmt: skip
     assert set(diagnostics["metric"]) == {"translation_recall", "teacher_agreement_kl"}
     (m,) = meta.values()
     assert m.dataset == "demo" and m.synthetic and m.config["seeds"] == [0, 1]
 
 
-def test_hits_from_ranks_reproduce_stored_recall(demo_run):
-    """Null ranks and absent rank rows count as misses, the denominator is n_queries."""
-    results, ranks, _, _ = load_runs([demo_run])
+SMALL = dict(seeds=(0, 1), directions=("t2v",), n_queries=30, teachers=("labse", "muse"))
+TIED = {("c2kd", "muse"): "all", ("c2kd", "labse"): "some", ("zero-shot", None): "some"}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        RunSpec(**SMALL),
+        RunSpec(**SMALL, masked={"de": (1, 3, 5), "zh": (2, 4)}),
+        RunSpec(**SMALL, tied=TIED),
+        RunSpec(**SMALL, tied=TIED, ties="pessimistic"),
+        RunSpec(**SMALL, tied=TIED, ties="mean", masked={"fr": (0,)}),
+    ],
+    ids=["plain", "masked", "ties-optimistic", "ties-pessimistic", "ties-mean-masked"],
+)
+def test_hits_from_ranks_reproduce_stored_recall(tmp_path, spec):
+    """Per-query hits (under the run's tie policy) average to the stored recall: null ranks are
+    misses, the denominator is each language's n_queries, masked languages have fewer queries."""
+    results, ranks, _, _ = load_runs([write_run(tmp_path, spec)])
     results, ranks = add_methods(results), add_methods(ranks)
-    langs = list(RunSpec().langs)
+    langs = list(spec.langs)
     for k in (1, 5, 10):
         hits = query_hits(ranks, results, "demo", "t2v", k, ordered_methods(results), langs)
         for li, lang in enumerate(langs):
@@ -47,6 +66,73 @@ def test_hits_from_ranks_reproduce_stored_recall(demo_run):
             expected = dict(stored.iter_rows())
             got = dict(zip(hits.methods, hits.hits[li].mean(axis=1), strict=True))
             assert got == pytest.approx(expected, abs=1e-12)
+            assert hits.n_queries[li] == spec.n_queries + spec.absent - len(
+                spec.masked.get(lang, ())
+            )
+    assert hits.parallel == (not spec.masked)
+
+
+def test_constant_scores_read_as_the_policy_says(tmp_path):
+    """Every query tied with every item: R@1 is 1 counted optimistically, 0 pessimistically,
+    1 / n_items under the mean policy."""
+    recall = {}
+    for policy in ("optimistic", "pessimistic", "mean"):
+        spec = RunSpec(**SMALL, tied={("c2kd", "muse"): "all"}, ties=policy, absent=0)
+        results, ranks, _, _ = load_runs([write_run(tmp_path / policy, spec)])
+        results, ranks = add_methods(results), add_methods(ranks)
+        hits = query_hits(ranks, results, "demo", "t2v", 1, ["c2kd muse"], ["en"])
+        recall[policy] = float(hits.hits[0].mean())
+    assert recall == pytest.approx({"optimistic": 1.0, "pessimistic": 0.0, "mean": 1 / 30})
+
+
+def test_old_rank_files_read_as_clip_query_and_no_ties(tmp_path):
+    spec = RunSpec(**SMALL, ties=None)
+    old = load_runs([write_run(tmp_path / "old", dataclasses.replace(spec, old_ranks=True))])
+    new = load_runs([write_run(tmp_path / "new", spec)])
+    assert old.ranks["tie_policy"].unique().to_list() == ["optimistic"]
+    present = old.ranks.filter(pl.col("rank").is_not_null())
+    assert (present["clip"] == present["query"]).all() and (present["ties"] == 0).all()
+    key = ["cell", "lang", "direction", "query"]
+    both = old.ranks.join(new.ranks, on=key, suffix="_new").filter(pl.col("rank").is_not_null())
+    assert (both["rank"] == both["rank_new"]).all()
+
+
+def test_languages_normalised_once_per_spelling(tmp_path, monkeypatch):
+    from c2kd_analyze.analysis import load
+
+    calls = []
+    monkeypatch.setattr(load, "normalize_lang", lambda x: calls.append(x) or load_lang(x))
+    results, ranks, diagnostics, _ = load_runs(
+        [write_run(tmp_path, RunSpec(**{**SMALL, "seeds": (0,)}, langs=("en", "cz", "zh-CN")))]
+    )
+    assert set(results["lang"]) == set(ranks["lang"]) == {"en", "cs", "zh"}
+    assert set(diagnostics["lang"]) == {"en", "cs", "zh"}
+    # three spellings, three frames (results, ranks, diagnostics), and the declared languages
+    assert len(calls) <= 3 * 3 + 3
+
+
+def load_lang(code):
+    from c2kd_analyze.lang import normalize_lang
+
+    return normalize_lang(code)
+
+
+def test_unknown_tie_policy_is_a_user_error(tmp_path):
+    run = write_run(tmp_path, RunSpec(**SMALL))
+    config = io.read_json(run / "config.json")
+    io.write_json(run / "config.json", {**config, "config": {**config["config"], "ties": "random"}})
+    with pytest.raises(UserError, match="unknown ties policy 'random'"):
+        load_runs([run])
+
+
+def test_pool_label_names_its_operation(tmp_path):
+    spec = RunSpec(**{**SMALL, "seeds": (0,)}, pool=True, pool_op="mean")
+    results, *_ = load_runs([write_run(tmp_path, spec)])
+    labels = ordered_methods(add_methods(results, ["muse", "labse"]))
+    assert labels == [
+        "zero-shot", "translate-train", "teacher muse", "teacher labse", "c2kd muse",
+        "c2kd labse", "c2kd pool mean(labse+muse)",
+    ]  # fmt: skip
 
 
 def test_statistics_intervals_contain_the_point(demo_run):

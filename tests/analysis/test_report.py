@@ -20,12 +20,34 @@ from c2kd_analyze.cli import app
 CLI = str(Path(sys.executable).parent / "c2kd-analyze")
 
 
+ROWS = [
+    "zero-shot", "translate-train", "teacher labse", "teacher muse", "teacher minilm-en",
+    "c2kd labse", "c2kd muse", "c2kd minilm-en", "c2kd pool max(labse+muse+minilm-en)",
+]  # fmt: skip
+STUDENTS = ["labse", "muse", "minilm-en", "pool max(labse+muse+minilm-en)"]
+
+
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory) -> Path:
     run = write_run(tmp_path_factory.mktemp("runs"), RunSpec(pool=True))
     html = write_report([run], n_resamples=500, seed=3)
     assert html == run / "report.html"
     return run
+
+
+@pytest.fixture(scope="module")
+def soup(report_dir) -> BeautifulSoup:
+    return BeautifulSoup((report_dir / "report.html").read_text(), "html.parser")
+
+
+def _table(soup: BeautifulSoup, name: str) -> tuple[list[str], list[list[str]]]:
+    table = soup.find("table", id=f"table-{name}")
+    assert table is not None, name
+    header = [th.get_text() for th in table.find("thead").find_all("th")]
+    rows = [
+        [td.get_text() for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")
+    ]
+    return header, rows
 
 
 def test_report_files_exist_and_verify(report_dir):
@@ -55,8 +77,7 @@ def test_markdown_leads_with_the_answer(report_dir):
         assert f"### {section}" in md
 
 
-def test_html_parses_has_every_table_and_figure(report_dir):
-    soup = BeautifulSoup((report_dir / "report.html").read_text(), "html.parser")
+def test_html_parses_has_every_table_and_figure(report_dir, soup):
     table_ids = {t["id"].removeprefix("table-") for t in soup.find_all("table")}
     table_files = {p.stem for p in (report_dir / "tables").glob("*.md")}
     assert table_ids == table_files
@@ -164,3 +185,169 @@ def test_all_teachers_tied_says_so(tmp_path):
     md = write_report([run], n_resamples=200).with_suffix(".md").read_text()
     assert "No teacher is significantly better than another" in md
     assert "Best teacher overall" not in md and "significantly ahead" not in md
+
+
+# --- one order, one colour, one name ---------------------------------------------------------
+
+
+def test_rows_and_languages_in_one_order_everywhere(soup):
+    """Every table lists its systems in the one row order and its languages English first, then
+    the dataset's declared order; students always in the order of --teachers."""
+    header, rows = _table(soup, "demo_t2v_r1")
+    assert header == ["method", "en", "de", "fr", "zh", "avg"]
+    assert [r[0] for r in rows] == ROWS
+    for name in ("demo_v2t_r5", "demo_t2v_ranks", "demo_t2v_r1_intervals", "demo_t2v_gap"):
+        header, rows = _table(soup, name)
+        firsts = [r[0] for r in rows]
+        assert firsts == [m for m in ROWS if m in firsts] and len(firsts) >= 6, name
+    for name in ("demo_t2v_teacher_ranks", "demo_t2v_gap_closed"):
+        assert [r[0] for r in _table(soup, name)[1]] == STUDENTS, name
+    _, summary = _table(soup, "demo_t2v_r1_tests_summary")
+    assert [r[0] for r in summary][:3] == [
+        "labse vs zero-shot", "labse vs translate-train", "muse vs zero-shot",
+    ]  # fmt: skip
+
+
+def _svg_fills(path: Path) -> dict[str, set[str]]:
+    """Method (bars) or its student (scatter points of a teacher) -> the fill colours of its
+    marks in one SVG (the first fill inside each ``<g id="bar:..."|"point:...">``)."""
+    text = path.read_text()
+    found: dict[str, set[str]] = {}
+    for match in re.finditer(r'<g id="(bar|point):([^"]+?):[^":]+">', text):
+        kind, name = match.groups()
+        fill = re.search(r"fill: (#[0-9a-f]{6})", text[match.end() : match.end() + 3000])
+        assert fill is not None, (path.name, name)
+        found.setdefault(name if kind == "bar" else f"c2kd {name}", set()).add(fill.group(1))
+    return found
+
+
+def test_each_system_has_one_colour_in_every_figure(report_dir):
+    per_figure = {p.name: _svg_fills(p) for p in sorted((report_dir / "figures").glob("*.svg"))}
+    drawn = {name: fills for name, fills in per_figure.items() if fills}
+    assert set(drawn) == {"demo_r1_bars.svg", "demo_gap_closed.svg", "demo_diagnostics.svg"}
+    colour: dict[str, str] = {}
+    for figure, fills in drawn.items():
+        for system, seen in fills.items():
+            assert len(seen) == 1, (figure, system, seen)
+            assert colour.setdefault(system, next(iter(seen))) == next(iter(seen)), figure
+    # seaborn's colour-blind palette in --teachers order; baselines grey
+    assert colour["c2kd labse"] == "#0173b2" and colour["c2kd muse"] == "#de8f05"
+    assert colour["c2kd pool max(labse+muse+minilm-en)"] == "#d55e00"
+    assert colour["zero-shot"][1:3] == colour["zero-shot"][3:5] == colour["zero-shot"][5:]
+
+
+def test_one_name_and_one_description_per_test(report_dir, soup):
+    md = (report_dir / "report.md").read_text()
+    assert "permutation test" not in md and "exact sign-flip" not in md
+    captions = [c.get_text() for c in soup.find_all("caption") if "Holm" in c.get_text()]
+    assert captions and all("paired sign-flip test over queries" in c for c in captions)
+    # four languages and the parallel average: every p-value is exact, and the notes say so
+    assert re.search(r"all \d+ p-values are exact", md)
+
+
+def test_long_tables_are_collapsed_with_a_summary_up_front(soup):
+    collapsed = {t["id"] for d in soup.find_all("details") for t in d.find_all("table")}
+    assert "table-demo_t2v_r1_tests" in collapsed  # 4 students x 2 baselines x 5 columns
+    assert len(_table(soup, "demo_t2v_r1_tests")[1]) == 40
+    shown = {t["id"] for t in soup.find_all("table")} - collapsed
+    assert "table-demo_t2v_r1_tests_summary" in shown and "table-demo_t2v_r1" in shown
+    assert len(_table(soup, "demo_t2v_r1_tests_summary")[1]) == 8
+
+
+def test_gap_closed_sits_beside_the_english_change(soup):
+    header, rows = _table(soup, "demo_t2v_gap_closed")
+    assert header[:3] == ["teacher", "Δ en (points)", "Δ other languages (points)"]
+    assert header[3:] == ["de", "fr", "zh", "avg"]
+    assert all(re.fullmatch(r"[+-]\d+\.\d", r[1]) for r in rows)
+
+
+def test_rank_table_has_median_and_mean_rank(soup):
+    header, rows = _table(soup, "demo_t2v_ranks")
+    assert header == ["method", "en", "de", "fr", "zh", "avg"]
+    assert all(re.fullmatch(r"\d+\.\d \(\d+\.\d\)", cell) for r in rows for cell in r[1:])
+
+
+def test_no_ties_no_warning(report_dir):
+    assert "Tied scores" not in (report_dir / "report.md").read_text()
+
+
+# --- masked captions, ties, a student whose English falls ------------------------------------
+
+ODD = RunSpec(
+    teachers=("labse", "muse", "minilm-en"),
+    seeds=(0,),
+    directions=("t2v",),
+    n_queries=40,
+    masked={"zh": (1, 3, 5, 7, 9)},  # zh lacks five captions: its queries are other clips
+    tied={("c2kd", "muse"): "all"},  # constant scores
+    english={("c2kd", "minilm-en"): 1.6},  # its English falls: "gap closed" without a gain
+    absent=0,
+    boost={("translate-train", None): 0.6, ("c2kd", "labse"): 1.6, ("c2kd", "minilm-en"): 0.6},
+)
+
+
+@pytest.fixture(scope="module")
+def odd_report(tmp_path_factory) -> tuple[Path, str, BeautifulSoup]:
+    run = write_run(tmp_path_factory.mktemp("odd"), ODD)
+    html = write_report([run], n_resamples=200)
+    return run, html.with_suffix(".md").read_text(), BeautifulSoup(html.read_text(), "html.parser")
+
+
+def test_masked_language_is_resampled_on_its_own(odd_report):
+    run, md, soup = odd_report
+    assert "per language (the languages' query sets differ" in md
+    assert "are Monte Carlo estimates" in md  # the averages of non-parallel languages
+    _, rows = _table(soup, "demo_t2v_r1")
+    assert len(rows) == 8 and all(len(r) == 6 for r in rows)
+    tests = io.read_bytes(run / "tables" / "demo_t2v_r1_tests.csv").decode().splitlines()
+    exact = {line.split(",")[2]: line.split(",")[7] for line in tests[1:]}
+    assert exact["zh"] == "true" and exact["avg"] == "false"
+
+
+def test_constant_scores_cannot_be_missed(odd_report):
+    _, md, soup = odd_report
+    first_h2 = soup.find("h2")
+    warning = soup.find("div", class_="warning")
+    assert warning is not None and warning.find_next("h2") is first_h2  # before the answer
+    text = warning.get_text()
+    assert "c2kd muse ties on every query in en, de, fr, zh" in text
+    assert "anything from 0.0 % to 100.0 %" in text and "its numbers mean nothing" in text
+    header, rows = _table(soup, "demo_t2v_ties")
+    assert header[:4] == ["method", "language", "tied queries (%)", "reported as"]
+    assert rows[0][:4] == ["c2kd muse", "en", "100.0", "optimistic"]
+    assert header[4] == "R@1 (%)" and rows[0][4] == "0.0 – 100.0"  # pessimistic – optimistic
+    muse = next(r for r in _table(soup, "demo_t2v_r1")[1] if r[0] == "c2kd muse")
+    assert all(cell.endswith("‡") for cell in muse[1:])
+    assert md.index("**Warning.**") < md.index("## The answer")
+
+
+def test_gap_closed_never_crowns_a_student_whose_english_fell(odd_report):
+    _, md, _ = odd_report
+    answer = md.split("## The answer", 1)[1].split("\n## ", 1)[0]
+    line = next(x for x in answer.splitlines() if "gap to English closed" in x)
+    assert re.search(
+        r"minilm-en -?\d+\.\d % \(English -\d+\.\d, [^)]*\), \*\*mostly by losing", line
+    )
+    assert "best" not in line.lower()
+
+
+def test_answer_leaves_out_constant_scores(odd_report):
+    """Optimistic ties give the constant-score student R@1 = 100 %: it must not win."""
+    _, md, _ = odd_report
+    answer = md.split("## The answer", 1)[1].split("\n## ", 1)[0]
+    assert "**labse**" in answer.split("Best teacher overall", 1)[1].splitlines()[0]
+    assert "Left out of this answer: the student of **muse**" in answer
+    assert "**muse** student against" not in answer and "; muse " not in answer
+    best = answer.split("best teacher per language", 1)[1]
+    assert "muse" not in best.replace("minilm-en", "")
+
+
+def test_a_folder_with_teacher_cells_only_still_reports(tmp_path):
+    """One shard alone may hold no baseline and no student: the report says so, no figure."""
+    run = write_run(tmp_path, RunSpec(seeds=(0,), directions=("t2v",), n_queries=30))
+    for cell in (run / "cells").iterdir():
+        if not cell.name.startswith("teacher"):
+            io.remove(cell / "done.json")
+    md = write_report([run], n_resamples=100).with_suffix(".md").read_text()
+    assert "No teacher to compare: it has no C2KD students." in md
+    assert "| teacher labse |" in md and not list((run / "figures").glob("*.png"))

@@ -1,0 +1,72 @@
+"""Tied scores: which systems tie, and how far their recall could move.
+
+A query *ties* when other items score exactly as its true item (``ties > 0`` in the ranks). Its
+hit at k then depends on how ties are broken: the optimistic policy counts it (rank <= k), the
+pessimistic one does not unless ``rank + ties <= k``. The run's own policy (``config.ties``) made
+the reported numbers; this module gives, per system and language with any tied query, the range
+between the pessimistic and the optimistic recall. Constant features or a collapsed model tie
+every query with every item: optimistic R@1 is then 100 % and pessimistic 0 %.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .hits import policy_hits
+
+if TYPE_CHECKING:
+    import polars as pl
+
+_KEYS = ("dataset", "direction", "order", "method", "lang")
+
+
+def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
+    """One row per dataset, direction, system, language with a tied query, and k.
+
+    Columns: the keys, ``policy`` (the run's), ``tied`` (share of the present queries that tie,
+    mean over seeds), ``all_tied`` (every present query ties in every seed), ``k``,
+    ``pessimistic``, ``optimistic`` and ``reported`` (R@k under the run's policy), each the mean
+    over seeds of hits / n_queries. Empty when nothing ties.
+    """
+    import polars as pl
+
+    affected = ranks.filter(pl.col("ties") > 0).select(*_KEYS).unique()
+    if affected.is_empty():
+        return pl.DataFrame()
+    sel = ranks.join(affected, on=list(_KEYS), how="semi", nulls_equal=True)
+    denominators = (
+        results.filter(pl.col("metric") == "recall")
+        .group_by("dataset", "direction", "lang")
+        .agg(pl.col("n_queries").max().alias("n"))
+    )
+    ks = sorted(results.filter(pl.col("metric") == "recall")["k"].unique().drop_nulls().to_list())
+    per_k = [
+        sel.with_columns(
+            pl.lit(k, pl.Int64).alias("k"),
+            pl.Series("pessimistic", policy_hits(sel, k, "pessimistic")),
+            pl.Series("optimistic", policy_hits(sel, k, "optimistic")),
+            pl.Series("reported", policy_hits(sel, k)),
+        )
+        for k in ks
+    ]
+    seeds = (
+        pl.concat(per_k)
+        .group_by(*_KEYS, "seed", "k")
+        .agg(
+            pl.col("tie_policy").first().alias("policy"),
+            pl.col("pessimistic", "optimistic", "reported").sum(),
+            ((pl.col("ties") > 0).sum() / pl.col("rank").is_not_null().sum()).alias("tied"),
+        )
+        .join(denominators, on=["dataset", "direction", "lang"], how="left")
+        .with_columns(pl.col("pessimistic", "optimistic", "reported") / pl.col("n"))
+    )
+    return (
+        seeds.group_by(*_KEYS, "k")
+        .agg(
+            pl.col("policy").first(),
+            pl.col("tied").mean(),
+            (pl.col("tied") == 1).all().alias("all_tied"),
+            pl.col("pessimistic", "optimistic", "reported").mean(),
+        )
+        .sort("dataset", "direction", "order", "lang", "k")
+    )
