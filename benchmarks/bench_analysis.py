@@ -18,7 +18,7 @@ def _bootstrap(quick: bool) -> list[str]:
     rng = np.random.default_rng(0)
     hits = [(rng.random((n_methods, n)) < 0.3).astype(float) for _ in range(n_langs)]
     t0 = time.perf_counter()
-    rs = stats.make_resampler([n] * n_langs, b, np.random.default_rng(1))
+    rs = stats.make_resampler([n] * n_langs, b, np.random.default_rng(1), parallel=True)
     fast = stats.bootstrap_means(hits, rs)
     t_fast = time.perf_counter() - t0
 
@@ -45,7 +45,7 @@ def _report_statistics(quick: bool) -> list[str]:
     from c2kd_analyze.analysis.systems import add_methods
 
     langs = ("en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja")
-    spec = RunSpec(langs=langs, seeds=(0, 1, 2), n_queries=500, pool=True, missing_queries=0)
+    spec = RunSpec(langs=langs, seeds=(0, 1, 2), n_queries=500, pool=True, absent=0)
     with tempfile.TemporaryDirectory() as tmp:
         run = write_run(Path(tmp), spec)
         results, ranks, _, _ = load_runs([run])

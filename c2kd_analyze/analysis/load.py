@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: a system (one trained model family, compared across seeds) within a dataset
-SYSTEM_KEY: tuple[str, ...] = ("dataset", "mode", "stage", "teacher", "pool")
+SYSTEM_KEY: tuple[str, ...] = ("dataset", "mode", "stage", "teacher", "pool", "teacher_recipe")
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,10 @@ def load_runs(run_dirs: list[Path] | list[str]) -> LoadedRuns:
         ranks.append(k)
         diags.append(d)
     res = pl.concat(results)
-    _check_unique(res)
-    diag = pl.concat(diags).join(res.select("run_id", "dataset").unique(), on="run_id", how="left")
+    kept = _unique_cells(res)  # the same cell in two runs: once, when the numbers agree
+    res = res.join(kept, on=["run_id", "cell"], how="semi")
+    diag = pl.concat(diags).join(kept, on=["run_id", "cell"], how="semi")
+    diag = diag.join(res.select("run_id", "dataset").unique(), on="run_id", how="left")
     rk = _attach_systems(pl.concat(ranks), res)
     return LoadedRuns(res, rk, diag, metas)
 
@@ -155,7 +157,9 @@ def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, 
         )
     results, ranks, diags = [], [], []
     for cell in done:
-        results.append(_read_frame(cell.metrics, RESULT_COLUMNS, required=True))
+        results.append(
+            _read_frame(cell.metrics, RESULT_COLUMNS, required=True, optional=_old_results)
+        )
         ranks.append(_read_frame(cell.ranks, RANK_COLUMNS, required=False, optional=_old_ranks))
         diags.append(_read_frame(cell.diagnostics, DIAGNOSTIC_COLUMNS, required=False))
     res = pl.concat(results)
@@ -183,6 +187,15 @@ def _normalize_langs(frame: pl.DataFrame) -> pl.DataFrame:
     spellings = frame["lang"].drop_nulls().unique().to_list()
     codes = {s: normalize_lang(s) for s in spellings}
     return frame.with_columns(pl.col("lang").replace_strict(codes, return_dtype=pl.String))
+
+
+def _old_results() -> dict:
+    """Result columns that files written before them lack: every teacher was trained with
+    translate-train before ``--teacher-recipe`` existed."""
+    import polars as pl
+
+    with_teacher = pl.col("stage").is_in(["teacher", "c2kd", "c2kd-pool"])
+    return {"teacher_recipe": pl.when(with_teacher).then(pl.lit("translate-train"))}
 
 
 def _old_ranks() -> dict:
@@ -253,22 +266,35 @@ def _check_values(res: pl.DataFrame, path: Path) -> None:
             )
 
 
-def _check_unique(res: pl.DataFrame) -> None:
-    """Two runs must not both hold the same system and seed of the same dataset."""
+def _unique_cells(res: pl.DataFrame) -> pl.DataFrame:
+    """``(run_id, cell)`` of the cells to keep: one per system and seed of a dataset.
+
+    Runs merged into one report may share a cell (two teacher recipes share their baselines):
+    when its numbers are the same in every run, the first run's copy is kept; when they differ,
+    the runs disagree about one system and the merge is refused.
+    """
     import polars as pl
 
-    key = [*SYSTEM_KEY, "seed", "lang", "direction", "metric", "k"]
-    dup = (
-        res.group_by(key)
-        .agg(pl.col("run_id").unique().sort())
-        .filter(pl.col("run_id").list.len() > 1)
+    key = [*SYSTEM_KEY, "seed"]
+    numbers = ["lang", "direction", "metric", "k", "value"]
+    cells = (
+        res.sort(numbers, nulls_last=True)
+        .group_by("run_id", "cell", *key, maintain_order=True)
+        .agg(pl.struct(numbers).alias("numbers"))
     )
-    if dup.height:
-        row = dup.row(0, named=True)
+    groups = cells.group_by(key, maintain_order=True).agg(
+        pl.col("run_id"), pl.col("cell"), pl.col("numbers").n_unique().alias("versions")
+    )
+    clash = groups.filter((pl.col("run_id").list.len() > 1) & (pl.col("versions") > 1))
+    if clash.height:
+        row = clash.row(0, named=True)
         raise UserError(
-            f"runs {', '.join(row['run_id'])} both hold {row['stage']} {row['teacher'] or ''} seed "
-            f"{row['seed']} on {row['dataset']}; pass only one of them"
+            f"runs {', '.join(sorted(row['run_id']))} both hold {row['stage']} "
+            f"{row['teacher'] or ''} seed {row['seed']} on {row['dataset']} with different "
+            "numbers; pass only one of them"
         )
+    first = groups.select(pl.col("run_id").list.first(), pl.col("cell").list.first())
+    return first
 
 
 def _attach_systems(ranks: pl.DataFrame, res: pl.DataFrame) -> pl.DataFrame:

@@ -1,12 +1,13 @@
 """Systems: one label, one row order and one colour for each trained model family.
 
-A *system* is ``(dataset, mode, stage, teacher, pool)``, compared across seeds. Its label is
-chosen here, once, for every table, figure and the CLI::
+A *system* is ``(dataset, mode, stage, teacher, pool, teacher_recipe)``, compared across seeds.
+Its label is chosen here, once, for every table, figure and the CLI::
 
     zero-shot | translate-train | teacher muse | c2kd muse | c2kd pool max(muse+labse)
 
 (``c2kd pool muse+labse`` when the pooling operation is unknown), plus `` [full]`` in datasets
-whose runs used more than one mode.
+whose runs used more than one mode, and `` [english]`` / `` [translate-train]`` (how the teachers
+were trained) in datasets whose runs used more than one teacher recipe.
 
 Row order, everywhere: the baselines (zero-shot, translate-train), the teachers' own rows, the
 C2KD students, then the pools; teachers and students in the order the user listed ``--teachers``
@@ -77,7 +78,14 @@ def label_expr() -> pl.Expr:
         .otherwise(pl.concat_str(stage, pl.lit(" "), teacher))
     )
     with_mode = pl.concat_str(base, pl.lit(" ["), pl.col("mode"), pl.lit("]"))
-    return pl.when(pl.col("_multi_mode")).then(with_mode).otherwise(base)
+    labelled = pl.when(pl.col("_multi_mode")).then(with_mode).otherwise(base)
+    recipe = pl.col("teacher_recipe")
+    with_recipe = pl.concat_str(labelled, pl.lit(" ["), recipe, pl.lit("]"))
+    return (
+        pl.when(pl.col("_multi_recipe") & recipe.is_not_null())
+        .then(with_recipe)
+        .otherwise(labelled)
+    )
 
 
 def add_methods(frame: pl.DataFrame, teachers: Sequence[str] = ()) -> pl.DataFrame:
@@ -88,8 +96,9 @@ def add_methods(frame: pl.DataFrame, teachers: Sequence[str] = ()) -> pl.DataFra
     """
     import polars as pl
 
-    if "pool" not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, pl.String).alias("pool"))
+    for column in ("pool", "teacher_recipe"):
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
     known = list(
         dict.fromkeys([*teachers, *frame["teacher"].drop_nulls().unique(maintain_order=True)])
     )
@@ -102,13 +111,19 @@ def add_methods(frame: pl.DataFrame, teachers: Sequence[str] = ()) -> pl.DataFra
     mode = pl.col("mode").replace_strict(
         MODE_ORDER, list(range(len(MODE_ORDER))), default=len(MODE_ORDER), return_dtype=pl.Int64
     )
+    recipe = (pl.col("teacher_recipe") == "english").fill_null(False).cast(pl.Int64)
     return (
-        frame.with_columns((pl.col("mode").n_unique().over("dataset") > 1).alias("_multi_mode"))
+        frame.with_columns(
+            (pl.col("mode").n_unique().over("dataset") > 1).alias("_multi_mode"),
+            (pl.col("teacher_recipe").drop_nulls().n_unique().over("dataset") > 1).alias(
+                "_multi_recipe"
+            ),
+        )
         .with_columns(
             label_expr().alias("method"),
-            (stage * 1_000_000 + position.fill_null(0) * 100 + mode).alias("order"),
+            (stage * 1_000_000 + position.fill_null(0) * 100 + mode * 10 + recipe).alias("order"),
         )
-        .drop("_multi_mode")
+        .drop("_multi_mode", "_multi_recipe")
     )
 
 

@@ -54,13 +54,19 @@ def _is_float(text: str) -> bool:
     return True
 
 
-def _print_table(outcome) -> None:
+def _print_table(outcome, cfg) -> None:
+    """The report's own results table (analysis.tables), R@1 x100 per language."""
     from rich.console import Console
     from rich.table import Table
 
-    from ..distill.summary import format_r1_table
+    from .. import io
+    from ..analysis.tables import results_table
+    from ..layout import RunFolder
 
-    header, rows = format_r1_table(outcome.results, None)
+    declared = io.read_json(RunFolder(outcome.run_dir).config).get("dataset", {}).get("languages")
+    header, rows = results_table(
+        outcome.results, languages=declared, teachers=list(cfg.teachers), pool=cfg.pool
+    )
     seeds = outcome.results["seed"].n_unique()
     title = f"text-to-video R@1 (x100) on {outcome.results['dataset'][0]}"
     title += (
@@ -284,7 +290,7 @@ def run(
     if part.count > 1:
         typer.echo(f"shard {part}: {outcome.results['cell'].n_unique()} cell(s) in the folder")
     if outcome.results.height:
-        _print_table(outcome)
+        _print_table(outcome, cfg)
     if report and part.count == 1:
         from ..analysis.report import write_report
 

@@ -62,12 +62,7 @@ class RunSpec:
     #: (stage, teacher) -> "all" (constant scores: every item ties) or "some" (a few ties)
     tied: dict = field(default_factory=dict)
     old_ranks: bool = False  # ranks.parquet without the clip and ties columns (older runs)
-    #: the former name of ``absent`` (benchmarks/bench_analysis.py still passes it)
-    missing_queries: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.missing_queries is not None:
-            object.__setattr__(self, "absent", self.missing_queries)
+    teacher_recipe: str = "translate-train"  # how the teachers were trained (result column)
 
 
 def _quality(spec: RunSpec, stage: str, teacher: str | None, lang: str) -> float:
@@ -197,6 +192,7 @@ def _cell_frames(spec, run_id, cell, stage, teacher, seed, difficulty, rng):
                 teacher_model=f"{teacher}@test" if teacher else None,
                 student_model="me5-small@test", dataset=spec.dataset, split="test", lang=lang,
                 direction=direction, n_queries=n, seed=seed, mode="frozen",
+                teacher_recipe=spec.teacher_recipe if teacher else None,
             )  # fmt: skip
             res_rows += [
                 {**base, "metric": metric, "k": k, "value": float(v)}

@@ -195,11 +195,29 @@ def test_recall_out_of_range_is_rejected(demo_run):
         load_runs([demo_run])
 
 
-def test_two_runs_with_the_same_seed_conflict(tmp_path):
+def test_two_runs_with_the_same_seed_and_other_numbers_conflict(tmp_path):
     a = write_run(tmp_path, RunSpec(seeds=(0,)), run_id="demo-a")
-    b = write_run(tmp_path, RunSpec(seeds=(0,)), run_id="demo-b")
-    with pytest.raises(UserError, match="pass only one of them"):
+    b = write_run(tmp_path, RunSpec(seeds=(0,), data_seed=8), run_id="demo-b")
+    with pytest.raises(UserError, match="with different numbers; pass only one of them"):
         load_runs([a, b])
+
+
+def test_a_cell_shared_by_two_runs_is_kept_once(tmp_path):
+    """Two teacher recipes share their baselines: the same numbers in both runs, read once."""
+    a = write_run(tmp_path, RunSpec(seeds=(0,)), run_id="demo-a")
+    b = write_run(tmp_path, RunSpec(seeds=(0,), teacher_recipe="english"), run_id="demo-b")
+    results, ranks, _, _ = load_runs([a, b])
+    baselines = results.filter(pl.col("teacher").is_null())
+    assert baselines["run_id"].unique().to_list() == ["demo-a"]
+    only_a = load_runs([a]).results
+    assert baselines.height == only_a.filter(pl.col("teacher").is_null()).height
+    students = results.filter(pl.col("stage") == "c2kd")
+    assert sorted(students["teacher_recipe"].unique().to_list()) == ["english", "translate-train"]
+    assert set(ranks.filter(pl.col("teacher").is_null())["run_id"].unique()) == {"demo-a"}
+    from c2kd_analyze.analysis.systems import add_methods
+
+    labels = set(add_methods(results)["method"].unique())
+    assert {"c2kd labse [english]", "c2kd labse [translate-train]", "zero-shot"} <= labels
 
 
 def test_two_runs_with_different_seeds_merge(tmp_path):
