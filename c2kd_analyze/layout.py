@@ -119,6 +119,11 @@ class RunFolder:
         return self.path / "report.html"
 
     @property
+    def report_key(self) -> Path:
+        """What the report in this folder was made from (its inputs' checksums)."""
+        return self.path / "report.key.json"
+
+    @property
     def figures_dir(self) -> Path:
         return self.path / "figures"
 
@@ -129,7 +134,10 @@ class RunFolder:
     @property
     def run_files(self) -> tuple[Path, ...]:
         """Files of the run itself (``--overwrite`` removes them)."""
-        return (self.config, self.results, self.history, self.report_md, self.report_html)
+        return (
+            self.config, self.results, self.history, self.report_md, self.report_html,
+            self.report_key,
+        )  # fmt: skip
 
     @property
     def run_dirs(self) -> tuple[Path, ...]:

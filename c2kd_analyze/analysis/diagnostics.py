@@ -29,7 +29,7 @@ MIN_POINTS = 3
 
 COLUMNS: tuple[str, ...] = (
     "teacher_en_r1", "teacher_en_r5", "teacher_en_r10", "translation_r1", "agreement_kl",
-    "student_r1", "gain_r1",
+    "student_r1", "student_other_r1", "gain_r1",
 )  # fmt: skip
 
 
@@ -46,14 +46,23 @@ def teacher_diagnostics(
         & (pl.col("metric") == "recall")
     )
     avg1 = (pl.col("k") == 1) & (pl.col("lang") == AVG)
+    key = ["teacher", "mode", "teacher_recipe"]
     students = rec.filter((pl.col("stage") == "c2kd") & avg1).select(
-        "order", "teacher", "method", "mode", pl.col("mean").alias("student_r1")
+        "order", *key, "method", pl.col("mean").alias("student_r1")
+    )
+    # the student's R@1 outside English, beside the teacher's English R@1: the advantage the
+    # teacher has to pass on
+    other = (
+        rec.filter((pl.col("stage") == "c2kd") & (pl.col("k") == 1))
+        .filter(~pl.col("lang").is_in(["en", AVG]))
+        .group_by(key)
+        .agg(pl.col("mean").mean().alias("student_other_r1"))
     )
     tt = rec.filter((pl.col("stage") == "translate-train") & avg1)
     tt = tt.select("mode", pl.col("mean").alias("tt_r1"))
     own = rec.filter((pl.col("stage") == "teacher") & (pl.col("lang") == "en"))
     own = own.with_columns(pl.format("teacher_en_r{}", "k").alias("name"))
-    own = own.pivot(on="name", index=["teacher", "mode"], values="mean", aggregate_function="first")
+    own = own.pivot(on="name", index=key, values="mean", aggregate_function="first")
     diag = diagnostics.filter(pl.col("dataset") == dataset)
     translation = _mean_by_teacher(
         diag.filter((pl.col("stage") == "teacher") & (pl.col("lang") != "en")),
@@ -65,15 +74,16 @@ def teacher_diagnostics(
     )
     table = (
         students.join(tt, on="mode", how="left")
-        .join(own, on=["teacher", "mode"], how="left")
-        .join(translation, on="teacher", how="left")
-        .join(kl, on="teacher", how="left")
+        .join(other, on=key, how="left", nulls_equal=True)
+        .join(own, on=key, how="left", nulls_equal=True)
+        .join(translation, on=["teacher", "teacher_recipe"], how="left", nulls_equal=True)
+        .join(kl, on=["teacher", "teacher_recipe"], how="left", nulls_equal=True)
         .sort("order")
         .with_columns((pl.col("student_r1") - pl.col("tt_r1")).alias("gain_r1"))
     )
     missing = [pl.lit(None, pl.Float64).alias(c) for c in COLUMNS if c not in table.columns]
     return table.with_columns(missing).select(
-        "teacher", "method", *[pl.col(c).cast(pl.Float64) for c in COLUMNS]
+        "teacher", "method", "teacher_recipe", *[pl.col(c).cast(pl.Float64) for c in COLUMNS]
     )
 
 
@@ -81,7 +91,11 @@ def _mean_by_teacher(diag: pl.DataFrame, metric: str, name: str) -> pl.DataFrame
     import polars as pl
 
     sel = diag.filter(pl.col("metric") == metric)
-    return sel.group_by("teacher").agg(pl.col("value").mean().cast(pl.Float64).alias(name))
+    if "teacher_recipe" not in sel.columns:
+        sel = sel.with_columns(pl.lit(None, pl.String).alias("teacher_recipe"))
+    return sel.group_by("teacher", "teacher_recipe").agg(
+        pl.col("value").mean().cast(pl.Float64).alias(name)
+    )
 
 
 def diagnostics_by_language(diagnostics: pl.DataFrame, dataset: str, metric: str) -> pl.DataFrame:

@@ -55,6 +55,17 @@ class RunMeta:
     versions: dict[str, Any] = field(default_factory=dict)
     git_sha: str | None = None
     dataset_info: dict[str, Any] = field(default_factory=dict)
+    device: dict[str, Any] = field(default_factory=dict)  # {"device", "name", "world_size"}
+
+    @property
+    def device_label(self) -> str:
+        """``cuda:0 (NVIDIA H200) x 8 ranks, bf16``; "–" for runs that did not record it."""
+        if not self.device:
+            return "–"
+        label = f"{self.device.get('device', '?')} ({self.device.get('name', '?')})"
+        ranks = int(self.device.get("world_size") or 1)
+        label += f" x {ranks} ranks" if ranks > 1 else ""
+        return f"{label}, {self.config.get('precision', 'fp32')}"
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -109,7 +120,8 @@ def load_runs(run_dirs: list[Path] | list[str]) -> LoadedRuns:
     kept = _unique_cells(res)  # the same cell in two runs: once, when the numbers agree
     res = res.join(kept, on=["run_id", "cell"], how="semi")
     diag = pl.concat(diags).join(kept, on=["run_id", "cell"], how="semi")
-    diag = diag.join(res.select("run_id", "dataset").unique(), on="run_id", how="left")
+    cells = res.select("run_id", "cell", "dataset", "teacher_recipe").unique()
+    diag = diag.join(cells, on=["run_id", "cell"], how="left")
     rk = _attach_systems(pl.concat(ranks), res)
     return LoadedRuns(res, rk, diag, metas)
 
@@ -144,6 +156,7 @@ def read_meta(path: Path) -> RunMeta:
         versions=raw.get("versions") or {},
         git_sha=raw.get("git_sha"),
         dataset_info=ds,
+        device=raw.get("device") or {},
     )
 
 

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 #: the language-average column, everywhere
 AVG = "avg"
 _GROUP = (
-    "dataset", "method", "order", "stage", "teacher", "pool", "mode", "direction", "metric", "k",
+    "dataset", "method", "order", "stage", "teacher", "pool", "teacher_recipe", "mode",
+    "direction", "metric", "k",
 )  # fmt: skip
 
 

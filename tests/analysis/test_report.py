@@ -351,3 +351,27 @@ def test_a_folder_with_teacher_cells_only_still_reports(tmp_path):
     md = write_report([run], n_resamples=100).with_suffix(".md").read_text()
     assert "No teacher to compare: it has no C2KD students." in md
     assert "| teacher labse |" in md and not list((run / "figures").glob("*.png"))
+
+
+def test_an_unchanged_report_is_not_rebuilt_and_a_changed_one_is(tmp_path):
+    from c2kd_analyze import io
+    from c2kd_analyze.analysis.report import write_report
+
+    run = write_run(tmp_path, RunSpec(seeds=(0,), n_queries=30))
+    html = write_report([run], n_resamples=100)
+    key = run / "report.key.json"
+    assert io.is_valid(key)
+    stamp = html.stat().st_mtime_ns
+    assert write_report([run], n_resamples=100) == html
+    assert html.stat().st_mtime_ns == stamp  # not rewritten: nothing changed
+    write_report([run], n_resamples=120)  # another setting: rebuilt
+    assert html.stat().st_mtime_ns != stamp
+    stamp = html.stat().st_mtime_ns
+    cell = next((run / "cells").iterdir())
+    frame = io.read_parquet(cell / "metrics.parquet")
+    io.write_parquet(cell / "metrics.parquet", frame)  # rewritten: same bytes, same checksum
+    write_report([run], n_resamples=120)
+    assert html.stat().st_mtime_ns == stamp
+    io.remove(cell / "done.json")  # one cell fewer: another report
+    write_report([run], n_resamples=120)
+    assert html.stat().st_mtime_ns != stamp

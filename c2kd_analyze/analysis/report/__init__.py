@@ -136,11 +136,11 @@ def write_report(
 
     Returns the path of ``report.html``. Writes ``report.md``, ``report.html``,
     ``figures/*.png|svg`` and ``tables/*.md|csv|tex``, and removes the figures and tables an
-    earlier report wrote there that this one does not.
+    earlier report wrote there that this one does not. A report whose inputs (the runs' files,
+    by checksum) and settings are unchanged is not rebuilt (``report.key.json`` records them).
     """
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from .files import render_files, write_files
+    from ... import io
+    from .files import inputs_key, is_current, render_files, write_files
 
     run_dirs = [Path(p) for p in run_dirs]
     if out is None:
@@ -150,6 +150,12 @@ def write_report(
             )
         out = run_dirs[0]
     out = Path(out)
+    key = inputs_key(run_dirs, n_resamples=n_resamples, seed=seed)
+    if is_current(out, key):
+        log.info("report in %s is up to date with its runs; not rebuilt", out)
+        return RunFolder(out).report_html
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
     ) as bar:
@@ -159,7 +165,9 @@ def write_report(
         blocks = report_blocks(analysis)
         bar.update(task, description="report: writing files")
         files = render_files(blocks, TITLE, out)
+    io.remove(RunFolder(out).report_key)  # a report half rewritten is never "current"
     write_files(files, out)
+    io.write_json(RunFolder(out).report_key, key)  # last: vouches for the files above
     return RunFolder(out).report_html
 
 

@@ -25,6 +25,38 @@ FIGURE_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 TABLE_SUFFIXES: tuple[str, ...] = (".md", ".tex", ".csv")
 
 
+def inputs_key(run_dirs: list[Path], **settings: object) -> dict[str, object]:
+    """What a report is made from, without reading it: every run's config.json and every done
+    cell's files, by their checksum sidecars, plus the report's own settings and version."""
+    from ... import __version__
+    from ...distill.provenance import git_sha
+
+    sums: dict[str, str] = {}
+    for run in run_dirs:
+        folder = RunFolder(run)
+        paths = [folder.config]
+        for cell in folder.cell_folders():
+            if io.is_valid(cell.done):
+                paths += [cell.done, *cell.tables]
+        for path in paths:
+            sidecar = path.with_name(path.name + io.CHECKSUM_SUFFIX)
+            try:
+                sums[str(path.resolve())] = sidecar.read_text().strip()
+            except OSError:
+                sums[str(path.resolve())] = "absent"
+    return {"inputs": sums, "settings": settings, "version": __version__, "git": git_sha()}
+
+
+def is_current(out: Path, key: dict[str, object]) -> bool:
+    """Whether ``out`` holds a complete report made from exactly ``key``'s inputs."""
+    folder = RunFolder(out)
+    try:
+        old = io.read_json(folder.report_key)
+    except (OSError, io.CorruptFileError):
+        return False
+    return old == key and io.is_valid(folder.report_html) and io.is_valid(folder.report_md)
+
+
 def render_files(blocks: list[Block], title: str, out: Path) -> dict[Path, bytes]:
     """Path (under ``out``) -> bytes of every report file."""
     folder = RunFolder(out)

@@ -19,7 +19,9 @@ INTRO = (
     "Each teacher's own English R@k (its trained teacher model), its encoder's English→language "
     "translation R@1 on the parallel test captions (mean over languages), the mean KL between "
     "the teacher's and the student's similarity distributions on the test set (nats; lower = "
-    "closer), and the student's gain in language-average R@1 over translate-train."
+    "closer), its student's R@1 outside English (mean over the other languages: the teacher's "
+    "English R@1 above it is the advantage it can pass on), and the student's gain in "
+    "language-average R@1 over translate-train."
 )
 
 
@@ -32,16 +34,24 @@ def diagnostic_blocks(view: DatasetView) -> list[Block]:
     if table.is_empty():
         return [heading, Para("No single-teacher C2KD students in this run, so no diagnostics.")]
     percent = ("teacher_en_r1", "teacher_en_r5", "teacher_en_r10", "translation_r1")
+    recipes = table["teacher_recipe"].drop_nulls().n_unique() > 1
     shown = table.select(
         "teacher",
+        *(["teacher_recipe"] if recipes else []),
         *[pct_expr(pl.col(c)).alias(c) for c in percent],
         fixed_expr(pl.col("agreement_kl"), 3).alias("agreement_kl"),
         pct_expr(pl.col("student_r1")).alias("student_r1"),
+        pct_expr(pl.col("student_other_r1")).alias("student_other_r1"),
         pct_expr(pl.col("gain_r1"), signed=True).alias("gain_r1"),
     ).with_columns(pl.all().fill_null("–"))
     name = f"{view.dataset}_teacher_diagnostics"
     caption = f"{view.dataset}: teacher diagnostics (%, KL in nats)"
-    blocks: list[Block] = [heading, Para(INTRO), Table(name, caption, shown, table)]
+    blocks: list[Block] = [
+        heading,
+        Para(INTRO),
+        Table(name, caption, shown, table),
+        _cards(view, table["teacher"].unique(maintain_order=True).to_list()),
+    ]
     if table.height < MIN_POINTS:
         return [
             *blocks,
@@ -51,6 +61,33 @@ def diagnostic_blocks(view: DatasetView) -> list[Block]:
             ),
         ]
     return blocks + _correlation_blocks(view, table)
+
+
+def _cards(view: DatasetView, teachers: list[str]) -> Block:
+    """Each teacher's card line (pinned model and revision, parameters) and the model that ran."""
+    import polars as pl
+
+    from ...errors import UserError
+    from ...teachers import get_spec
+
+    ran = (
+        view.results.filter(pl.col("stage") == "teacher")
+        .group_by("teacher")
+        .agg(pl.col("teacher_model").drop_nulls().unique().sort().str.join(", "))
+    )
+    models = dict(zip(ran["teacher"].to_list(), ran["teacher_model"].to_list(), strict=True))
+    rows = []
+    for name in teachers:
+        try:
+            card = get_spec(name).card_line()
+        except UserError:  # a teacher from a plugin that is not installed here
+            card = "not in this installation's registry"
+        rows.append({"teacher": name, "card": card, "model that ran": models.get(name, "–")})
+    return Table(
+        f"{view.dataset}_teacher_cards",
+        f"{view.dataset}: the teachers' cards (the registry's pinned model) and what ran",
+        pl.DataFrame(rows),
+    )
 
 
 def _correlation_blocks(view: DatasetView, table) -> list[Block]:

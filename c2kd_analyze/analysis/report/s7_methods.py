@@ -82,6 +82,7 @@ def runs_blocks(meta: dict[str, RunMeta]) -> list[Block]:
             "teachers": ",".join(m.teachers),
             "pool": m.pool or "–",
             "ties": m.tie_policy,
+            "device": m.device_label,
             "git": str(m.git_sha or "")[:10],
             "folder": str(m.path),
         }

@@ -29,6 +29,7 @@ class DatasetView:
     stages: dict[str, str]  # method -> stage
     names: dict[str, str]  # method -> the teacher(s) behind it, for prose
     colours: dict[str, str]  # method -> colour, shared by every figure
+    results: pl.DataFrame  # this dataset's result rows (provenance: the models that ran)
     summary: pl.DataFrame
     stats: Statistics
     gaps: pl.DataFrame
@@ -129,6 +130,7 @@ def build_view(
         stages=dict(systems.select("method", "stage").rows()),
         names=dict(systems.select("method", name).rows()),
         colours=colours,
+        results=mine("results"),
         summary=summary,
         stats=stats,
         gaps=mine("gaps"),
