@@ -383,6 +383,11 @@ def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
         name = loc[0] if loc else "config"
         where = sources.get(name)
         where = f" (from {where})" if where else ""
+        if error["type"] == "extra_forbidden" and len(loc) > 1:
+            raise UserError(
+                f"{flag_of(name)} has no part {loc[-1]!r}{where}; write one number for every "
+                "split or train=N,test=N,teacher=N"
+            ) from None
         if error["type"] == "extra_forbidden":
             raise UserError(
                 f"unknown config option {name!r}{where}; known options: {', '.join(sorted(FIELDS))}"

@@ -61,6 +61,8 @@ def hf_cache_snapshot(spec: TeacherSpec, *, exact: bool = False) -> Path | None:
     The pinned revision first; unless ``exact``, then whatever ``main`` points at in the cache
     (an older download), which :func:`resolve_folder` uses with a warning.
     """
+    if not _hf_cache_repo(spec.model).is_dir():
+        return None  # not downloaded at all: answered without importing huggingface_hub (~1 s)
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
@@ -70,6 +72,25 @@ def hf_cache_snapshot(spec: TeacherSpec, *, exact: bool = False) -> Path | None:
         except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
             continue
     return None
+
+
+def _hf_cache_repo(model: str) -> Path:
+    """Where the Hugging Face cache keeps ``model`` (``models--org--name``), by the same
+    environment variables huggingface_hub reads, without importing it (its own value when it is
+    already imported)."""
+    import sys
+
+    loaded = sys.modules.get("huggingface_hub.constants")
+    env = os.environ
+    hub = getattr(loaded, "HF_HUB_CACHE", None) or env.get("HF_HUB_CACHE")
+    hub = hub or env.get("HUGGINGFACE_HUB_CACHE")
+    if not hub:
+        home = env.get("HF_HOME") or os.path.join(
+            env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+            "huggingface",
+        )
+        hub = os.path.join(home, "hub")
+    return Path(hub).expanduser() / ("models--" + model.replace("/", "--"))
 
 
 def recorded_revision(folder: Path) -> str | None:
