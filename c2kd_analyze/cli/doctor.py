@@ -13,7 +13,7 @@ def doctor() -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    from ..doctor import run_checks
+    from ..environment import run_checks
 
     marks = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
     console = Console(highlight=False, soft_wrap=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP
+
 # Set before torch is imported: OpenMP threads that spin while waiting make training 10-30x
 # slower when the machine's cores are shared with other processes (measured on 2 cores under
 # load: 4.6 s vs 0.16 s per step); passive waiting costs little on an idle machine.
@@ -15,7 +17,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 app = typer.Typer()
 
 DATA, TEACHERS, RECIPE, EXECUTION, OUTPUT = "Data", "Teachers", "Recipe", "Execution", "Output"
-TEACHER_DIR_HELP = "NAME=DIR: load teacher NAME from a saved model folder (repeatable)."
 
 
 def parse_pairs(items: list[str] | None, flag: str, example: str) -> dict[str, str] | None:
@@ -129,7 +130,7 @@ def run(
     trust_remote_code: bool = typer.Option(
         False,
         "--trust-remote-code",
-        help="Let a teacher whose spec needs it run Python code from its model repository.",
+        help=TRUST_REMOTE_CODE_HELP,
         rich_help_panel=TEACHERS,
     ),
     pool: str | None = typer.Option(
@@ -203,7 +204,7 @@ def run(
     device: str = typer.Option(
         "auto",
         "--device",
-        help="auto (the GPU when CUDA is present, else the CPU), cpu, cuda, cuda:N or mps.",
+        help=DEVICE_HELP,
         rich_help_panel=EXECUTION,
     ),
     precision: str | None = typer.Option(

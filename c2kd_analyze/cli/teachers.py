@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP
+
 app = typer.Typer(
     help="List, show, check and fetch teachers (multilingual text encoders).", no_args_is_help=True
 )
-
-_TEACHER_DIR_HELP = "NAME=DIR: load teacher NAME from a saved model folder (repeatable)."
-_REMOTE_CODE_HELP = "Allow a teacher whose spec runs Python code from its model repository."
 
 
 @app.command("list")
@@ -69,9 +68,11 @@ def show_cmd(name: str = typer.Argument(..., help="Teacher name (see `teachers l
 @app.command("check")
 def check_cmd(
     name: str = typer.Argument(..., help="Teacher name (see `teachers list`)."),
-    teacher_dir: list[str] = typer.Option(None, "--teacher-dir", help=_TEACHER_DIR_HELP),
-    device: str = typer.Option("cpu", "--device", help="auto | cpu | cuda | cuda:N | mps."),
-    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=_REMOTE_CODE_HELP),
+    teacher_dir: list[str] = typer.Option(None, "--teacher-dir", help=TEACHER_DIR_HELP),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    trust_remote_code: bool = typer.Option(
+        False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP
+    ),
 ) -> None:
     """Load NAME, encode built-in parallel captions; print dim, time and en->xx R@1. Exit 0 or 1."""
     from ..devices import check_device_spec, resolve_device

@@ -57,7 +57,7 @@ def test_parser_errors_as_real_processes(prefix) -> None:
 
 
 def test_internal_error_is_two_lines_and_exit_1(monkeypatch, capsys) -> None:
-    import c2kd_analyze.doctor as doctor
+    import c2kd_analyze.environment as doctor
 
     def broken():
         raise RuntimeError("boom in our code")
@@ -74,7 +74,7 @@ def test_internal_error_is_two_lines_and_exit_1(monkeypatch, capsys) -> None:
 
 
 def test_verbose_shows_the_internal_traceback(monkeypatch) -> None:
-    import c2kd_analyze.doctor as doctor
+    import c2kd_analyze.environment as doctor
 
     def broken():
         raise RuntimeError("boom in our code")
