@@ -21,9 +21,11 @@ demo: setup
 lint: setup
 	$(PY) -m ruff check c2kd_analyze tests benchmarks
 	$(PY) -m ruff format --check c2kd_analyze tests benchmarks
+	$(PY) -m mypy
 
+# everything: the fast set and the slow tests (pytest alone runs the fast set)
 test: setup lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m ""
 
 bench: setup
 	$(PY) benchmarks/run.py --quick

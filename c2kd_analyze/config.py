@@ -336,7 +336,7 @@ def _bounds(name: str) -> str | None:
     return None
 
 
-def _expected(error: dict[str, Any], name: str) -> str:
+def _expected(error: Any, name: str) -> str:
     """What a pydantic error says was expected, in words for people."""
     kind = error["type"]
     ctx = error.get("ctx") or {}

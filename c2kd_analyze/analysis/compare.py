@@ -107,7 +107,8 @@ def _family(
     key = {"dataset": hits.dataset, "direction": hits.direction, "k": hits.k}
     point = stats.point_means(list(hits.hits))
     low, high = stats.percentile_interval(stats.bootstrap_means(list(hits.hits), rs))
-    intervals = _long(key, {"method": hits.methods}, cols, recall=point, low=low, high=high)
+    methods = {"method": list(hits.methods)}
+    intervals = _long(key, methods, cols, recall=point, low=low, high=high)
     students = [m for m in hits.methods if systems[m][0] in STUDENT_STAGES]
     baselines = [m for m in hits.methods if systems[m][0] in BASELINES]
     against = [(s, b) for s in students for b in baselines if systems[s][1] == systems[b][1]]

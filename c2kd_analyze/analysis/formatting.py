@@ -88,7 +88,7 @@ def wide(
         return (
             pl.DataFrame({index: rows}, schema={index: pl.String})
             .with_columns([pl.lit(MISSING).alias(c) for c in columns])
-            .cast(schema)
+            .cast(schema)  # type: ignore[arg-type]  # polars' stubs miss dtype classes
         )
     table = long.pivot(on=on, index=index, values=values, aggregate_function="first")
     table = table.with_columns(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..distill.metrics import check_ties, hit_fraction
 from ..errors import UserError
 
 if TYPE_CHECKING:
@@ -64,7 +65,6 @@ class QueryHits:
 def policy_hits(ranks: pl.DataFrame, k: int, policy: str | None = None) -> np.ndarray:
     """Per rank row, its hit at ``k`` under ``policy``, by default the row's ``tie_policy``
     (optimistic when the frame has no such column): ``(height,)`` float64, 0 for a null rank."""
-    from ..distill.metrics import hit_fraction
 
     rank = ranks["rank"].to_numpy().astype(np.float64)  # null -> NaN
     tied = ranks["ties"].fill_null(0).to_numpy().astype(np.float64)
@@ -76,7 +76,7 @@ def policy_hits(ranks: pl.DataFrame, k: int, policy: str | None = None) -> np.nd
     out = np.zeros(ranks.height)
     for policy in np.unique(policies):
         rows = present & (policies == policy)
-        out[rows] = hit_fraction(rank[rows] - 1, tied[rows], k, str(policy))
+        out[rows] = hit_fraction(rank[rows] - 1, tied[rows], k, check_ties(str(policy)))
     return out
 
 

@@ -160,8 +160,8 @@ def system_colours(frame: pl.DataFrame) -> dict[str, str]:
         pl.when(pl.col("stage") == "c2kd-pool").then(1).otherwise(0).alias("is_pool"),
         "order",
     )
-    distinct = keys.group_by("k").agg(pl.col("is_pool").max(), pl.col("order").min())
-    distinct = distinct.sort("is_pool", "order")["k"].to_list()
+    grouped = keys.group_by("k").agg(pl.col("is_pool").max(), pl.col("order").min())
+    distinct = grouped.sort("is_pool", "order")["k"].to_list()
     index = {tuple(k.values()): i for i, k in enumerate(distinct)}
     colours = {
         method: PALETTE[index[(teacher or "", pool or "", mode)] % len(PALETTE)]

@@ -68,7 +68,7 @@ def check_cmd(
     from ..data import check_dataset
     from ..errors import UserError
 
-    options: dict[str, object] = _options(option)
+    options: dict[str, object] = dict(_options(option))
     flags = {"n_train": n_train, "n_test": n_test, "seed": seed, "train_captions": train_captions}
     for key, value in flags.items():
         if value is None:

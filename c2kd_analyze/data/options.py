@@ -57,9 +57,10 @@ class Option:
         """The typed value; ValueError when ``value`` is not one."""
         out = _PARSERS[self.kind](value)
         if self.kind in ("int", "float"):
-            if self.minimum is not None and out < self.minimum:
+            number = float(out)  # type: ignore[arg-type]  # an int or a float here
+            if self.minimum is not None and number < self.minimum:
                 raise ValueError("too small")
-            if self.below is not None and out >= self.below:
+            if self.below is not None and number >= self.below:
                 raise ValueError("too large")
         return out
 

@@ -145,7 +145,7 @@ def _check_split_shapes(split: Split, name: str, source: str) -> None:
     if teacher is not None:
         english = split.captions.get("en", [None] * n)
         if len(teacher) != n or any(
-            (t is None) != (e is None) or (t is not None and len(t) != len(e))
+            (t is None) != (e is None) or (t is not None and e is not None and len(t) != len(e))
             for t, e in zip(teacher, english, strict=True)
         ):
             raise ValueError(f"bug: {source} {name} teacher_english is not aligned with en")

@@ -25,10 +25,12 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..config import RunConfig
 from ..data.types import Dataset, Split
 from ..devices import Precision
+from ..teachers.spec import Pooling
 from .captions import CaptionTable, caption_tables, teacher_tables
 from .inputs import FrozenTexts, TextInputs, TokenizedTexts
 from .models import FineTunedTextTower, RetrievalModel, Standardize, TextHead, VideoTower
@@ -180,7 +182,9 @@ class RunContext:
                 features[lang] = vectors[start : start + len(table.texts)]
                 start += len(table.texts)
             self._frozen[key] = FrozenTexts(tables, features, self.device)
-        return self._frozen[key]
+        frozen = self._frozen[key]
+        assert isinstance(frozen, FrozenTexts)
+        return frozen
 
     def standardize(self, name: str, role: Role = "student") -> Standardize:
         """Fixed per-dimension statistics of encoder ``name``'s outputs on the English training
@@ -221,7 +225,7 @@ class RunContext:
         return self._frozen[key]
 
     # models --------------------------------------------------------------------------------
-    def pooling(self, name: str) -> str:
+    def pooling(self, name: str) -> Pooling:
         """How a fine-tuned encoder is pooled: its spec's pooling, or masked mean for every
         model (``finetune_pooling = "mean"``: the original C2KD code, the paper presets)."""
         from ..teachers import get_spec
@@ -233,6 +237,7 @@ class RunContext:
         ``seed``."""
         cfg = self.cfg
         torch.manual_seed(seed)
+        text: nn.Module
         if self.mode_of(name) == "full":
             _, hf_model = self._hf_parts(name)
             encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy

@@ -19,7 +19,7 @@ from ..devices import Precision
 from ..numerics import check_embeddings
 from .captions import CaptionTable
 from .inputs import TextInputs, device_index, embed_texts, embed_videos
-from .losses import agreement_kl
+from .losses import Pool, agreement_kl
 from .metrics import RetrievalMetrics, Ties, retrieval_metrics, streamed_retrieval_metrics
 from .models import RetrievalModel
 
@@ -135,7 +135,7 @@ def evaluate(
 def teacher_agreement(
     student: EvalEmbeddings,
     teachers: list[tuple[torch.Tensor, np.ndarray, torch.Tensor]],
-    pool: str,
+    pool: Pool,
     temperature: float,
 ) -> dict[str, float]:
     """Mean row-wise KL(softmax(T/t) || softmax(S_lang/t)) on the test set, per language.

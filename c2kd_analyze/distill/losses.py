@@ -75,7 +75,7 @@ def c2kd_kd_loss(
             f"{tuple(student_sims.shape)} vs {tuple(teacher_sims.shape)}"
         )
     teacher_sims = teacher_sims.detach()
-    loss = 0.0
+    loss = student_sims.new_zeros(())
     for s, t in ((student_sims, teacher_sims), (student_sims.T, teacher_sims.T)):
         log_q = F.log_softmax(s / temperature, dim=1)
         log_p = F.log_softmax(t / temperature, dim=1)

@@ -57,9 +57,11 @@ class RetrievalMetrics:
         return int((self.tied > 0).sum())
 
 
-def _check_ties(ties: str) -> None:
+def check_ties(ties: str) -> Ties:
+    """``ties`` as a tie policy; ValueError when it is not one of :data:`TIES`."""
     if ties not in TIES:
         raise ValueError(f"unknown ties policy {ties!r}; choose one of {TIES}")
+    return ties  # type: ignore[return-value]
 
 
 def _check_counts(n_queries: int, n_items: int) -> None:
@@ -147,7 +149,7 @@ def matrix_counts(sims: Any, block_size: int = 1024) -> tuple[np.ndarray, np.nda
 
 def policy_ranks(higher: np.ndarray, tied: np.ndarray, ties: Ties = "optimistic") -> np.ndarray:
     """1-based ranks (float64) under a tie policy, from the counts (see the module docstring)."""
-    _check_ties(ties)
+    check_ties(ties)
     spread = {"optimistic": 0.0, "mean": 0.5, "pessimistic": 1.0}[ties]
     return 1.0 + np.asarray(higher, np.float64) + spread * np.asarray(tied, np.float64)
 
@@ -160,7 +162,7 @@ def hit_fraction(higher: Any, tied: Any, k: int, ties: Ties = "optimistic") -> n
     >>> hit_fraction(np.array([0, 0, 3]), np.array([0, 3, 0]), k=2, ties="mean").tolist()
     [1.0, 0.5, 0.0]
     """
-    _check_ties(ties)
+    check_ties(ties)
     higher = np.asarray(higher, np.float64)
     tied = np.asarray(tied, np.float64)
     if ties == "optimistic":
@@ -175,7 +177,7 @@ def query_ranks(sims: Any, ties: Ties = "optimistic", block_size: int = 1024) ->
 
     ``sims``: (n_rows, n_items) numpy array or torch tensor, n_items >= n_rows.
     """
-    _check_ties(ties)
+    check_ties(ties)
     return policy_ranks(*matrix_counts(sims, block_size), ties)
 
 
@@ -186,7 +188,7 @@ def streamed_ranks(
 
     Same ranks as ``query_ranks(queries @ items.T)`` (up to matmul rounding).
     """
-    _check_ties(ties)
+    check_ties(ties)
     return policy_ranks(*streamed_counts(queries, items, block_size), ties)
 
 
@@ -206,7 +208,7 @@ def retrieval_metrics(
     >>> m.recall, m.median_rank, m.mean_rank
     ({1: 0.5}, 1.5, 1.5)
     """
-    _check_ties(ties)
+    check_ties(ties)
     return metrics_from_counts(*matrix_counts(sims), ks=ks, ties=ties, n_queries=n_queries)
 
 
@@ -222,7 +224,7 @@ def streamed_retrieval_metrics(
 
     ``queries``: (n_q, P), ``items``: (n_items, P); the correct item of query i is item i.
     """
-    _check_ties(ties)
+    check_ties(ties)
     higher, tied = streamed_counts(queries, items, block_size)
     return metrics_from_counts(higher, tied, ks=ks, ties=ties, n_queries=n_queries)
 

@@ -16,9 +16,14 @@ model and pools it before the same head.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+if TYPE_CHECKING:
+    from ..teachers.spec import Pooling
 
 
 class GatedEmbeddingUnit(nn.Module):
@@ -45,6 +50,9 @@ class Standardize(nn.Module):
     split, and English only, so the zero-shot baseline sees nothing of the other languages. They
     are buffers, so a checkpoint (and an exported student) carries them.
     """
+
+    mean: torch.Tensor
+    std: torch.Tensor
 
     def __init__(self, mean: torch.Tensor, std: torch.Tensor) -> None:
         super().__init__()
@@ -81,7 +89,7 @@ class FineTunedTextTower(nn.Module):
     """
 
     def __init__(
-        self, encoder: nn.Module, hidden_dim: int, projection_dim: int, pooling: str = "mean"
+        self, encoder: nn.Module, hidden_dim: int, projection_dim: int, pooling: Pooling = "mean"
     ) -> None:
         super().__init__()
         self.encoder = encoder

@@ -31,7 +31,7 @@ class Cell:
     @property
     def name(self) -> str:
         """Folder-safe id, e.g. ``teacher-muse-s0``, ``c2kd-pool-max-muse+me5-small-s0``."""
-        parts = [self.stage]
+        parts: list[str] = [self.stage]
         if self.pool:
             parts.append(self.pool)
         if self.teachers:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ..data.types import Dataset
-    from .context import RunContext
+    from .context import Role, RunContext
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _load_dataset(cfg: RunConfig, data_dir) -> Dataset:
 def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
     """Encode (or read from the cache) every frozen feature the pending cells need, before the
     training bars start, so the encoders' own progress bars can show."""
-    uses: list[tuple[str, str]] = []  # (encoder, role)
+    uses: list[tuple[str, Role]] = []  # (encoder, role)
     for cell in pending:
         uses += [(t, "teacher") for t in cell.teachers]
         if cell.stage != "teacher":

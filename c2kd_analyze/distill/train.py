@@ -179,6 +179,7 @@ def embeddings_loss(
         if teacher is None:
             total = total + nce
             continue
+        assert en_valid is not None  # given with every teacher matrix
         both = np.flatnonzero(en_valid[valid])  # positions within the kept clips
         kd = total.new_zeros(())
         if both.size >= 2:
@@ -307,6 +308,7 @@ class LossLog:
         self._pending: list[tuple[int, float, torch.Tensor]] = []  # epoch, lr, loss (device)
 
     def add(self, epoch: int, lr: float, loss: torch.Tensor) -> None:
+        """Record one step's loss (a device tensor: nothing is copied to the host here)."""
         self._pending.append((epoch, lr, loss))
         if len(self._pending) >= LOSS_CHECK_EVERY:
             self.flush()
@@ -351,7 +353,7 @@ def train_model(
     model.train()
     for epoch in range(recipe.epochs):
         cap_idx = sample_caption_indices(texts.tables, rng)
-        lr = scheduler.get_last_lr()[0]
+        lr = float(scheduler.get_last_lr()[0])
         for clips in epoch_batches(n_clips, recipe.batch_size, rng):
             batch = (texts, frames, mask, clips, cap_idx[clips], recipe, targets)
             log.add(epoch, lr, train_step(encoder, optimizer, scaler, *batch))

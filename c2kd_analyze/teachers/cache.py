@@ -199,15 +199,17 @@ def encode_cached(
             raise ValueError(
                 f"{encoder.model_id} returned {vectors.shape}, expected {(len(missing), dim)}"
             )
-        ok = np.isfinite(vectors).all(axis=1)
+        ok = np.asarray(np.isfinite(vectors).all(axis=1))
         if not ok.all():  # never store a NaN: it would poison every later run
             log.warning(
                 "embedding cache: %d non-finite vectors from %s not cached",
                 (~ok).sum(),
                 encoder.model_id,
             )
-            fresh = {d: v for d, v, good in zip(missing, vectors, ok, strict=True) if not good}
-        keep = [d for d, good in zip(missing, ok, strict=True) if good]
+            fresh = {
+                d: v for d, v, good in zip(missing, vectors, ok.tolist(), strict=True) if not good
+            }
+        keep = [d for d, good in zip(missing, ok.tolist(), strict=True) if good]
         if keep:
             with _LOCK:
                 name = _write_shard(folder, encoder_key(encoder), keep, vectors[ok])

@@ -140,14 +140,16 @@ def resolve_folder(spec: TeacherSpec, local_dir: str | os.PathLike | None = None
     :class:`UserError` at once when a hub teacher's weights are in none of them; warns (one
     line) when the folder found records another revision than the spec pins.
     """
+    found: Path | None
     if local_dir is not None:
-        folder = _check_folder(spec, Path(local_dir))
+        found = _check_folder(spec, Path(local_dir))
     elif (from_env := env_teacher_dirs().get(spec.name)) is not None:
-        folder = _check_folder(spec, from_env)
+        found = _check_folder(spec, from_env)
     elif spec.bundled:
         return None
-    elif (folder := hf_cache_snapshot(spec)) is None:
+    elif (found := hf_cache_snapshot(spec)) is None:
         raise UserError(missing_weights_message(spec))
+    folder = found
     warn_if_other_revision(spec, folder)
     return folder
 

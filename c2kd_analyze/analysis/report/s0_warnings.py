@@ -83,7 +83,7 @@ def _degenerate(view: DatasetView, headline: pl.DataFrame) -> str:
     parts = []
     for (method,), part in every.partition_by("method", as_dict=True, maintain_order=True).items():
         langs = ", ".join(x for x in view.langs if x in set(part["lang"].to_list()))
-        low, high = part["pessimistic"].min(), part["optimistic"].max()
+        low, high = float(part["pessimistic"].min()), float(part["optimistic"].max())  # type: ignore[arg-type]
         parts.append(
             f" **{method} ties on every query in {langs}**: its scores are constant (constant "
             f"features or a collapsed model), so its R@{k} there is anything from {pct(low)} % "

