@@ -16,7 +16,7 @@ from ...errors import UserError
 from ..pooling import pool_output
 from ..spec import TeacherSpec
 from .progress import encode_progress
-from .torch_utils import encode_batch_size
+from .torch_utils import TorchEncoder, encode_batch_size
 
 if TYPE_CHECKING:
     import torch
@@ -44,7 +44,7 @@ def _token_limit(config) -> int:
     return positions
 
 
-class HFPooledEncoder:
+class HFPooledEncoder(TorchEncoder):
     """AutoModel + the spec's pooling + L2 norm: (n_texts,) -> float32 (n_texts, dim)."""
 
     def __init__(
@@ -55,12 +55,7 @@ class HFPooledEncoder:
         device: torch.device | str = "cpu",
         precision: Precision = "fp32",
     ) -> None:
-        import torch
-
-        self.spec = spec
-        self._model_id = model_id
-        self.device = torch.device(device)
-        self.precision = precision  # autocast of the forward pass (part of the cache key)
+        super().__init__(spec, model_id, device, precision)
         self.tokenizer, model = load_parts(
             folder, trust_remote_code=spec.trust_remote_code, padding_side=spec.padding_side
         )
@@ -73,14 +68,6 @@ class HFPooledEncoder:
         self.model = model.to(self.device).eval()
         limit = _token_limit(model.config)
         self.max_tokens = min(spec.max_tokens or limit, limit)
-
-    @property
-    def dim(self) -> int:
-        return self.spec.dim
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
 
     def hf_parts(self):
         """(tokenizer, model); pool the model's output with ``pool_output(.., spec.pooling)``."""

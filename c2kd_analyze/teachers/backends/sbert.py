@@ -12,7 +12,7 @@ from ...devices import Precision, autocast
 from ...errors import UserError
 from ..spec import TeacherSpec
 from .progress import encode_progress
-from .torch_utils import encode_batch_size
+from .torch_utils import TorchEncoder, encode_batch_size
 
 if TYPE_CHECKING:
     import torch
@@ -41,7 +41,7 @@ def _check_pooling(model, spec: TeacherSpec, folder: Path) -> None:
         return
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(TorchEncoder):
     """A sentence-transformers model as a :class:`TextEncoder`: (n_texts,) -> (n_texts, dim)."""
 
     def __init__(
@@ -52,13 +52,9 @@ class SentenceTransformerEncoder:
         device: torch.device | str = "cpu",
         precision: Precision = "fp32",
     ) -> None:
-        import torch
         from sentence_transformers import SentenceTransformer
 
-        self.spec = spec
-        self._model_id = model_id
-        self.device = torch.device(device)
-        self.precision = precision  # autocast of the forward pass (part of the cache key)
+        super().__init__(spec, model_id, device, precision)
         self.model = SentenceTransformer(
             str(folder),
             device=str(device),
@@ -74,14 +70,6 @@ class SentenceTransformerEncoder:
                 f"model folder {folder} gives {got}-d vectors but teacher {spec.name!r} expects "
                 f"{spec.dim}-d; point --teacher-dir at the right model"
             )
-
-    @property
-    def dim(self) -> int:
-        return self.spec.dim
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
 
     def encode(
         self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
