@@ -140,13 +140,18 @@ def _to_device(embeddings: dict[str, torch.Tensor], device: torch.device) -> dic
     return {k: v.to(device) if v.is_floating_point() else v for k, v in embeddings.items()}
 
 
-def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = None):
+def get_teacher(
+    ctx: RunContext, name: str, seed: int, on_step: OnStep | None = None
+) -> TrainedTeacher:
     """The trained teacher ``name`` for student seed ``seed`` (``cfg.teacher_seed`` when set):
-    from memory, from its checkpoint, or trained."""
+    from the run's memory, from its checkpoint, or trained."""
     if ctx.cfg.teacher_seed is not None:
         seed = ctx.cfg.teacher_seed
-    if (name, seed) in ctx.teachers:
-        return ctx.teachers[(name, seed)]
+    return ctx.memo(("teacher", name, seed), lambda: _build_teacher(ctx, name, seed, on_step))
+
+
+def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None):
+    """Load teacher ``name`` of ``seed`` from its checkpoint, or train and checkpoint it."""
     cell = Cell("teacher", (name,), seed)
     mode = ctx.mode_of(name)
     recipe = _teacher_recipe(ctx, name, cell.torch_seed)
@@ -172,9 +177,7 @@ def get_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None = 
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name}
             ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
-    teacher = TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
-    ctx.teachers[(name, seed)] = teacher
-    return teacher
+    return TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
 
 
 def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:

@@ -20,8 +20,9 @@ import copy
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -36,6 +37,8 @@ from .inputs import FrozenTexts, TextInputs, TokenizedTexts
 from .models import FineTunedTextTower, RetrievalModel, Standardize, TextHead, VideoTower
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: who reads a split's captions: students read ``captions``; teachers read their own English
 Role = Literal["student", "teacher"]
@@ -115,7 +118,14 @@ class RunContext:
         self._frozen: dict[tuple, TextInputs] = {}
         self._hf: dict[str, tuple[Any, Any]] = {}
         self._warned: set[str] = set()
-        self.teachers: dict[tuple[str, int], Any] = {}  # (name, seed) -> TrainedTeacher
+        self._memo: dict[tuple, Any] = {}  # e.g. ("teacher", name, seed) -> TrainedTeacher
+
+    def memo(self, key: tuple, build: Callable[[], T]) -> T:
+        """``build()``'s value, made once per run for ``key`` (a trained teacher serves every
+        student of the run)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     def frames(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Frames (n_clips, T, D) and mask (n_clips, T) of ``split`` on the device (moved once)."""
