@@ -37,12 +37,13 @@ def test_full_run_layout_schema_and_resume(tmp_path):
     assert results.filter(pl.col("value").is_null()).height == 0
     assert set(results["stage"]) == {"teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool"}
     assert set(results["teacher"].drop_nulls()) == {"muse", "minilm-en", "muse+minilm-en"}
-    # 7 cells x 3 languages x 2 directions x (3 recalls + 2 ranks)
-    assert results.height == 7 * 3 * 2 * 5
+    # 7 cells x 3 languages x 2 directions x (3 recalls + 2 ranks + tied queries)
+    assert results.height == 7 * 3 * 2 * 6
     fr = results.filter((pl.col("lang") == "fr") & (pl.col("metric") == "recall"))
     assert set(fr["n_queries"]) == {40 - 8}  # every 5th clip lacks French
     config = json.loads((run / "config.json").read_text())
-    assert config["run_id"] == cfg.run_id and config["dataset"]["synthetic"] is True
+    assert config["run_id"] == out.run_id and config["dataset"]["synthetic"] is True
+    assert out.run_id == cfg.replace(precision="fp32").run_id  # precision resolved on the CPU
     assert config["config"]["teachers"] == ["muse", "minilm-en"] and "torch" in config["versions"]
     for name in names:
         cell = run / "cells" / name
@@ -88,8 +89,10 @@ def test_other_config_refused_unless_overwrite(tmp_path):
     with pytest.raises(UserError, match="--overwrite"):
         run_experiment(other, tmp_path / "run", dataset=ds, progress=False)
     out = run_experiment(other, tmp_path / "run", dataset=ds, progress=False, overwrite=True)
-    assert json.loads((tmp_path / "run" / "config.json").read_text())["run_id"] == other.run_id
-    assert set(out.results["run_id"]) == {other.run_id}
+    # the run's id: the config with the precision resolved for the device (fp32 on a CPU)
+    assert out.run_id == other.replace(precision="fp32").run_id
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["run_id"] == out.run_id
+    assert set(out.results["run_id"]) == {out.run_id}
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("mine")
     with pytest.raises(UserError, match="holds no c2kd-analyze run"):
