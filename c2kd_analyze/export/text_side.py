@@ -51,6 +51,16 @@ def head_class() -> type:
     return module.C2KDTextHead
 
 
+def st_modules():
+    """sentence-transformers' module classes (Dense, Normalize, Pooling, Transformer), from
+    where the installed version keeps them (``sentence_transformers.models`` before 6.0)."""
+    try:
+        from sentence_transformers.sentence_transformer import modules
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers import models as modules
+    return modules
+
+
 def split_state(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
     """The entries of ``state`` under ``prefix`` (``"text.head."``), with the prefix removed."""
     return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
@@ -77,8 +87,10 @@ def _transformer_modules(
     hf_model: Any, tokenizer: Any, pooling: str, max_tokens: int, scratch: Path
 ) -> list:
     """Transformer (saved to ``scratch`` and read back) + Pooling (+ the pooler's Dense)."""
-    from sentence_transformers.models import Dense, Pooling, Transformer
     from torch import nn
+
+    m = st_modules()
+    Dense, Pooling, Transformer = m.Dense, m.Pooling, m.Transformer
 
     hf_model.save_pretrained(scratch)
     tokenizer.save_pretrained(scratch)
@@ -97,8 +109,7 @@ def _transformer_modules(
 
 
 def _frozen_modules(model: CellModel, spec: TeacherSpec, encoder, scratch: Path) -> list:
-    from sentence_transformers.models import Normalize
-
+    Normalize = st_modules().Normalize
     if spec.backend == "sentence-transformers":
         modules = list(encoder.model)  # its own Transformer (at spec.max_tokens), Pooling, ...
     else:
@@ -140,9 +151,10 @@ def write_text_model(
     import shutil
 
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import Normalize
 
     from ..teachers import get_spec
+
+    Normalize = st_modules().Normalize
 
     spec = get_spec(model.encoder)
     encoder = load_encoder(model, teacher_dir, trust_remote_code)
