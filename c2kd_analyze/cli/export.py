@@ -24,6 +24,12 @@ def export(
         "--trust-remote-code",
         help="Let an encoder whose spec needs it run Python code from its model repository.",
     ),
+    ignore_model_id: bool = typer.Option(
+        False,
+        "--ignore-model-id",
+        help="Export even when the encoder found is not the model id the run recorded "
+        "(e.g. the same model folder copied to another path).",
+    ),
     video_only: bool = typer.Option(
         False, "--video-only", help="Write only the video tower (e.g. for a muse student)."
     ),
@@ -44,6 +50,7 @@ def export(
         out,
         teacher_dirs=parse_teacher_dirs(teacher_dir),
         trust_remote_code=trust_remote_code,
+        ignore_model_id=ignore_model_id,
         video_only=video_only,
         overwrite=overwrite,
     )

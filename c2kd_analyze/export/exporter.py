@@ -96,14 +96,14 @@ def _record(model: CellModel, text: dict | None, video: dict) -> dict[str, Any]:
     }
 
 
-def _write(model, state, tmp: Path, out: Path, video_only: bool, teacher_dir, trust) -> dict:
+def _write(model, state, tmp: Path, out: Path, video_only: bool, encoder_options: dict) -> dict:
     from .card import folder_readme
     from .text_side import write_text_model
     from .video_side import write_video_tower
 
     text = None
     if not video_only:
-        text = write_text_model(model, state, tmp, teacher_dir, trust)
+        text = write_text_model(model, state, tmp, **encoder_options)
     video = write_video_tower(model, state, tmp)
     record = _record(model, text, video)
     (tmp / RECORD).write_text(_json(record))
@@ -146,6 +146,7 @@ def export_cell(
     *,
     teacher_dirs: dict[str, Path] | None = None,
     trust_remote_code: bool = False,
+    ignore_model_id: bool = False,
     video_only: bool = False,
     overwrite: bool = False,
 ) -> ExportResult:
@@ -155,7 +156,8 @@ def export_cell(
     trust_remote_code=True)``), ``video/`` with the video tower, ``c2kd_export.json`` and a
     README with loading code that needs no c2kd_analyze. ``video_only``: only ``video/`` and
     the record (the only choice for a ``muse`` text encoder). ``teacher_dirs``: ``{name:
-    folder}`` for the cell's text encoder, when the folder the run recorded has moved. Raises
+    folder}`` for the cell's text encoder, when the folder the run recorded has moved;
+    ``ignore_model_id``: accept an encoder whose model id is not the run's (a copied folder). Raises
     :class:`UserError` for every user mistake, before anything is loaded or written.
     """
     out = Path(out).expanduser().absolute()
@@ -168,10 +170,14 @@ def export_cell(
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     except OSError as exc:
         raise io.write_error(out.parent, exc) from exc
-    folder = (teacher_dirs or {}).get(model.encoder)
+    encoder_options = {
+        "teacher_dir": (teacher_dirs or {}).get(model.encoder),
+        "trust_remote_code": trust_remote_code,
+        "ignore_model_id": ignore_model_id,
+    }
     try:
         try:
-            record = _write(model, state, tmp, out, video_only, folder, trust_remote_code)
+            record = _write(model, state, tmp, out, video_only, encoder_options)
             _share_permissions(tmp)
             _move_into_place(tmp, out)
         except OSError as exc:

@@ -66,20 +66,29 @@ def split_state(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
     return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
 
-def load_encoder(model: CellModel, teacher_dir: Path | None, trust_remote_code: bool):
+def load_encoder(
+    model: CellModel,
+    teacher_dir: Path | None,
+    trust_remote_code: bool,
+    ignore_model_id: bool = False,
+):
     """The run's text encoder (a TextEncoder), loaded on the CPU as the run loaded it; refuses one
-    whose model id differs from the one the run recorded."""
+    whose model id differs from the one the run recorded (a local folder's id holds its path and
+    a fingerprint of its files), unless ``ignore_model_id``."""
     from ..teachers import load_teacher
 
     local = teacher_dir if teacher_dir is not None else model.teacher_dir()
     encoder = load_teacher(
         model.encoder, local_dir=local, device="cpu", trust_remote_code=trust_remote_code
     )
-    if model.model_id and encoder.model_id != model.model_id:
+    if model.model_id and encoder.model_id != model.model_id and not ignore_model_id:
         raise UserError(
             f"cell {model.cell!r} was trained on {model.model_id}, but {encoder.model_id} is "
-            f"what loads here; pass --teacher-dir {model.encoder}=DIR with the folder the run used"
+            f"what loads here; pass --teacher-dir {model.encoder}=DIR with the folder the run "
+            f"used, or --ignore-model-id if this one holds the same model"
         )
+    if encoder.model_id != model.model_id:
+        log.warning("exporting with %s; the run used %s", encoder.model_id, model.model_id)
     return encoder
 
 
@@ -145,6 +154,7 @@ def write_text_model(
     folder: Path,
     teacher_dir: Path | None = None,
     trust_remote_code: bool = False,
+    ignore_model_id: bool = False,
 ) -> dict[str, Any]:
     """Write the cell's text tower into ``folder`` as a sentence-transformers model (with
     ``c2kd_head.py`` beside ``modules.json``); returns what it wrote, for the export record."""
@@ -157,7 +167,7 @@ def write_text_model(
     Normalize = st_modules().Normalize
 
     spec = get_spec(model.encoder)
-    encoder = load_encoder(model, teacher_dir, trust_remote_code)
+    encoder = load_encoder(model, teacher_dir, trust_remote_code, ignore_model_id)
     frozen = model.mode != "full"
     # the scratch copy of the encoder lives until the folder is saved (a tokenizer may read files)
     with tempfile.TemporaryDirectory(prefix="c2kd-export-") as scratch:
@@ -183,6 +193,7 @@ def write_text_model(
     return {
         "encoder": model.encoder,
         "model_id": encoder.model_id,
+        "run_model_id": model.model_id,
         "mode": model.mode,
         "pooling": model.identity.get("pooling") if not frozen else spec.pooling,
         "query_prompt": spec.query_prompt,

@@ -92,3 +92,107 @@ def r1_bounds(text: np.ndarray, video: np.ndarray, eps: float = 1e-5) -> tuple[i
     others[np.arange(len(text)), np.arange(len(text))] = -np.inf
     best = others.max(axis=1)
     return int((correct > best + eps).sum()), int((correct >= best - eps).sum())
+
+
+#: a tiny frozen-mode demo run: bundled MiniLM student (sentence-transformers), mUSE teacher
+TINY_RUN = [
+    "--dataset-option", "n_train=48", "--dataset-option", "n_test=32",
+    "--epochs", "2", "--batch-size", "16", "--no-progress", "--no-report",
+]  # fmt: skip
+SMALL_TOML = "projection_dim = 8\nvideo_width = 8\nn_video_tokens = 4\n"
+
+#: runs in a fresh interpreter: the folder README's loading code, then both towers on the inputs;
+#: it must not import c2kd_analyze
+RELOAD = """\
+import json, re, sys
+import numpy as np
+
+folder, inputs, output = sys.argv[1:4]
+code = re.search(r"```python\\n(.*?)```", open(f"{folder}/README.md").read(), re.S).group(1)
+space = {}
+exec(code, space)
+data = json.load(open(inputs))
+frames = np.load(data["frames"])
+out = {"video": np.stack([space["embed_video"](frames[f"clip{i}"]).numpy()
+                          for i in range(data["n_clips"])])}
+for lang, captions in data["captions"].items():
+    out[f"text_{lang}"] = space["text"].encode(captions, convert_to_numpy=True, batch_size=16)
+assert not [m for m in sys.modules if m.startswith("c2kd_analyze")], "imported c2kd_analyze"
+np.savez(output, **out)
+"""
+
+
+def reload_and_embed(folder: Path, dataset, n_video_tokens: int, tmp: Path, cache: Path):
+    """Embed the test split with the exported folder in a fresh interpreter (README code only).
+
+    Returns (video (n_clips, P), {lang: (text (n_present, P), present clip indices)})."""
+    import json
+
+    test = dataset.test
+    present, captions = {}, {}
+    for lang in dataset.languages:
+        rows = [i for i, caps in enumerate(test.captions[lang]) if caps and caps[0].strip()]
+        present[lang] = np.array(rows, dtype=np.int64)
+        captions[lang] = [test.captions[lang][i][0] for i in rows]
+    frames = {
+        f"clip{i}": test.features[i, :n_video_tokens][test.mask[i, :n_video_tokens]]
+        for i in range(test.n_clips)
+    }
+    np.savez(tmp / "frames.npz", **frames)
+    inputs = {"frames": str(tmp / "frames.npz"), "n_clips": test.n_clips, "captions": captions}
+    (tmp / "inputs.json").write_text(json.dumps(inputs, ensure_ascii=False))
+    (tmp / "reload.py").write_text(RELOAD)
+    done = subprocess.run(
+        [sys.executable, str(tmp / "reload.py"), str(folder), str(tmp / "inputs.json"),
+         str(tmp / "embedded.npz")],
+        env=env(cache, tmp), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = np.load(tmp / "embedded.npz")
+    return got["video"], {lang: (got[f"text_{lang}"], present[lang]) for lang in present}
+
+
+def assert_reproduces_ranks(run_dir: Path, cell: str, video, texts) -> None:
+    """Every t2v query's rank in the cell's ``ranks.parquet`` (optimistic: 1 + clips scored
+    higher) is the rank the exported towers give it, up to float near-ties."""
+    import polars as pl
+
+    ranks = io.read_parquet(RunFolder(run_dir).cell(cell).ranks).filter(
+        pl.col("direction") == "t2v"
+    )
+    for lang, (text, present) in texts.items():
+        rows = ranks.filter(pl.col("lang") == lang).sort("query")
+        assert rows["clip"].to_list() == present.tolist()
+        scores = text @ video.T  # (n_present, n_clips)
+        correct = scores[np.arange(len(present)), present][:, None]
+        low = 1 + (scores > correct + 1e-5).sum(axis=1)
+        high = 1 + (scores > correct - 1e-5).sum(axis=1) - 1  # minus the correct clip itself
+        run = rows["rank"].to_numpy()
+        assert ((low <= run) & (run <= high)).all(), (lang, run, low, high)
+        assert (low != high).sum() <= 1, (lang, low, high)
+
+
+def assert_reproduces_r1(run_dir: Path, cell: str, video, texts) -> dict[str, float]:
+    """The run's t2v R@1 of ``cell`` per language equals the one the exported towers give (up to
+    float near-ties); returns the run's values."""
+    import polars as pl
+
+    results = io.read_parquet(run_dir / "results.parquet").filter(
+        (pl.col("cell") == cell) & (pl.col("metric") == "recall") & (pl.col("k") == 1)
+        & (pl.col("direction") == "t2v")
+    )  # fmt: skip
+    assert results.height == len(texts)
+    values = {}
+    for row in results.iter_rows(named=True):
+        text, present = texts[row["lang"]]
+        absent = np.setdiff1d(np.arange(len(video)), present)
+        order = np.concatenate([present, absent])  # query j's clip is item j, as the run ranks
+        sure, possible = r1_bounds(text, video[order])
+        n = row["n_queries"]
+        assert n == len(present), (row["lang"], n, len(present))
+        assert sure / n <= row["value"] + 1e-12 and row["value"] <= possible / n + 1e-12, (
+            row["lang"], row["value"], sure, possible, n,
+        )  # fmt: skip
+        assert possible - sure <= 1, (row["lang"], sure, possible)  # near-ties are rare
+        values[row["lang"]] = row["value"]
+    return values
