@@ -104,3 +104,12 @@ def test_sentence_transformers_pooling_equals_ours(tmp_path, pooling):
         out = model(input_ids=tokens["input_ids"], attention_mask=tokens["attention_mask"])
         expected = pool_output(out, tokens["attention_mask"], pooling)
     assert torch.allclose(got, expected, atol=1e-5), (got - expected).abs().max()
+
+
+def test_project_readme_shows_the_same_loading_code():
+    from c2kd_analyze.export.card import README_FOLDER, USE_SNIPPET, load_snippet
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Students you can take away", 1)[1].split("\n## ", 1)[0]
+    assert load_snippet(README_FOLDER) in section
+    assert USE_SNIPPET in section
