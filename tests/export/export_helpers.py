@@ -82,7 +82,12 @@ def readme_code(folder: Path) -> str:
     return re.search(r"```python\n(.*?)```", text, re.S).group(1)
 
 
-def r1_bounds(text: np.ndarray, video: np.ndarray, eps: float = 1e-5) -> tuple[int, int]:
+#: scores closer than this are a near-tie: the exported vectors differ from the run's by ~1e-6
+#: (other batches and kernels), scores by ~1e-6; the head's standardisation magnifies rounding
+NEAR = 5e-6
+
+
+def r1_bounds(text: np.ndarray, video: np.ndarray, eps: float = NEAR) -> tuple[int, int]:
     """(sure hits, possible hits) of text-to-video R@1: query i's correct clip is i; a hit is
     sure when its score beats every other clip by more than ``eps``, possible when no other clip
     beats it by more than ``eps`` (float rounding may reorder near-ties)."""
@@ -101,31 +106,36 @@ TINY_RUN = [
 ]  # fmt: skip
 SMALL_TOML = "projection_dim = 8\nvideo_width = 8\nn_video_tokens = 4\n"
 
-#: runs in a fresh interpreter: the folder README's loading code, then both towers on the inputs;
-#: it must not import c2kd_analyze
+#: runs in a fresh interpreter: each folder README's loading code, then both towers on the
+#: inputs; it must not import c2kd_analyze
 RELOAD = """\
 import json, re, sys
 import numpy as np
 
-folder, inputs, output = sys.argv[1:4]
-code = re.search(r"```python\\n(.*?)```", open(f"{folder}/README.md").read(), re.S).group(1)
-space = {}
-exec(code, space)
+inputs, output, folders = sys.argv[1], sys.argv[2], sys.argv[3:]
 data = json.load(open(inputs))
 frames = np.load(data["frames"])
-out = {"video": np.stack([space["embed_video"](frames[f"clip{i}"]).numpy()
-                          for i in range(data["n_clips"])])}
-for lang, captions in data["captions"].items():
-    out[f"text_{lang}"] = space["text"].encode(captions, convert_to_numpy=True, batch_size=16)
+out = {}
+for n, folder in enumerate(folders):
+    readme = open(f"{folder}/README.md").read()
+    space = {}
+    exec(re.search(r"```python\\n(.*?)```", readme, re.S).group(1), space)
+    out[f"{n}/video"] = np.stack(
+        [space["embed_video"](frames[f"clip{i}"]).numpy() for i in range(data["n_clips"])]
+    )
+    for lang, captions in data["captions"].items():
+        out[f"{n}/text_{lang}"] = space["text"].encode(captions, convert_to_numpy=True)
 assert not [m for m in sys.modules if m.startswith("c2kd_analyze")], "imported c2kd_analyze"
 np.savez(output, **out)
 """
 
 
-def reload_and_embed(folder: Path, dataset, n_video_tokens: int, tmp: Path, cache: Path):
-    """Embed the test split with the exported folder in a fresh interpreter (README code only).
+def reload_and_embed(folders: list[Path], dataset, n_video_tokens: int, tmp: Path, cache: Path):
+    """Embed the test split with each exported folder, in one fresh interpreter that runs only
+    the code its README prints.
 
-    Returns (video (n_clips, P), {lang: (text (n_present, P), present clip indices)})."""
+    Returns per folder (video (n_clips, P), {lang: (text (n_present, P), present clip indices)}).
+    """
     import json
 
     test = dataset.test
@@ -143,13 +153,16 @@ def reload_and_embed(folder: Path, dataset, n_video_tokens: int, tmp: Path, cach
     (tmp / "inputs.json").write_text(json.dumps(inputs, ensure_ascii=False))
     (tmp / "reload.py").write_text(RELOAD)
     done = subprocess.run(
-        [sys.executable, str(tmp / "reload.py"), str(folder), str(tmp / "inputs.json"),
-         str(tmp / "embedded.npz")],
-        env=env(cache, tmp), capture_output=True, text=True, timeout=600,
+        [sys.executable, str(tmp / "reload.py"), str(tmp / "inputs.json"),
+         str(tmp / "embedded.npz"), *map(str, folders)],
+        env=env(cache, tmp), capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     got = np.load(tmp / "embedded.npz")
-    return got["video"], {lang: (got[f"text_{lang}"], present[lang]) for lang in present}
+    return [
+        (got[f"{n}/video"], {lang: (got[f"{n}/text_{lang}"], present[lang]) for lang in present})
+        for n in range(len(folders))
+    ]
 
 
 def assert_reproduces_ranks(run_dir: Path, cell: str, video, texts) -> None:
@@ -165,11 +178,12 @@ def assert_reproduces_ranks(run_dir: Path, cell: str, video, texts) -> None:
         assert rows["clip"].to_list() == present.tolist()
         scores = text @ video.T  # (n_present, n_clips)
         correct = scores[np.arange(len(present)), present][:, None]
-        low = 1 + (scores > correct + 1e-5).sum(axis=1)
-        high = 1 + (scores > correct - 1e-5).sum(axis=1) - 1  # minus the correct clip itself
+        low = 1 + (scores > correct + NEAR).sum(axis=1)
+        high = 1 + (scores > correct - NEAR).sum(axis=1) - 1  # minus the correct clip itself
         run = rows["rank"].to_numpy()
         assert ((low <= run) & (run <= high)).all(), (lang, run, low, high)
-        assert (low != high).sum() <= 1, (lang, low, high)
+        # only near-ties leave a rank open: a few, never most (as constant vectors would)
+        assert (low != high).sum() <= len(run) // 4, (lang, low, high)
 
 
 def assert_reproduces_r1(run_dir: Path, cell: str, video, texts) -> dict[str, float]:
@@ -193,6 +207,6 @@ def assert_reproduces_r1(run_dir: Path, cell: str, video, texts) -> dict[str, fl
         assert sure / n <= row["value"] + 1e-12 and row["value"] <= possible / n + 1e-12, (
             row["lang"], row["value"], sure, possible, n,
         )  # fmt: skip
-        assert possible - sure <= 1, (row["lang"], sure, possible)  # near-ties are rare
+        assert possible - sure <= max(2, n // 10), (row["lang"], sure, possible)
         values[row["lang"]] = row["value"]
     return values

@@ -44,28 +44,38 @@ def _one_error(done, *needles):
         assert needle in lines[0], (needle, lines[0])
 
 
-def test_frozen_student_reproduces_the_run(tmp_path):
-    cache, run, out = tmp_path / "cache", tmp_path / "run", tmp_path / "student"
+def test_frozen_students_reproduce_the_run(tmp_path):
+    """MiniLM (a sentence-transformers folder: its own modules are reused) as the C2KD student,
+    and the me5-small teacher cell's own model (the converted mE5 folder, pooled by us, with the
+    "query: " prompt)."""
+    cache, run = tmp_path / "cache", tmp_path / "run"
     (tmp_path / "small.toml").write_text(SMALL_TOML)
-    args = ["run", *TINY_RUN, "--teachers", "muse", "--student", "minilm-en",
+    args = ["run", *TINY_RUN, "--teachers", "muse,me5-small", "--student", "minilm-en",
             "--config", str(tmp_path / "small.toml"), "--out", str(run)]  # fmt: skip
     done = cli(args, cache, tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
 
-    done = cli(["export", str(run), "c2kd-muse-s0", "--out", str(out)], cache, tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    names = {p.name for p in out.iterdir()}
-    assert {"modules.json", "c2kd_head.py", "README.md", "c2kd_export.json", "video"} <= names
-    modules = json.loads((out / "modules.json").read_text())
-    assert [m["type"].rsplit(".", 1)[-1] for m in modules][-2:] == ["C2KDTextHead", "Normalize"]
-    record = json.loads((out / "c2kd_export.json").read_text())
-    assert record["text"]["mode"] == "frozen" and record["text"]["standardize"] is True
+    cells = {"c2kd-muse-s0": tmp_path / "student", "teacher-me5-small-s0": tmp_path / "teacher"}
+    for cell, out in cells.items():
+        done = cli(["export", str(run), cell, "--out", str(out)], cache, tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+        names = {p.name for p in out.iterdir()}
+        assert {"modules.json", "c2kd_head.py", "README.md", "c2kd_export.json", "video"} <= names
+        modules = json.loads((out / "modules.json").read_text())
+        assert [m["type"].rsplit(".", 1)[-1] for m in modules][-2:] == ["C2KDTextHead", "Normalize"]
+        record = json.loads((out / "c2kd_export.json").read_text())
+        assert record["text"]["mode"] == "frozen" and record["text"]["standardize"] is True
+    st_config = json.loads((cells["teacher-me5-small-s0"] / "config_sentence_transformers.json")
+                           .read_text())  # fmt: skip
+    assert st_config["default_prompt_name"] == "query"
+    assert st_config["prompts"]["query"] == "query: "
 
     dataset, n_tokens = _dataset(run)
-    video, texts = reload_and_embed(out, dataset, n_tokens, tmp_path, cache)
-    values = assert_reproduces_r1(run, "c2kd-muse-s0", video, texts)
-    assert set(values) == set(dataset.languages)
-    assert_reproduces_ranks(run, "c2kd-muse-s0", video, texts)  # every query, not only R@1
+    embedded = reload_and_embed(list(cells.values()), dataset, n_tokens, tmp_path, cache)
+    for cell, (video, texts) in zip(cells, embedded, strict=True):
+        values = assert_reproduces_r1(run, cell, video, texts)
+        assert set(values) == set(dataset.languages)
+        assert_reproduces_ranks(run, cell, video, texts)  # every query, not only R@1
 
     # the teacher cell reads text with mUSE (numpy): refused, with what to do instead
     done = cli(["export", str(run), "teacher-muse-s0", "--out", str(tmp_path / "t")], cache,
@@ -116,7 +126,7 @@ def test_full_mode_student_reproduces_the_run(tmp_path):
     assert record["text"]["pooling"] == "mean" and record["text"]["max_seq_length"] == 40
 
     dataset, n_tokens = _dataset(run)
-    video, texts = reload_and_embed(out, dataset, n_tokens, tmp_path, cache)
+    [(video, texts)] = reload_and_embed([out], dataset, n_tokens, tmp_path, cache)
     assert_reproduces_r1(run, "c2kd-muse-s0", video, texts)
     assert_reproduces_ranks(run, "c2kd-muse-s0", video, texts)
 
