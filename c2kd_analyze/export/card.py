@@ -52,10 +52,11 @@ scores = queries @ clips.T  # cosine similarity (both sides are unit vectors); a
 README_FOLDER = "student-c2kd"
 
 
-def load_snippet(folder: str | Path) -> str:
-    """The loading code for ``folder``: text side, then the video tower, one block."""
+def load_snippet(folder: str | Path, text: bool = True) -> str:
+    """The loading code for ``folder``: the text side (unless ``text`` is False), then the video
+    tower, one block."""
     line = f"folder = {str(folder)!r}  # the folder `c2kd-analyze export` wrote\n"
-    return line + TEXT_SNIPPET + "\n" + VIDEO_SNIPPET
+    return line + (TEXT_SNIPPET + "\n" if text else "") + VIDEO_SNIPPET
 
 
 def _r1_table(r1: dict[str, float]) -> str:
@@ -113,4 +114,19 @@ per frame); `embed_video` takes one clip's frames in order, at most the first
 
 The vectors equal the run's up to float rounding (fp32 on any device). A run with
 `--precision bf16` evaluated under bf16 autocast, so its numbers can differ slightly from these.
+"""
+
+
+def video_readme(folder: Path, record: dict[str, Any]) -> str:
+    """README.md of a ``--video-only`` export: the video tower and its loading code."""
+    video = record["video"]
+    return f"""# The video tower of `{record["cell"]}` (c2kd-analyze run `{record["run_id"]}`)
+
+Only the video tower was exported (`--video-only`): `video/model.safetensors` and
+`video/config.json`. It embeds one clip's `{video["feature_kind"]}` frame features
+({video["feature_dim"]}-d, at most the first {video["n_video_tokens"]} frames) into a
+{video["projection_dim"]}-d unit vector, with plain PyTorch:
+
+```python
+{load_snippet(folder, text=False)}```
 """

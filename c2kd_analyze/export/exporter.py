@@ -97,7 +97,7 @@ def _record(model: CellModel, text: dict | None, video: dict) -> dict[str, Any]:
 
 
 def _write(model, state, tmp: Path, out: Path, video_only: bool, encoder_options: dict) -> dict:
-    from .card import folder_readme
+    from .card import folder_readme, video_readme
     from .text_side import write_text_model
     from .video_side import write_video_tower
 
@@ -108,7 +108,10 @@ def _write(model, state, tmp: Path, out: Path, video_only: bool, encoder_options
     record = _record(model, text, video)
     (tmp / RECORD).write_text(_json(record))
     if text is not None:
-        (tmp / "README.md").write_text(folder_readme(out, record, _test_r1(model)))
+        readme = folder_readme(out, record, _test_r1(model))
+    else:
+        readme = video_readme(out, record)
+    (tmp / "README.md").write_text(readme)
     return record
 
 

@@ -102,7 +102,7 @@ def test_video_only_and_overwrite(run, tmp_path, capsys):
     out.mkdir()  # an empty folder is fine
     main(["export", str(run), "c2kd-muse-s0", "--out", str(out), "--video-only"])
     assert "exported c2kd-muse-s0 (video tower)" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["c2kd_export.json", "video"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "c2kd_export.json", "video"]
     assert sorted(p.name for p in (out / "video").iterdir()) == ["config.json", "model.safetensors"]
     (out / "stale.txt").write_text("old")
     main(["export", str(run), "c2kd-muse-s0", "--out", str(out), "--video-only", "--overwrite"])

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from export_helpers import FEATURE_DIM, PROJECTION, WIDTH, fabricate_run
+from export_helpers import FEATURE_DIM, PROJECTION, WIDTH, fabricate_run, readme_code
 
 from c2kd_analyze.distill.models import Standardize, TextHead, VideoTower
 from c2kd_analyze.export import export_cell
@@ -28,8 +28,9 @@ def test_video_snippet_matches_the_video_tower(tmp_path):
     run = fabricate_run(tmp_path, Path(os.environ["C2KD_CACHE"]))
     out = tmp_path / "out"
     export_cell(run, "c2kd-muse-s0", out, video_only=True)
-    namespace = {"folder": str(out)}
-    exec(VIDEO_SNIPPET, namespace)  # the code a user copies, not our classes
+    namespace = {}
+    exec(readme_code(out), namespace)  # the code the folder's README prints, not our classes
+    assert VIDEO_SNIPPET in readme_code(out)
     embed_video = namespace["embed_video"]
 
     from export_helpers import fake_video_state
