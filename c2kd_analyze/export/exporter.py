@@ -43,8 +43,11 @@ def _check_out(out: Path, overwrite: bool) -> None:
         raise UserError(
             f"--out {out} exists and is not empty; choose a new folder, or pass --overwrite"
         )
-    if not out.parent.is_dir():
-        raise UserError(f"--out {out}: its parent folder {out.parent} does not exist")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UserError(f"--out {out}: {parent} is a file, not a folder")
+            break
 
 
 def _check_text_encoder(model: CellModel) -> None:
@@ -130,10 +133,12 @@ def _share_permissions(folder: Path) -> None:
         path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
 
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Rename ``tmp`` to ``out``; an existing ``out`` (--overwrite) is moved aside first and
-    removed only once the new folder is in place."""
+def _move_into_place(tmp: Path, out: Path, overwrite: bool) -> None:
+    """Rename ``tmp`` to ``out``; an existing ``out`` (empty, or any with --overwrite) is moved
+    aside first and removed only once the new folder is in place."""
     old = None
+    if out.is_dir() and any(out.iterdir()) and not overwrite:  # made meanwhile, by another export
+        raise UserError(f"--out {out} was filled while exporting; choose another folder")
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
         os.replace(out, old / out.name)
@@ -170,6 +175,7 @@ def export_cell(
     _check_out(out, overwrite)
     state = model.weights()
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     except OSError as exc:
         raise io.write_error(out.parent, exc) from exc
@@ -182,7 +188,7 @@ def export_cell(
         try:
             record = _write(model, state, tmp, out, video_only, encoder_options)
             _share_permissions(tmp)
-            _move_into_place(tmp, out)
+            _move_into_place(tmp, out, overwrite)
         except OSError as exc:
             if exc.errno in _WRITE_ERRNOS:  # the disk, not our code
                 raise io.write_error(out, exc) from exc

@@ -87,23 +87,45 @@ def load_encoder(
             f"what loads here; pass --teacher-dir {model.encoder}=DIR with the folder the run "
             f"used, or --ignore-model-id if this one holds the same model"
         )
-    if encoder.model_id != model.model_id:
+    if model.model_id and encoder.model_id != model.model_id:
         log.warning("exporting with %s; the run used %s", encoder.model_id, model.model_id)
     return encoder
 
 
+def _st_transformer(folder: Path, max_tokens: int, trust_remote_code: bool):
+    """sentence-transformers' Transformer over a HF folder (model, tokenizer and config allowed
+    to run repository code when the spec says so, under the argument names of the installed
+    version)."""
+    import inspect
+
+    Transformer = st_modules().Transformer
+    extra = {}
+    if trust_remote_code:
+        params = inspect.signature(Transformer.__init__).parameters
+        names = ("model_kwargs", "processor_kwargs", "config_kwargs")
+        if "model_kwargs" not in params:  # older sentence-transformers
+            names = ("model_args", "tokenizer_args", "config_args")
+        extra = {name: {"trust_remote_code": True} for name in names}
+    return Transformer(str(folder), max_seq_length=max_tokens, **extra)
+
+
 def _transformer_modules(
-    hf_model: Any, tokenizer: Any, pooling: str, max_tokens: int, scratch: Path
+    hf_model: Any,
+    tokenizer: Any,
+    pooling: str,
+    max_tokens: int,
+    scratch: Path,
+    trust_remote_code: bool = False,
 ) -> list:
     """Transformer (saved to ``scratch`` and read back) + Pooling (+ the pooler's Dense)."""
     from torch import nn
 
     m = st_modules()
-    Dense, Pooling, Transformer = m.Dense, m.Pooling, m.Transformer
+    Dense, Pooling = m.Dense, m.Pooling
 
     hf_model.save_pretrained(scratch)
     tokenizer.save_pretrained(scratch)
-    transformer = Transformer(str(scratch), max_seq_length=max_tokens)
+    transformer = _st_transformer(scratch, max_tokens, trust_remote_code)
     hidden = int(hf_model.config.hidden_size)
     modules = [transformer, Pooling(hidden, pooling_mode=_ST_POOLING[pooling])]
     if pooling == "pooler":
@@ -124,7 +146,7 @@ def _frozen_modules(model: CellModel, spec: TeacherSpec, encoder, scratch: Path)
     else:
         tokenizer, hf_model = encoder.hf_parts()
         modules = _transformer_modules(
-            hf_model, tokenizer, spec.pooling, encoder.max_tokens, scratch
+            hf_model, tokenizer, spec.pooling, encoder.max_tokens, scratch, spec.trust_remote_code
         )
     return [*modules, Normalize()] if spec.normalize else modules
 
@@ -133,7 +155,8 @@ def _full_modules(model: CellModel, encoder, state: dict, scratch: Path) -> list
     tokenizer, hf_model = encoder.hf_parts()
     hf_model.load_state_dict(split_state(state, "text.encoder."), strict=True)
     pooling = model.identity.get("pooling") or encoder.spec.pooling
-    return _transformer_modules(hf_model, tokenizer, pooling, model.test_max_tokens, scratch)
+    trust = encoder.spec.trust_remote_code
+    return _transformer_modules(hf_model, tokenizer, pooling, model.test_max_tokens, scratch, trust)
 
 
 def _prompts(spec: TeacherSpec, encoder) -> tuple[dict[str, str], str | None]:

@@ -108,3 +108,6 @@ def test_video_only_and_overwrite(run, tmp_path, capsys):
     main(["export", str(run), "c2kd-muse-s0", "--out", str(out), "--video-only", "--overwrite"])
     assert not (out / "stale.txt").exists() and (out / "video" / "model.safetensors").is_file()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    nested = tmp_path / "new" / "folders" / "out"  # missing parents are created
+    main(["export", str(run), "c2kd-muse-s0", "--out", str(nested), "--video-only"])
+    assert (nested / "video" / "config.json").is_file()
