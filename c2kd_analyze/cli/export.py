@@ -37,9 +37,8 @@ def export(
 ) -> None:
     """Write a trained cell as a model you can take away.
 
-    The text side becomes a sentence-transformers folder (encoder, pooling, C2KD head,
-    normalisation; load it with SentenceTransformer(DIR, trust_remote_code=True)); the video
-    tower goes to DIR/video/ with plain-PyTorch loading code in DIR/README.md.
+    Text side: a sentence-transformers folder, SentenceTransformer(DIR, trust_remote_code=True).
+    Video tower: DIR/video/, loaded by the plain-PyTorch code in DIR/README.md.
     """
     from ..export import export_cell
     from ..teachers.sources import parse_teacher_dirs
