@@ -14,6 +14,7 @@ import typer
 from ..errors import UserError
 from . import datasets as _datasets
 from . import doctor as _doctor
+from . import export as _export
 from . import report as _report
 from . import run as _run
 from . import teachers as _teachers
@@ -32,6 +33,7 @@ app.add_typer(_report.app)
 app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_doctor.app)
+app.add_typer(_export.app)
 
 
 _verbose = False
