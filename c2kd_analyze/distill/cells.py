@@ -175,7 +175,8 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
             texts = ctx.text_inputs(name, "train", max_tokens=limit, role="teacher")
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
             embeddings = _teacher_embeddings(ctx, name, model)
-            meta = {"identity": identity, "role": "teacher", "encoder": name}
+            meta = {"identity": identity, "role": "teacher", "encoder": name,
+                    "video": model.video.config}  # fmt: skip
             ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
     return TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
 
@@ -245,7 +246,8 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     model = ctx.new_model(student, cell.torch_seed)
     history, trained = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
     if trained:
-        meta = {"identity": identity, "role": "student", "encoder": student}
+        meta = {"identity": identity, "role": "student", "encoder": student,
+                "video": model.video.config}  # fmt: skip
         ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
     test_texts = ctx.text_inputs(student, "test")
     emb = embed_test(model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision)

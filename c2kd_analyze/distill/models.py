@@ -119,6 +119,12 @@ class VideoTower(nn.Module):
         mlp_ratio: float = 1.0,
     ) -> None:
         super().__init__()
+        #: the constructor's arguments: checkpoints record them (heads and the feed-forward
+        #: width are not readable from the weights' shapes), so a tower can be rebuilt exactly
+        self.config = {
+            "feature_dim": feature_dim, "projection_dim": projection_dim, "width": width,
+            "depth": depth, "heads": heads, "mlp_ratio": mlp_ratio,
+        }  # fmt: skip
         self.token_proj = GatedEmbeddingUnit(feature_dim, width)
         self.norm = nn.LayerNorm(width, eps=1e-6)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, width))

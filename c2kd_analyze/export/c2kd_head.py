@@ -43,6 +43,9 @@ class GatedEmbeddingUnit(nn.Module):
 class Standardize(nn.Module):
     """``(x - mean) / std`` with fixed float64 statistics: (B, D) -> (B, D) float32."""
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(dim, dtype=torch.float64))

@@ -63,7 +63,7 @@ class CellModel:
 
     @property
     def n_video_tokens(self) -> int:
-        value = self.identity.get("n_video_tokens", self.run_config.get("n_video_tokens"))
+        value = self.identity.get("n_video_tokens", self.run_config.get("n_video_tokens", 30))
         return int(value)
 
     def teacher_dir(self) -> Path | None:

@@ -46,6 +46,7 @@ def head_class() -> type:
     """``C2KDTextHead`` loaded from the file that is copied into the folder, under the module name
     it has there, so sentence-transformers records it as ``c2kd_head.C2KDTextHead``."""
     spec = importlib.util.spec_from_file_location(HEAD_MODULE, HEAD_FILE)
+    assert spec is not None and spec.loader is not None  # a .py file beside this one
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.C2KDTextHead

@@ -25,16 +25,20 @@ def video_config(model: CellModel, video_state: dict[str, torch.Tensor]) -> dict
     """The tower's constructor arguments and how the run fed it, from a strict rebuild."""
     from ..distill.models import VideoTower
 
-    feature_dim = int(video_state["token_proj.fc.weight"].shape[1])
-    width = int(video_state["token_proj.fc.weight"].shape[0])
-    projection_dim = int(video_state["proj.fc.weight"].shape[0])
-    tower = VideoTower(feature_dim, projection_dim, width=width)
+    recorded = model.meta.get("video")  # the constructor's arguments, in newer checkpoints
+    if recorded:
+        tower = VideoTower(**recorded)
+    else:  # older checkpoints: the shapes, and today's defaults for heads and depth
+        feature_dim = int(video_state["token_proj.fc.weight"].shape[1])
+        width = int(video_state["token_proj.fc.weight"].shape[0])
+        projection_dim = int(video_state["proj.fc.weight"].shape[0])
+        tower = VideoTower(feature_dim, projection_dim, width=width)
     tower.load_state_dict(video_state, strict=True)
     layer = tower.blocks.layers[0]
     return {
-        "feature_dim": feature_dim,
-        "projection_dim": projection_dim,
-        "width": width,
+        "feature_dim": tower.config["feature_dim"],
+        "projection_dim": tower.config["projection_dim"],
+        "width": tower.config["width"],
         "depth": len(tower.blocks.layers),
         "heads": int(layer.self_attn.num_heads),
         "ffn_dim": int(layer.linear1.out_features),
