@@ -70,3 +70,32 @@ def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("dataset", "direction", "order", "lang", "k")
     )
+
+
+def tie_warnings(run_dirs: list, direction: str = "t2v", k: int = 1) -> list[str]:
+    """One line per system whose queries tie in a run (what ``run`` prints after its table):
+    the languages and the range of R@k between pessimistic and optimistic tie-breaking."""
+    import polars as pl
+
+    from .formatting import pct
+    from .load import load_runs
+    from .systems import add_methods, ordered_langs
+
+    results, ranks, _, meta = load_runs(run_dirs)
+    declared = [lang for m in meta.values() for lang in m.languages]
+    teachers = [t for m in meta.values() for t in m.teachers]
+    ranges = tie_ranges(add_methods(ranks, teachers), add_methods(results, teachers))
+    if ranges.is_empty():
+        return []
+    chosen = ranges.filter((pl.col("direction") == direction) & (pl.col("k") == k))
+    lines = []
+    for (method,), part in chosen.group_by("method", maintain_order=True):
+        langs = ", ".join(ordered_langs(part["lang"].to_list(), declared))
+        low, high = float(part["pessimistic"].min()), float(part["optimistic"].max())  # type: ignore[arg-type]
+        everywhere = " (every query: constant scores)" if part["all_tied"].all() else ""
+        lines.append(
+            f"warning: {method} has tied scores in {langs}{everywhere}: its {direction} R@{k} "
+            f"there lies between {pct(low)} % and {pct(high)} % depending on how ties are broken "
+            f"(--ties; the run used {part['policy'][0]})"
+        )
+    return lines

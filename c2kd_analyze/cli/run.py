@@ -292,6 +292,11 @@ def run(
         typer.echo(f"shard {part}: {outcome.results['cell'].n_unique()} cell(s) in the folder")
     if outcome.results.height:
         _print_table(outcome, cfg)
+        if outcome.results.filter(outcome.results["metric"] == "tied_queries")["value"].sum() > 0:
+            from ..analysis.ties import tie_warnings
+
+            for line in tie_warnings([outcome.run_dir]):
+                typer.echo(line, err=True)
     if report and part.count == 1:
         from ..analysis.report import write_report
 

@@ -375,3 +375,20 @@ def test_an_unchanged_report_is_not_rebuilt_and_a_changed_one_is(tmp_path):
     io.remove(cell / "done.json")  # one cell fewer: another report
     write_report([run], n_resamples=120)
     assert html.stat().st_mtime_ns != stamp
+
+
+def test_tie_warnings_name_the_system_languages_and_range(tmp_path):
+    from c2kd_analyze.analysis.ties import tie_warnings
+
+    clean = write_run(tmp_path, RunSpec(seeds=(0,), n_queries=30), run_id="demo-clean")
+    assert tie_warnings([clean]) == []
+    tied = write_run(
+        tmp_path, RunSpec(seeds=(0,), n_queries=30, tied={("c2kd", "muse"): "all"}),
+        run_id="demo-tied",
+    )  # fmt: skip
+    lines = tie_warnings([tied])
+    assert len(lines) == 1
+    assert lines[0].startswith("warning: c2kd muse has tied scores in en, de, fr, zh ")
+    assert "(every query: constant scores)" in lines[0]
+    # optimistic: every present query a hit; 3 of the 33 counted queries are absent: 30/33
+    assert "between 0.0 % and 90.9 %" in lines[0] and "the run used optimistic" in lines[0]
