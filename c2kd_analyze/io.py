@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,28 @@ def write_error(path: Path, exc: OSError) -> UserError:
     full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
     fix = "free some space or choose another folder" if full else "choose a folder you can write to"
     return UserError(f"cannot write {path}: {exc.strerror or exc}; {fix}")
+
+
+@contextlib.contextmanager
+def disk_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Turn a failed write under ``path`` into :func:`write_error`'s one-line UserError.
+
+    For writers that bypass :func:`write_bytes` (a converted model folder, an exported student,
+    a downloaded model). Rust-backed libraries (safetensors, tokenizers) report a full disk as a
+    plain exception ending in ``(os error 28)``; those become the same line.
+    """
+    try:
+        yield
+    except UserError:
+        raise
+    except OSError as exc:
+        raise write_error(Path(path), exc) from exc
+    except Exception as exc:
+        found = re.search(r"\(os error (\d+)\)", str(exc))
+        if found is None:
+            raise
+        code = int(found.group(1))
+        raise write_error(Path(path), OSError(code, os.strerror(code))) from exc
 
 
 def _write_raw_atomic(path: Path, data: bytes) -> None:

