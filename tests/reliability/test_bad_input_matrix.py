@@ -8,13 +8,15 @@ as real ``c2kd-analyze`` processes. Known product bugs are ``xfail(strict)`` (``
 
 from __future__ import annotations
 
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import typer
 
-from c2kd_analyze.cli import main
+from c2kd_analyze.cli import app, main
 
 from . import matrix
 from .helpers import cli
@@ -135,14 +137,30 @@ class ReachedWork(RuntimeError):
     """A case got to real work (loading a dataset) before its bad value was refused."""
 
 
+_build_command = typer.main.get_command
+
+
+@functools.cache
+def _click_command():
+    return _build_command(app)
+
+
 @pytest.fixture
 def no_work(monkeypatch, tmp_path):
-    """Cases run in ``tmp_path`` and cannot load data: a bad value must be refused first."""
+    """Cases run in ``tmp_path`` and cannot load data: a bad value must be refused first.
+
+    typer builds the click command tree again on every call of the app (15-25 ms, most of a
+    case); here it is built once: the same tree, the same parsing (the processes of the slow
+    test build it as users get it)."""
     from c2kd_analyze.data.registry import DatasetInfo
 
     def refuse(*args, **kw):
         raise ReachedWork("the case reached data loading: its bad value was not refused first")
 
+    monkeypatch.setattr(
+        typer.main, "get_command", lambda typer_app: _click_command() if typer_app is app
+        else _build_command(typer_app)
+    )  # fmt: skip
     monkeypatch.setattr(DatasetInfo, "load_function", lambda self: refuse)
     monkeypatch.chdir(tmp_path)  # a default run folder (runs/<id>) would land here
 
