@@ -25,6 +25,7 @@ data or trained did work its bad value should have prevented).
 from __future__ import annotations
 
 import re
+import types
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -120,7 +121,7 @@ def _annotation(param) -> tuple[object, bool]:
         names = {"integer": int, "float": float, "text": str, "boolean": bool, "path": Path}
         ann = names.get(getattr(param.type, "name", ""), param.type)
         ann = list[ann] if getattr(param, "multiple", False) or param.nargs == -1 else ann
-    if typing.get_origin(ann) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if typing.get_origin(ann) in (typing.Union, types.UnionType):  # X | None
         ann = next(a for a in typing.get_args(ann) if a is not type(None))
     if typing.get_origin(ann) is list:
         return typing.get_args(ann)[0], True

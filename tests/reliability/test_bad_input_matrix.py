@@ -188,18 +188,20 @@ def test_bad_input_in_process(case, tmp_path, capsys, no_work):
 # the matrix, as real processes
 
 
-def _run_process(case: matrix.Case, tmp: Path) -> str | None:
-    """None when the case keeps the contract, else what is wrong."""
+def _run_process(case: matrix.Case, tmp: Path) -> tuple[str | None, float]:
+    """(None when the case keeps the contract, else what is wrong; seconds it took)."""
     tmp.mkdir(parents=True)
     args = case.args(tmp)
     before = matrix.files_under(tmp)
+    started = time.monotonic()
     done = cli(args, tmp / "cache", timeout=180, cwd=tmp)
+    seconds = time.monotonic() - started
     try:
         matrix.check(case, done.returncode, done.stdout, done.stderr,
                      matrix.files_under(tmp) - before)  # fmt: skip
     except AssertionError as exc:
-        return str(exc)
-    return None
+        return str(exc), seconds
+    return None, seconds
 
 
 @pytest.mark.slow
@@ -209,10 +211,13 @@ def test_bad_input_as_processes(tmp_path):
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=2) as pool:
         tmps = [tmp_path / f"c{i}" for i in range(len(CASES))]
-        problems = list(pool.map(_run_process, CASES, tmps))
+        outcomes = list(pool.map(_run_process, CASES, tmps))
+    slowest = sorted(zip((s for _, s in outcomes), (c.id for c in CASES), strict=True))[-8:]
+    print(f"{len(CASES)} cases as processes in {time.monotonic() - started:.0f} s; slowest:",
+          *(f"{s:5.1f} s  {name}" for s, name in reversed(slowest)), sep="\n  ")  # fmt: skip
+    problems = [p for p, _ in outcomes]
     wrong = [f"{c.id}: {p}" for c, p in zip(CASES, problems, strict=True)
              if p is not None and c.id not in KNOWN_BUGS]  # fmt: skip
     fixed = [c.id for c, p in zip(CASES, problems, strict=True) if p is None and c.id in KNOWN_BUGS]
-    print(f"{len(CASES)} cases as processes in {time.monotonic() - started:.0f} s")
     assert not wrong, "\n\n".join(wrong)
     assert not fixed, f"known bugs that now pass (remove them from KNOWN_BUGS): {fixed}"
