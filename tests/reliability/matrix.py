@@ -112,7 +112,7 @@ def parameters() -> list[tuple[tuple[str, ...], object]]:
     return [(path, p) for path, cmd in walk() for p in cmd.params]
 
 
-def _annotation(param) -> tuple[object, bool]:
+def annotation(param) -> tuple[object, bool]:
     """(the parameter's element type, whether it takes many values)."""
     described = getattr(param, "type_descriptor", None)  # typer >= 0.2x (click vendored)
     if described is not None:
@@ -136,7 +136,7 @@ def below_a_file(tmp: Path) -> str:
 
 def type_values(path: tuple[str, ...], param, path_text: frozenset) -> list[Bad] | None:
     """Bad values derived from the parameter's type; None for a type this does not know."""
-    ann, _ = _annotation(param)
+    ann, _ = annotation(param)
     name = flag(param) if is_option(param) else param.name
     if getattr(param, "is_flag", False) or ann is bool:
         return [Bad(f"{name}=x", (name, "does not take a value"), label=f"{name}=x")]
@@ -214,7 +214,7 @@ def _param_cases(path, param, table, bases, base_of, path_text) -> list[Case]:
     cases: list[Case] = []
     key = (*path, param.name)
     base = base_of.get(key, bases.get(path, Base()))
-    _, many = _annotation(param)
+    _, many = annotation(param)
     name = flag(param) if is_option(param) else param.name
     typed = type_values(path, param, path_text) or []
     for source, bads in (("type", typed), ("table", table.get(key, []))):

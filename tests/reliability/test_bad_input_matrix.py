@@ -8,6 +8,7 @@ as real ``c2kd-analyze`` processes. Known product bugs are ``xfail(strict)`` (``
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import time
@@ -24,6 +25,7 @@ from .helpers import cli
 from .matrix_table import BASE_OF, BASES, KNOWN_BUGS, NO_RANGE, PATH_TEXT, SKIP, SLOW, TABLE
 
 CASES = matrix.build_cases(TABLE, BASES, BASE_OF, PATH_TEXT)
+_build_command = typer.main.get_command  # before any test replaces it
 
 
 def _params(cases):
@@ -60,11 +62,26 @@ def test_every_parameter_has_bad_input_cases():
         key = (*path, param.name)
         if key not in covered and key not in SKIP:
             missing.append(" ".join(key))
-        numeric = matrix._annotation(param)[0] in (int, float)
+        numeric = matrix.annotation(param)[0] in (int, float)
         if numeric and key not in TABLE and key not in NO_RANGE:
             unranged.append(" ".join(key))
     assert not missing, f"parameters with no bad-input case: {missing}"
     assert not unranged, f"numbers with no out-of-range case in TABLE: {unranged}"
+
+
+def test_a_type_the_generator_does_not_know_gets_no_cases():
+    """So a parameter of a new type is caught by the coverage test above, not passed over."""
+    tiny = typer.Typer()
+
+    @tiny.command()
+    def when(at: datetime.datetime = typer.Option(None, "--at"), n: int = 1) -> None:
+        pass
+
+    params = {p.name: p for p in _build_command(tiny).params}
+    assert matrix.type_values(("when",), params["at"], frozenset()) is None
+    assert [b.value for b in matrix.type_values(("when",), params["n"], frozenset())] == [
+        "abc", "2.5"
+    ]  # fmt: skip
 
 
 def test_every_command_has_a_valid_invocation():
@@ -137,9 +154,6 @@ def test_check_takes_a_bare_groups_help_but_not_an_empty_error():
 
 class ReachedWork(RuntimeError):
     """A case got to real work (loading a dataset) before its bad value was refused."""
-
-
-_build_command = typer.main.get_command
 
 
 @functools.cache
