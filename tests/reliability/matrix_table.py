@@ -123,6 +123,7 @@ GENERIC_RUN = Base(options=lambda tmp: ["--dataset", "generic", *_run_options(
 #: takes no --data-dir): a case whose bad value a buggy `run` lets through stops there, in a
 #: second, instead of building data and training (a process cannot be stopped otherwise)
 TRIPWIRE_RUN = Base(options=lambda tmp: [*_run_options()(tmp), "--data-dir", a_folder(tmp)])
+TRIPWIRE_CHECK = Base({"name": "demo"}, lambda tmp: ["--n-test", "16", "--data-dir", a_folder(tmp)])
 
 #: `report` checks --out only when it writes, after the whole analysis (seconds)
 LATE_OUT = "report computes and draws the report before --out is refused"
@@ -138,6 +139,11 @@ PATH_TEXT = frozenset({("teachers", "fetch", "to")})
 
 # ---------------------------------------------------------------------------------------------
 # values that parse but are wrong
+
+
+#: a number no size or count can be: past int64 (numpy refuses it at once, allocating nothing;
+#: never use a merely large one here, which could really allocate or run for hours)
+HUGE = "99999999999999999999"
 
 
 def _config(body: str, *needles: str) -> Bad:
@@ -160,6 +166,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad("bogus=1", ("bogus", "n_train")),
         Bad("n_trian=48", ("n_trian", "did you mean", "n_train")),
         Bad("=48", ("--dataset-option", "KEY=VALUE")),
+        Bad(f"n_train={HUGE}", ("n_train", HUGE), base=TRIPWIRE_RUN),
     ],
     ("run", "teachers"): [
         Bad("muse,muse", ("--teachers", "duplicates")),
@@ -265,6 +272,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
     ("report", "resamples"): [
         Bad("0", ("--resamples", "at least 100")),
         Bad("99", ("--resamples", "at least 100")),
+        Bad(HUGE, ("--resamples", HUGE)),
     ],
     ("report", "seed"): [Bad("-1", ("--seed", "-1"))],
     ("teachers", "list", "lang"): [Bad("xx", ("xx", "ISO 639-1"))],
@@ -285,13 +293,23 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
             base=BASES[("datasets", "check")]),
     ],
     ("datasets", "check", "features"): [Bad("s3d", ("demo", "s3d"))],
-    ("datasets", "check", "n_train"): [Bad("1", ("n_train", ">= 2")), Bad("0", ("n_train",))],
-    ("datasets", "check", "n_test"): [Bad("5", ("n_test", ">= 10"))],
+    ("datasets", "check", "n_train"): [
+        Bad("1", ("n_train", ">= 2")),
+        Bad("0", ("n_train",)),
+        Bad(HUGE, ("n_train", HUGE), base=TRIPWIRE_CHECK),
+    ],
+    ("datasets", "check", "n_test"): [
+        Bad("5", ("n_test", ">= 10")),
+        Bad(HUGE, ("n_test", HUGE), base=TRIPWIRE_CHECK),
+    ],
     ("datasets", "check", "seed"): [
         Bad("-1", ("seed", "-1")),
         Bad("4294967296", ("seed", "4294967296")),
     ],
-    ("datasets", "check", "train_captions"): [Bad("0", ("train_captions", ">= 1"))],
+    ("datasets", "check", "train_captions"): [
+        Bad("0", ("train_captions", ">= 1")),
+        Bad(HUGE, ("train_captions", HUGE), base=TRIPWIRE_CHECK),
+    ],
     ("datasets", "check", "option"): [
         Bad("bogus=1", ("bogus", "n_train")),
         Bad("n_train=abc", ("n_train", "abc")),
@@ -326,6 +344,7 @@ SLOW: dict[str, str] = {
     # known bugs (below): they get as far as loading the data (the tripwire), torch imported
     "c2kd-analyze run --teacher-dir muse=<missing>": _TORCH,
     "c2kd-analyze run --teacher-dir nope=<a folder>": _TORCH,
+    "c2kd-analyze run --dataset-option n_train=99999999999999999999": _TORCH,
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +378,23 @@ KNOWN_BUGS: dict[str, str] = {
     "c2kd-analyze run --max-tokens many": (
         "the line reads '--max-tokens must be input should be a valid dictionary or instance of "
         "maxtokens' (pydantic's words) instead of saying: N or train=N,test=N,teacher=N"
+    ),
+    "c2kd-analyze run --dataset-option n_train=99999999999999999999": (
+        "no upper bound: the demo builder loops row by row towards 1e20 clips (hangs, memory "
+        "grows; here the tripwire stops it); expected: exit 2, one line naming n_train and its "
+        "maximum"
+    ),
+    **{
+        f"c2kd-analyze datasets check --{name} 99999999999999999999": (
+            f"no upper bound: the demo builder loops towards 1e20 (hangs, memory grows; here "
+            f"the tripwire stops it); "
+            f"expected: exit 2, one line naming {name.replace('-', '_')} and its maximum"
+        )
+        for name in ("n-train", "n-test", "train-captions")
+    },
+    "c2kd-analyze report --resamples 99999999999999999999": (
+        "an internal error (exit 1): 'ValueError: Maximum allowed dimension exceeded' (10**12 "
+        "gives 'MemoryError: Unable to allocate 146. TiB'); expected: an upper bound, exit 2"
     ),
     "c2kd-analyze report --seed -1": (
         "an internal error (exit 1): 'ValueError: expected non-negative integer' from numpy's "
