@@ -125,9 +125,6 @@ GENERIC_RUN = Base(options=lambda tmp: ["--dataset", "generic", *_run_options(
 TRIPWIRE_RUN = Base(options=lambda tmp: [*_run_options()(tmp), "--data-dir", a_folder(tmp)])
 TRIPWIRE_CHECK = Base({"name": "demo"}, lambda tmp: ["--n-test", "16", "--data-dir", a_folder(tmp)])
 
-#: `report` checks --out only when it writes, after the whole analysis (seconds)
-LATE_OUT = "report computes and draws the report before --out is refused"
-
 #: parameters whose cases go into another valid invocation than their command's
 BASE_OF: dict[tuple[str, ...], Base] = {
     ("run", "data_dir"): GENERIC_RUN,
