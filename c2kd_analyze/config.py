@@ -68,6 +68,18 @@ class MaxTokens(BaseModel):
         """An int (every split), a mapping, or ``"35"`` / ``"train=35,test=40,teacher=40"``."""
         if isinstance(value, MaxTokens):
             return value
+        how = "write N (every split) or train=N,test=N,teacher=N"
+        if isinstance(value, str) and "=" not in value and not value.strip().isdigit():
+            raise UserError(f"--max-tokens must be a number of tokens, got {value!r}; {how}")
+        if isinstance(value, dict) or (isinstance(value, str) and "=" in value):
+            keys = (
+                value
+                if isinstance(value, dict)
+                else [part.partition("=")[0].strip() for part in value.split(",") if part.strip()]
+            )
+            unknown = sorted(set(keys) - set(cls.model_fields))
+            if unknown:
+                raise UserError(f"--max-tokens has no part {unknown[0]!r}; {how}")
         if isinstance(value, str):
             text = value.strip()
             if "=" not in text:
@@ -377,12 +389,24 @@ def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
     the value, what is expected and (``sources``: field -> where it came from) its source."""
     try:
         return RunConfig.model_validate(values)
+    except UserError as exc:  # raised by a validator (dataset options, max tokens, consistency)
+        source = sources.get("dataset_options") if str(exc).startswith("dataset ") else None
+        if source and source != "the command line":
+            raise UserError(f"{exc} (from {source})") from None
+        raise
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]
         name = loc[0] if loc else "config"
         where = sources.get(name)
         where = f" (from {where})" if where else ""
+        if name == "teacher_lr" and len(loc) > 1 and loc[1].isdigit():
+            pairs = RunConfig._pairs(values.get("teacher_lr")) or ()
+            teacher = pairs[int(loc[1])][0] if int(loc[1]) < len(pairs) else "?"
+            raise UserError(
+                f"--teacher-lr {teacher} must be {_expected(error, 'lr')}, got "
+                f"{_describe(error.get('input'))}{where}"
+            ) from None
         if error["type"] == "extra_forbidden" and len(loc) > 1:
             raise UserError(
                 f"{flag_of(name)} has no part {loc[-1]!r}{where}; write one number for every "

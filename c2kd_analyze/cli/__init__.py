@@ -87,7 +87,10 @@ def _exit_classes() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseExc
 
 def _show_usage_error(exc: BaseException) -> int:
     """A parser error in two lines (the command's usage, then ``error: ...`` with where to look
-    for help); returns its exit code (2)."""
+    for help); returns its exit code (2). A group called without a command has printed its help
+    already (``no_args_is_help``): nothing more is said."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        return int(getattr(exc, "exit_code", 2) or 2)
     ctx = getattr(exc, "ctx", None)
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
     option, possible = getattr(exc, "option_name", None), getattr(exc, "possibilities", None)

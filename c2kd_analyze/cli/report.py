@@ -18,8 +18,16 @@ def report(
         "-o",
         help="Where to write the report (default: the run folder; required for several).",
     ),
-    resamples: int = typer.Option(1000, "--resamples", help="Bootstrap resamples for intervals."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and Monte Carlo draws."),
+    resamples: int = typer.Option(
+        1000,
+        "--resamples",
+        min=100,
+        max=100_000,
+        help="Bootstrap resamples for intervals (100 to 100,000).",
+    ),
+    seed: int = typer.Option(
+        0, "--seed", min=0, max=2**32 - 1, help="Seed of the bootstrap and Monte Carlo draws."
+    ),
 ) -> None:
     """Write the analysis report of one or several run folders.
 

@@ -80,11 +80,13 @@ def check_cmd(
     from ..teachers import get_spec
     from ..teachers.check import check_teacher
     from ..teachers.loader import refuse_remote_code
-    from ..teachers.sources import parse_teacher_dirs
+    from ..teachers.sources import check_folder, parse_teacher_dirs
 
     spec = get_spec(name)  # an unknown name is a usage error: exit 2
     refuse_remote_code(spec, trust_remote_code)  # so is running repository code unasked
     local_dir = parse_teacher_dirs(teacher_dir).get(name)
+    if local_dir is not None:
+        check_folder(spec, local_dir)  # a folder the user named wrongly: exit 2, as in `run`
     torch_device = str(resolve_device(check_device_spec(device)))  # absent device: exit 2
     try:
         report = check_teacher(

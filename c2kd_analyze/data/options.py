@@ -156,10 +156,12 @@ def _unknown(dataset: str, key: Any, schema: tuple[Option, ...]) -> str:
 SEED_BELOW = 2**32
 
 DEMO_OPTIONS: tuple[Option, ...] = (
-    Option("n_train", "int", 2000, "training clips", minimum=2),
-    Option("n_test", "int", 500, "test clips (recall@10 needs at least 10)", minimum=10),
+    # upper bounds: far above any benchmark (MSR-VTT: 9,000 x 20), below what cannot fit in memory
+    Option("n_train", "int", 2000, "training clips", minimum=2, below=1_000_001),
+    Option("n_test", "int", 500, "test clips (recall@10 needs at least 10)", minimum=10,
+           below=100_001),
     Option("seed", "int", 0, "generator seed", minimum=0, below=SEED_BELOW),
-    Option("train_captions", "int", 1, "captions per training clip", minimum=1),
+    Option("train_captions", "int", 1, "captions per training clip", minimum=1, below=101),
     Option("noise", "float", 1.0, "scales every language's translation-noise rate "
            "(1 = the built-in rates, 0 = exact translations)", minimum=0),
 )  # fmt: skip

@@ -17,17 +17,22 @@ if TYPE_CHECKING:
     from .shard import Shard
 
 
-def check_models(
-    cfg: RunConfig, teacher_dirs: dict[str, Path], trust_remote_code: bool = False
+def check_inputs(
+    cfg: RunConfig,
+    teacher_dirs: dict[str, Path],
+    data_dir: str | Path | None,
+    trust_remote_code: bool = False,
+    *,
+    need_data: bool = True,
 ) -> None:
-    """Every teacher and the student is registered, may run, and its weights are here.
-
-    Names every model whose weights are missing in one line (a paper preset needs four hub
-    models: the user learns all of them at once, not one per attempt).
-    """
+    """What the user named exists and fits, checked without loading anything: teachers and the
+    student are registered and may run, every ``--teacher-dir`` names a registered teacher and
+    a model folder, and the data options suit the dataset (``need_data=False``, for a plan: a
+    dataset's folder may still be missing)."""
+    from ..data import dataset_info
     from ..teachers import get_spec
     from ..teachers.loader import refuse_remote_code
-    from ..teachers.sources import TEACHER_DIRS_ENV, bundled_teacher_names, resolve_folder
+    from ..teachers.sources import check_folder
 
     for name in cfg.teachers:
         get_spec(name)  # an unknown name fails here, with a suggestion
@@ -37,19 +42,48 @@ def check_models(
         raise UserError(f"--student: {exc}") from None
     for name in (*cfg.teachers, cfg.student):
         refuse_remote_code(get_spec(name), trust_remote_code)
+    for name, folder in teacher_dirs.items():
+        try:
+            spec = get_spec(name)
+        except UserError as exc:
+            raise UserError(f"--teacher-dir: {exc}") from None
+        check_folder(spec, Path(folder))
+    info = dataset_info(cfg.dataset)
+    if cfg.features is not None and cfg.features not in info.features:
+        raise UserError(
+            f"dataset {info.name!r} has no {cfg.features!r} features; "
+            f"choose {' or '.join(info.features)}"
+        )
+    if info.needs_data_dir and data_dir is None and need_data:
+        raise UserError(f"dataset {info.name!r} needs --data-dir: the folder that holds its files")
+    if not info.needs_data_dir and data_dir is not None:
+        raise UserError(f"dataset {info.name!r} is built in and takes no --data-dir")
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        folder = Path(data_dir).expanduser()
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise UserError(f"data folder {folder} {problem}; give the extracted data/ folder")
+
+
+def check_models(cfg: RunConfig, teacher_dirs: dict[str, Path]) -> None:
+    """Every teacher's and the student's weights are here (a folder given, the bundled package,
+    or the local Hugging Face cache).
+
+    Names every model whose weights are missing in one line (a paper preset needs four hub
+    models: the user learns all of them at once, not one per attempt).
+    """
+    from ..teachers import get_spec
+    from ..teachers.sources import TEACHER_DIRS_ENV, bundled_teacher_names, resolve_folder
+
     missing: list[str] = []
     models = dict.fromkeys(cfg.teachers, "teacher")
     models.setdefault(cfg.student, "student")
     for name, role in models.items():
         spec = get_spec(name)
-        if spec.bundled:
+        if spec.bundled or name in teacher_dirs:  # checked by check_inputs
             continue
-        local = teacher_dirs.get(name)
         try:
-            resolve_folder(spec, local)
+            resolve_folder(spec, None)
         except UserError:
-            if local is not None:
-                raise  # a folder the user named is wrong: that message says how
             missing.append(f"{name} ({spec.model}, {role})")
     if missing:
         first = missing[0].split(" ")[0]
@@ -82,11 +116,15 @@ def describe_run(
     device: str,
 ) -> list[str]:
     """What ``run --dry-run`` prints: the resolved config, the models, the device, the cells."""
+    from ..data import dataset_info
     from ..teachers import get_spec
     from ..teachers.sources import is_offline_ready
     from .plan import plan_cells
 
-    lines = [f"run {cfg.run_id} -> {run_dir}", f"device {device}, precision {cfg.precision}", ""]
+    lines = [f"run {cfg.run_id} -> {run_dir}", f"device {device}, precision {cfg.precision}"]
+    if dataset_info(cfg.dataset).needs_data_dir and not cfg.data_fingerprint:
+        lines.append(f"data: MISSING: dataset {cfg.dataset!r} needs --data-dir to run")
+    lines.append("")
     lines.append("config:")
     for name, value in cfg.to_dict().items():
         if name == "data_fingerprint" and not value:

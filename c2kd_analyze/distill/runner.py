@@ -23,7 +23,7 @@ from . import provenance
 from . import run_folder as policy
 from .distributed import agree, barrier, is_main, main_first, session
 from .plan import Cell, is_done, plan_cells
-from .preflight import check_dataset, check_models
+from .preflight import check_dataset, check_inputs, check_models
 from .shard import Shard, run_lock
 
 if TYPE_CHECKING:
@@ -189,8 +189,9 @@ def run_experiment(
     t0 = time.perf_counter()
     teacher_dirs = dict(teacher_dirs or {})
     cfg = resolve_config(cfg, device, data_dir)
-    # unknown names, remote code not allowed, absent weights: before anything else
-    check_models(cfg, teacher_dirs, trust_remote_code)
+    # unknown names, wrong folders, remote code not allowed, absent weights: before anything
+    check_inputs(cfg, teacher_dirs, data_dir, trust_remote_code)
+    check_models(cfg, teacher_dirs)
     folder = RunFolder(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
     run_dir = folder.path
     if run_dir.exists() and not run_dir.is_dir():  # before the run lock tries to create it
@@ -254,8 +255,10 @@ def describe_run(
     """The lines ``run --dry-run`` prints: resolved config, models, device, cell plan."""
     from .preflight import describe_run as describe
 
+    teacher_dirs = dict(teacher_dirs or {})
     cfg = resolve_config(cfg, device, data_dir)
+    check_inputs(cfg, teacher_dirs, data_dir, need_data=False)  # what a real run would refuse
     run_dir = Path(out_dir) if out_dir is not None else default_run_dir(cfg)
-    return describe(
-        cfg, run_dir, teacher_dirs=dict(teacher_dirs or {}), shard=shard or Shard(), device=device
-    )
+    if run_dir.exists() and not run_dir.is_dir():
+        raise UserError(f"--out {run_dir} is a file; choose a folder")
+    return describe(cfg, run_dir, teacher_dirs=teacher_dirs, shard=shard or Shard(), device=device)

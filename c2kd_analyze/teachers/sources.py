@@ -40,7 +40,7 @@ def env_teacher_dirs() -> dict[str, Path]:
     return parse_teacher_dirs(os.environ.get(TEACHER_DIRS_ENV, ""))
 
 
-def _check_folder(spec: TeacherSpec, folder: Path) -> Path:
+def check_folder(spec: TeacherSpec, folder: Path) -> Path:
     folder = folder.expanduser().resolve()
     if not (folder / "config.json").is_file() and not (folder / "modules.json").is_file():
         raise UserError(
@@ -142,9 +142,9 @@ def resolve_folder(spec: TeacherSpec, local_dir: str | os.PathLike | None = None
     """
     found: Path | None
     if local_dir is not None:
-        found = _check_folder(spec, Path(local_dir))
+        found = check_folder(spec, Path(local_dir))
     elif (from_env := env_teacher_dirs().get(spec.name)) is not None:
-        found = _check_folder(spec, from_env)
+        found = check_folder(spec, from_env)
     elif spec.bundled:
         return None
     elif (found := hf_cache_snapshot(spec)) is None:

@@ -207,10 +207,10 @@ def test_unknown_dataset_and_option_and_features():
 
 @pytest.mark.parametrize(
     "option,value,expected",
-    [("n_train", 0, "n_train=0: expected an integer >= 2"),
-     ("n_test", 0, "n_test=0: expected an integer >= 10"),
-     ("n_test", 9, "n_test=9: expected an integer >= 10"),
-     ("train_captions", 0, "train_captions=0: expected an integer >= 1")],
+    [("n_train", 0, "n_train=0: expected an integer in [2, 1000001)"),
+     ("n_test", 0, "n_test=0: expected an integer in [10, 100001)"),
+     ("n_test", 9, "n_test=9: expected an integer in [10, 100001)"),
+     ("train_captions", 0, "train_captions=0: expected an integer in [1, 101)")],
 )  # fmt: skip
 def test_demo_sizes_below_their_minimum_say_the_real_minimum(option, value, expected):
     with pytest.raises(UserError) as exc:

@@ -108,10 +108,10 @@ def test_check_demo_takes_train_captions_and_any_option():
 
 @pytest.mark.parametrize(
     "args,message",
-    [(["--option", "n_train=abc"], "dataset 'demo' option n_train='abc': expected an integer >= 2"),
-     (["--option", "n_train=300.5"], "option n_train='300.5': expected an integer >= 2"),
+    [(["--option", "n_train=abc"], "option n_train='abc': expected an integer in [2, 1000001)"),
+     (["--option", "n_train=300.5"], "option n_train='300.5': expected an integer in [2, 1000001)"),
      (["--seed", "-1"], "option seed=-1: expected an integer in [0, 4294967296)"),
-     (["--n-test", "0"], "option n_test=0: expected an integer >= 10"),
+     (["--n-test", "0"], "option n_test=0: expected an integer in [10, 100001)"),
      (["--option", "noise=inf"], "option noise='inf': expected a finite number >= 0"),
      (["--option", "epochs=3"], "dataset 'demo' has no option 'epochs'; its options are"),
      (["--option", "n_train"], "bad --option 'n_train'; write KEY=VALUE"),

@@ -210,7 +210,9 @@ def _misspell(name: str, taken: set[str]) -> str | None:
 # the cases
 
 
-def _param_cases(path, param, table, bases, base_of, path_text) -> list[Case]:
+def _param_cases(path, param, table, bases, base_of, path_text, last=None) -> list[Case]:
+    """``last``: the command's last required argument; leaving out an earlier one shifts the
+    values after it, so the parser then misses that last one."""
     cases: list[Case] = []
     key = (*path, param.name)
     base = base_of.get(key, bases.get(path, Base()))
@@ -246,7 +248,7 @@ def _param_cases(path, param, table, bases, base_of, path_text) -> list[Case]:
     if not is_option(param) and param.required:
         build = _builder(path, base, arguments={param.name: None})
         cases.append(Case(path, param.name, f"<no {param.name}>", build,
-                          ("missing argument", param.name), "command"))  # fmt: skip
+                          ("missing argument", last or param.name), "command"))  # fmt: skip
     return cases
 
 
@@ -289,8 +291,10 @@ def build_cases(table, bases, base_of, path_text) -> list[Case]:
     """Every case of the matrix: per parameter (type, table), then per command."""
     cases: list[Case] = []
     for path, command in walk():
+        required = [p.name for p in command.params if not is_option(p) and p.required]
+        last = required[-1] if required else None
         for param in command.params:
-            cases += _param_cases(path, param, table, bases, base_of, path_text)
+            cases += _param_cases(path, param, table, bases, base_of, path_text, last)
         cases += _command_cases(path, command, bases)
     return cases
 

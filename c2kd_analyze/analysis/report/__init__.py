@@ -150,6 +150,8 @@ def write_report(
             )
         out = run_dirs[0]
     out = Path(out)
+    if out.exists() and not out.is_dir():  # before minutes of statistics and drawing
+        raise UserError(f"--out {out} is a file; choose a folder for the report")
     key = inputs_key(run_dirs, n_resamples=n_resamples, seed=seed)
     if is_current(out, key):
         log.info("report in %s is up to date with its runs; not rebuilt", out)
