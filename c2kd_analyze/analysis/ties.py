@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 _KEYS = ("dataset", "direction", "order", "method", "lang")
+#: the smallest recall range (a fraction) that ties must span to be reported: 0.05 points, so
+#: the range shows at the tables' one decimal
+VISIBLE = 0.0005
 
 
 def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
@@ -26,7 +29,8 @@ def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
     Columns: the keys, ``policy`` (the run's), ``tied`` (share of the present queries that tie,
     mean over seeds), ``all_tied`` (every present query ties in every seed), ``k``,
     ``pessimistic``, ``optimistic`` and ``reported`` (R@k under the run's policy), each the mean
-    over seeds of hits / n_queries. Empty when nothing ties.
+    over seeds of hits / n_queries. Empty when nothing ties, or when the ties of a system and
+    language move none of its recalls by :data:`VISIBLE` or more.
     """
     import polars as pl
 
@@ -60,16 +64,15 @@ def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
         .join(denominators, on=["dataset", "direction", "lang"], how="left")
         .with_columns(pl.col("pessimistic", "optimistic", "reported") / pl.col("n"))
     )
-    return (
-        seeds.group_by(*_KEYS, "k")
-        .agg(
-            pl.col("policy").first(),
-            pl.col("tied").mean(),
-            (pl.col("tied") == 1).all().alias("all_tied"),
-            pl.col("pessimistic", "optimistic", "reported").mean(),
-        )
-        .sort("dataset", "direction", "order", "lang", "k")
+    ranges = seeds.group_by(*_KEYS, "k").agg(
+        pl.col("policy").first(),
+        pl.col("tied").mean(),
+        (pl.col("tied") == 1).all().alias("all_tied"),
+        pl.col("pessimistic", "optimistic", "reported").mean(),
     )
+    # a stray exact tie that moves no printed number (0.1 points) is not worth a warning
+    visible = (pl.col("optimistic") - pl.col("pessimistic")).max().over(_KEYS) >= VISIBLE
+    return ranges.filter(visible).sort("dataset", "direction", "order", "lang", "k")
 
 
 def tie_warnings(run_dirs: list, direction: str = "t2v", k: int = 1) -> list[str]:
