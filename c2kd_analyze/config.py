@@ -50,7 +50,8 @@ Positive = Annotated[StrictInt, Field(ge=1)]
 #: a softmax temperature: below 1e-3 the logits overflow float32 exp, above 10 every
 #: similarity distribution is flat (both train nothing and give chance-level numbers)
 Temperature = Annotated[float, Strict(), AllowInfNan(False), Field(ge=1e-3, le=10.0)]
-LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0, le=10.0)]
+#: no upper bound: a huge lr is a recipe that diverges, which training stops and names
+LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0)]
 
 
 class MaxTokens(BaseModel):

@@ -24,5 +24,6 @@ def test_bench_gpu_cpu_smoke_runs_every_part(tmp_path):
         match = re.search(rf"gpu_step\[batch={batch}\]: ratio=([0-9.]+) \(project=", out)
         assert match and float(match.group(1)) > 0, out
     assert re.search(r"paper_cell: \d+ s for teacher \+ C2KD student", out), out
-    assert len(re.findall(r"frozen_sweep\[encode \w+\]: [\d,]+ captions", out)) == 3, out
+    encoders = set(re.findall(r"frozen_sweep\[encode (\w+)\]: [\d,]+ captions", out))
+    assert encoders == {"mbert", "xlmr", "labse"}, out
     assert re.search(r"frozen_sweep: 8 cells in", out), out

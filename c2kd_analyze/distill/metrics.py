@@ -83,15 +83,23 @@ def _as_tensor(x: Any):
     return t if t.dtype == torch.float64 else t.float()
 
 
+#: columns compared at once within a block of scores: the comparison masks and their sums stay a
+#: few MB whatever the number of items
+_COLUMNS = 4096
+
+
 def _block_counts(block, start: int) -> tuple[Any, Any]:
     """(higher, tied) of rows ``start ..`` of a score matrix given as a (rows, n_items) tensor."""
     import torch
 
     rows = torch.arange(block.shape[0], device=block.device)
     true = block[rows, start + rows].unsqueeze(1)
-    # int32 sums: a bool sum would first copy the mask to int64, 8 bytes per score
-    higher = (block > true).sum(dim=1, dtype=torch.int32)
-    tied = (block == true).sum(dim=1, dtype=torch.int32) - 1
+    higher = torch.zeros(block.shape[0], dtype=torch.int32, device=block.device)
+    tied = torch.full_like(higher, -1)  # the true item equals itself
+    for col in range(0, block.shape[1], _COLUMNS):
+        part = block[:, col : col + _COLUMNS]
+        higher += (part > true).sum(dim=1, dtype=torch.int32)
+        tied += (part == true).sum(dim=1, dtype=torch.int32)
     return higher, tied
 
 
@@ -116,13 +124,16 @@ def streamed_counts(
     _check_counts(q.shape[0], it.shape[0])
     items_t = it.T.contiguous()
     highers, tieds, nan = [], [], torch.zeros((), dtype=torch.bool, device=q.device)
+    # one buffer of scores for every block: no large allocation per block, so the peak is one
+    # block whatever the allocator does with freed memory
+    buffer = q.new_empty((min(block_size, q.shape[0]), it.shape[0]))
     for start in range(0, q.shape[0], block_size):
-        block = q[start : start + block_size] @ items_t  # (block, n_items)
+        rows = q[start : start + block_size]
+        block = torch.matmul(rows, items_t, out=buffer[: rows.shape[0]])  # (block, n_items)
         nan = nan | torch.isnan(block).any()
         higher, tied = _block_counts(block, start)
         highers.append(higher)
         tieds.append(tied)
-        del block  # freed before the next block is made: one block of scores at a time
     if bool(nan):  # one host sync for the whole matrix
         raise ValueError("scores contain NaN")
     higher, tied = torch.cat(highers).cpu().numpy(), torch.cat(tieds).cpu().numpy()

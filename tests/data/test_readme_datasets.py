@@ -47,7 +47,8 @@ def test_readme_claims_what_the_options_schema_says():
 @pytest.mark.slow
 def test_generic_example_trains_with_run(readme_generic, tmp_path):
     args = ["run", "--dataset", "generic", "--data-dir", "mydata", "--teachers", "muse",
-            "--student", "muse", "--epochs", "1", "--no-progress", "--no-report",
+            "--student", "muse", "--epochs", "1", "--batch-size", "8", "--no-progress",
+            "--no-report",
             "--out", str(tmp_path / "out")]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output

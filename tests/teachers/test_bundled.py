@@ -55,7 +55,12 @@ def test_warm_cache_encodes_nothing_with_a_real_teacher():
     texts = [t for lang in PARALLEL_CAPTIONS.values() for t in lang]
     calls = []
     inner = enc.encode
-    enc.encode = lambda t, batch_size=64: calls.append(len(t)) or inner(t, batch_size=batch_size)
+
+    def counting(t, batch_size=64, progress=True):
+        calls.append(len(t))
+        return inner(t, batch_size=batch_size, progress=progress)
+
+    enc.encode = counting
     cold = encode_cached(enc, texts)
     forget_in_memory()
     warm = encode_cached(enc, texts)
