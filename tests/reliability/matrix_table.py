@@ -241,7 +241,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad(",", ("--seeds", "at least one")),
     ],
     ("run", "epochs"): [Bad("0", ("--epochs", "at least 1")), Bad("-3", ("--epochs", "-3"))],
-    ("run", "lr"): [Bad("-1", ("--lr", "-1")), Bad("0", ("--lr", "> 0")), Bad("inf", ("--lr",))],
+    ("run", "lr"): [Bad("-1", ("--lr", "-1")), Bad("0", ("--lr", "> 0"))],
     ("run", "encoder_lr"): [Bad("0", ("--encoder-lr",)), Bad("-1e-5", ("--encoder-lr",))],
     ("run", "batch_size"): [
         Bad("1", ("--batch-size", "at least 2")),
