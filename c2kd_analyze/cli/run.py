@@ -34,25 +34,20 @@ def parse_pairs(items: list[str] | None, flag: str, example: str) -> dict[str, s
     return out
 
 
-def _teacher_lr(items: list[str] | None) -> dict | None:
+def _teacher_lr(items: list[str] | None) -> dict[str, float] | None:
+    """``--teacher-lr NAME=LR`` items as numbers (the config checks their range)."""
     from ..errors import UserError
 
     pairs = parse_pairs(items, "--teacher-lr", "muse-distil=1e-4")
     if pairs is None:
         return None
-    try:
-        return {name: float(value) for name, value in pairs.items()}
-    except ValueError:
-        bad = next(v for v in pairs.values() if not _is_float(v))
-        raise UserError(f"--teacher-lr needs NAME=NUMBER, got {bad!r}") from None
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    out: dict[str, float] = {}
+    for name, value in pairs.items():
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise UserError(f"--teacher-lr {name} needs a number, got {value!r}") from None
+    return out
 
 
 def _print_table(outcome, cfg) -> None:
