@@ -87,26 +87,36 @@ def teacher_diagnostics(
     )
 
 
+def _with_recipe(diag: pl.DataFrame) -> pl.DataFrame:
+    """``diag`` with a ``teacher_recipe`` column (null in runs written before it existed)."""
+    import polars as pl
+
+    if "teacher_recipe" in diag.columns:
+        return diag
+    return diag.with_columns(pl.lit(None, pl.String).alias("teacher_recipe"))
+
+
 def _mean_by_teacher(diag: pl.DataFrame, metric: str, name: str) -> pl.DataFrame:
     import polars as pl
 
-    sel = diag.filter(pl.col("metric") == metric)
-    if "teacher_recipe" not in sel.columns:
-        sel = sel.with_columns(pl.lit(None, pl.String).alias("teacher_recipe"))
+    sel = _with_recipe(diag.filter(pl.col("metric") == metric))
     return sel.group_by("teacher", "teacher_recipe").agg(
         pl.col("value").mean().cast(pl.Float64).alias(name)
     )
 
 
 def diagnostics_by_language(diagnostics: pl.DataFrame, dataset: str, metric: str) -> pl.DataFrame:
-    """Teacher x language means over seeds of one diagnostic: columns teacher, lang, value."""
+    """Teacher x language means over seeds of one diagnostic: columns teacher, teacher_recipe
+    (how the teacher was trained; null where unknown), lang, value."""
     import polars as pl
 
-    return (
+    sel = _with_recipe(
         diagnostics.filter((pl.col("dataset") == dataset) & (pl.col("metric") == metric))
-        .group_by("teacher", "lang")
+    )
+    return (
+        sel.group_by("teacher", "teacher_recipe", "lang")
         .agg(pl.col("value").mean())
-        .sort("teacher", "lang")
+        .sort("teacher", "teacher_recipe", "lang", nulls_last=True)
     )
 
 

@@ -395,3 +395,32 @@ def test_tie_warnings_name_the_system_languages_and_range(tmp_path):
     assert "(every query: constant scores)" in lines[0]
     # optimistic: every present query a hit; 3 of the 33 counted queries are absent: 30/33
     assert "between 0.0 % and 90.9 %" in lines[0] and "the run used optimistic" in lines[0]
+
+
+def test_merged_teacher_recipes_keep_their_students_apart(tmp_path):
+    """Two runs of one teacher trained two ways: every per-student table has a row for each,
+    named with its recipe, holding that student's own numbers (not the other's)."""
+    from c2kd_analyze.analysis.report.s3_significance import test_summary
+    from c2kd_analyze.analysis.report.s4_ranking import ranking_blocks
+
+    a = write_run(tmp_path, RunSpec(seeds=(0,)), run_id="demo-a")
+    strong = {**RunSpec().boost, ("c2kd", "labse"): 4.0}
+    b = write_run(
+        tmp_path, RunSpec(seeds=(0,), teacher_recipe="english", boost=strong), run_id="demo-b"
+    )
+    view = analyse([a, b], n_resamples=100).views[0]
+    names = [view.teacher_of(m) for m in view.students()]
+    assert len(set(names)) == len(names) == 6
+    assert {"labse [english]", "labse [translate-train]"} <= set(names)
+
+    summary = next(t for t in test_summary(view) if hasattr(t, "display")).display
+    rows = summary["student vs"].to_list()
+    assert len(set(rows)) == len(rows) == 12
+    by_row = dict(zip(rows, summary["avg"].to_list(), strict=True))
+    assert by_row["labse [english] vs zero-shot"] != by_row["labse [translate-train] vs zero-shot"]
+
+    ranking = next(b for b in ranking_blocks(view) if getattr(b, "name", "").endswith("ranks"))
+    teachers = ranking.display["teacher"].to_list()
+    assert sorted(teachers) == sorted(names)
+    avg = dict(zip(teachers, ranking.display["avg"].to_list(), strict=True))
+    assert avg["labse [english]"] != avg["labse [translate-train]"]

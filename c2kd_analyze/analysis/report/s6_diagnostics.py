@@ -100,9 +100,14 @@ def _correlation_blocks(view: DatasetView, table) -> list[Block]:
         fixed_expr(pl.col("rho"), 2, signed=True).fill_null("–").alias("Spearman ρ"),
         p_expr(pl.col("p")).fill_null("–").alias("p"),
     )
-    colours = {t: view.colours[m] for t, m in table.select("teacher", "method").rows()}
+    # one point per student system, named as everywhere else ("muse [english]" when the report
+    # merges teacher recipes)
+    points = table.with_columns(
+        pl.col("method").replace_strict(view.names, return_dtype=pl.String).alias("teacher")
+    )
+    colours = {t: view.colours[m] for t, m in points.select("teacher", "method").rows()}
     fig = plot_diagnostics(
-        table, corr, f"{view.dataset}: teacher diagnostics against the student's gain", colours
+        points, corr, f"{view.dataset}: teacher diagnostics against the student's gain", colours
     )
     png, svg = render(fig)
     caveat = (
@@ -133,6 +138,9 @@ def per_language_tables(view: DatasetView) -> list[Block]:
         long = diagnostics_by_language(view.diagnostics, view.dataset, metric)
         if long.is_empty():
             continue
+        if long["teacher_recipe"].drop_nulls().n_unique() > 1:  # "muse [english]", as the rows
+            recipe = pl.concat_str(pl.col("teacher"), pl.lit(" ["), "teacher_recipe", pl.lit("]"))
+            long = long.with_columns(recipe.fill_null(pl.col("teacher")).alias("teacher"))
         langs = [x for x in view.langs if x in set(long["lang"].to_list())]
         rows = [t for t in teachers if t in set(long["teacher"].to_list())]
         rows += [t for t in long["teacher"].unique(maintain_order=True).to_list() if t not in rows]

@@ -27,7 +27,7 @@ class DatasetView:
     langs: tuple[str, ...]  # English first, then the dataset's declared order
     methods: tuple[str, ...]  # every system, in the one row order
     stages: dict[str, str]  # method -> stage
-    names: dict[str, str]  # method -> the teacher(s) behind it, for prose
+    names: dict[str, str]  # method -> the teacher(s) behind it, for prose (unique per method)
     colours: dict[str, str]  # method -> colour, shared by every figure
     results: pl.DataFrame  # this dataset's result rows (provenance: the models that ran)
     summary: pl.DataFrame
@@ -112,13 +112,9 @@ def build_view(
     ks = tuple(sorted(int(k) for k in recall["k"].unique().to_list()))
     langs = [x for x in summary["lang"].unique(maintain_order=True).to_list() if x != AVG]
     systems = summary.select("method", "order", "stage", "teacher", "pool").unique("method")
-    name = (
-        pl.when(pl.col("stage") != "c2kd-pool")
-        .then(pl.col("teacher").fill_null(pl.col("stage")))
-        .when(pl.col("pool").is_null())
-        .then(pl.concat_str(pl.lit("pool "), "teacher"))
-        .otherwise(pl.concat_str(pl.lit("pool "), "pool", pl.lit("("), "teacher", pl.lit(")")))
-    )
+    # the label without its stage: "muse", "pool max(muse+labse)", "muse [english]" (the
+    # suffixes keep two runs' systems apart when the report merges modes or teacher recipes)
+    name = pl.col("method").str.replace(r"^(c2kd|teacher) ", "").alias("name")
     return DatasetView(
         dataset=dataset,
         synthetic=synthetic,
