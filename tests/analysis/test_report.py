@@ -105,12 +105,22 @@ def test_html_references_nothing_outside_itself(report_dir):
     assert "@import" not in text
 
 
-def test_merged_runs_and_determinism(tmp_path):
-    small = RunSpec(seeds=(0,), directions=("t2v",), n_queries=30)  # merging is the point
-    a = write_run(tmp_path, small, run_id="demo-a")
-    b = write_run(tmp_path, dataclasses.replace(small, seeds=(1, 2)), run_id="demo-b")
-    md = write_report([a, b], tmp_path / "r1", n_resamples=200).with_suffix(".md").read_text()
+def _two_runs(root: Path) -> list[Path]:
+    """Two runs of the same configuration, seeds 0 and 1-2; small: merging is the point."""
+    small = RunSpec(seeds=(0,), directions=("t2v",), n_queries=30)
+    a = write_run(root, small, run_id="demo-a")
+    return [a, write_run(root, dataclasses.replace(small, seeds=(1, 2)), run_id="demo-b")]
+
+
+@pytest.mark.slow  # a whole report (figures: seconds); the analysis is checked fast just below
+def test_merged_runs_are_reported_together(tmp_path):
+    md = write_report(_two_runs(tmp_path), tmp_path / "r1", n_resamples=200)
+    md = md.with_suffix(".md").read_text()
     assert "mean ± std over 3 seeds" in md and "demo-a" in md and "demo-b" in md
+
+
+def test_merged_runs_analyse_deterministically(tmp_path):
+    a, b = _two_runs(tmp_path)
     first, again = (analyse([a, b], n_resamples=200, seed=1) for _ in range(2))
     for name in ("intervals", "versus", "pairs", "ranks"):
         assert getattr(first.stats, name).equals(getattr(again.stats, name))
@@ -119,8 +129,11 @@ def test_merged_runs_and_determinism(tmp_path):
 
 
 def test_cli_report_in_process(tmp_path):
-    # one teacher, one seed: fewer figures to draw; the command's wiring is the point here
-    run = write_run(tmp_path / "runs", RunSpec(teachers=("labse",), seeds=(0,), n_queries=30))
+    # the command's wiring is the point here: one shard's teacher cells, a report without figures
+    run = write_run(tmp_path / "runs", RunSpec(seeds=(0,), n_queries=30))
+    for cell in (run / "cells").iterdir():
+        if not cell.name.startswith("teacher"):
+            io.remove(cell / "done.json")
     result = CliRunner().invoke(
         app, ["report", str(run), "--out", str(tmp_path / "out"), "--resamples", "200"]
     )
@@ -166,6 +179,7 @@ def _empty_run(root: Path) -> Path:
     return run
 
 
+@pytest.mark.slow  # a whole report (figures: seconds); report_dir and odd_report are the fast ones
 def test_minimal_run_one_teacher_one_seed_real_dataset(tmp_path):
     spec = RunSpec(teachers=("labse",), seeds=(0,), directions=("t2v",), synthetic=False)
     run = write_run(tmp_path, spec)
@@ -177,6 +191,7 @@ def test_minimal_run_one_teacher_one_seed_real_dataset(tmp_path):
     assert "With 1 teachers" not in md  # no correlation with a single point
 
 
+@pytest.mark.slow  # a whole report (figures: seconds); report_dir and odd_report are the fast ones
 def test_all_teachers_tied_says_so(tmp_path):
     """Identical students (same quality, same draws): the answer must not crown one of them."""
     spec = RunSpec(
