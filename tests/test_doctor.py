@@ -1,18 +1,14 @@
-"""`c2kd-analyze doctor` as a real process: what works, what fails, and the exit code."""
+"""`c2kd-analyze doctor`: what works, what fails, and the exit code; each test runs the command
+in this process (fast) and as the real console script (slow), through ``c2kd_cli``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-EXE = str(Path(sys.executable).with_name("c2kd-analyze"))
+import pytest
 
 
-def _doctor(env_updates: dict[str, str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, **env_updates, "COLUMNS": "200"}
-    return subprocess.run([EXE, "doctor"], capture_output=True, text=True, env=env, timeout=120)
+@pytest.fixture
+def _doctor(c2kd_cli):
+    return lambda env_updates: c2kd_cli(["doctor"], env={**env_updates, "COLUMNS": "200"})
 
 
 def _line(out: str, area: str) -> str:
@@ -20,7 +16,7 @@ def _line(out: str, area: str) -> str:
     return next(line for line in out.splitlines() if f"  {area}" in line)
 
 
-def test_doctor_reports_bundled_teachers_ok_and_hub_teachers_with_a_fix(tmp_path):
+def test_doctor_reports_bundled_teachers_ok_and_hub_teachers_with_a_fix(tmp_path, _doctor):
     proc = _doctor({"C2KD_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -33,7 +29,7 @@ def test_doctor_reports_bundled_teachers_ok_and_hub_teachers_with_a_fix(tmp_path
     assert "Traceback" not in proc.stderr
 
 
-def test_doctor_fails_when_the_cache_folder_cannot_be_written(tmp_path):
+def test_doctor_fails_when_the_cache_folder_cannot_be_written(tmp_path, _doctor):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     proc = _doctor({"C2KD_CACHE": str(blocker / "cache")})
@@ -44,7 +40,7 @@ def test_doctor_fails_when_the_cache_folder_cannot_be_written(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_doctor_sees_a_hub_teacher_in_a_named_folder(tmp_path):
+def test_doctor_sees_a_hub_teacher_in_a_named_folder(tmp_path, _doctor):
     folder = tmp_path / "labse"
     folder.mkdir()
     (folder / "modules.json").write_text("[]")

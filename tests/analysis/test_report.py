@@ -105,11 +105,22 @@ def test_html_references_nothing_outside_itself(report_dir):
     assert "@import" not in text
 
 
-def test_merged_runs_and_determinism(tmp_path):
-    a = write_run(tmp_path, RunSpec(seeds=(0,)), run_id="demo-a")
-    b = write_run(tmp_path, dataclasses.replace(RunSpec(), seeds=(1, 2)), run_id="demo-b")
-    md = write_report([a, b], tmp_path / "r1", n_resamples=200).with_suffix(".md").read_text()
+def _two_runs(root: Path) -> list[Path]:
+    """Two runs of the same configuration, seeds 0 and 1-2; small: merging is the point."""
+    small = RunSpec(seeds=(0,), directions=("t2v",), n_queries=30)
+    a = write_run(root, small, run_id="demo-a")
+    return [a, write_run(root, dataclasses.replace(small, seeds=(1, 2)), run_id="demo-b")]
+
+
+@pytest.mark.slow  # a whole report (figures: seconds); the analysis is checked fast just below
+def test_merged_runs_are_reported_together(tmp_path):
+    md = write_report(_two_runs(tmp_path), tmp_path / "r1", n_resamples=200)
+    md = md.with_suffix(".md").read_text()
     assert "mean ± std over 3 seeds" in md and "demo-a" in md and "demo-b" in md
+
+
+def test_merged_runs_analyse_deterministically(tmp_path):
+    a, b = _two_runs(tmp_path)
     first, again = (analyse([a, b], n_resamples=200, seed=1) for _ in range(2))
     for name in ("intervals", "versus", "pairs", "ranks"):
         assert getattr(first.stats, name).equals(getattr(again.stats, name))
@@ -117,15 +128,21 @@ def test_merged_runs_and_determinism(tmp_path):
     assert not other.equals(first.stats.intervals)  # the seed is used
 
 
-def test_cli_report_in_process(demo_run, tmp_path):
+def test_cli_report_in_process(tmp_path):
+    # the command's wiring is the point here: one shard's teacher cells, a report without figures
+    run = write_run(tmp_path / "runs", RunSpec(seeds=(0,), n_queries=30))
+    for cell in (run / "cells").iterdir():
+        if not cell.name.startswith("teacher"):
+            io.remove(cell / "done.json")
     result = CliRunner().invoke(
-        app, ["report", str(demo_run), "--out", str(tmp_path / "out"), "--resamples", "200"]
+        app, ["report", str(run), "--out", str(tmp_path / "out"), "--resamples", "200"]
     )
     assert result.exit_code == 0, result.output
     assert "report.html" in result.output
     assert (tmp_path / "out" / "report.html").is_file()
 
 
+@pytest.mark.slow  # a real process; in process: test_cli_report_in_process, report_dir's default
 def test_cli_report_subprocess_writes_into_the_run(demo_run):
     proc = subprocess.run(
         [CLI, "report", str(demo_run), "--resamples", "200"], capture_output=True, text=True
@@ -137,7 +154,7 @@ def test_cli_report_subprocess_writes_into_the_run(demo_run):
 @pytest.mark.parametrize(
     "case", ["missing", "not-a-run", "empty-run", "several-without-out", "few-resamples"]
 )
-def test_cli_bad_input_exits_2_with_one_line(case, tmp_path, demo_run):
+def test_cli_bad_input_exits_2_with_one_line(case, tmp_path, demo_run, c2kd_cli):
     args = {
         "missing": [str(tmp_path / "nope")],
         "not-a-run": [str(tmp_path)],
@@ -145,7 +162,7 @@ def test_cli_bad_input_exits_2_with_one_line(case, tmp_path, demo_run):
         "several-without-out": [str(demo_run), str(demo_run)],
         "few-resamples": [str(demo_run), "--resamples", "5"],
     }[case]
-    proc = subprocess.run([CLI, "report", *args], capture_output=True, text=True)
+    proc = c2kd_cli(["report", *args])
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     if case == "few-resamples":  # the parser's range check: its usage line, then the error
@@ -165,6 +182,7 @@ def _empty_run(root: Path) -> Path:
     return run
 
 
+@pytest.mark.slow  # a whole report (figures: seconds); report_dir and odd_report are the fast ones
 def test_minimal_run_one_teacher_one_seed_real_dataset(tmp_path):
     spec = RunSpec(teachers=("labse",), seeds=(0,), directions=("t2v",), synthetic=False)
     run = write_run(tmp_path, spec)
@@ -176,6 +194,7 @@ def test_minimal_run_one_teacher_one_seed_real_dataset(tmp_path):
     assert "With 1 teachers" not in md  # no correlation with a single point
 
 
+@pytest.mark.slow  # a whole report (figures: seconds); report_dir and odd_report are the fast ones
 def test_all_teachers_tied_says_so(tmp_path):
     """Identical students (same quality, same draws): the answer must not crown one of them."""
     spec = RunSpec(
@@ -356,11 +375,20 @@ def test_a_folder_with_teacher_cells_only_still_reports(tmp_path):
     assert "| teacher labse |" in md and not list((run / "figures").glob("*.png"))
 
 
-def test_an_unchanged_report_is_not_rebuilt_and_a_changed_one_is(tmp_path):
+@pytest.mark.parametrize(
+    "teacher_cells_only",
+    [pytest.param(False, marks=pytest.mark.slow), True],  # True: no figures, three times faster
+    ids=["whole-run", "teacher-cells-only"],
+)
+def test_an_unchanged_report_is_not_rebuilt_and_a_changed_one_is(tmp_path, teacher_cells_only):
     from c2kd_analyze import io
     from c2kd_analyze.analysis.report import write_report
 
     run = write_run(tmp_path, RunSpec(seeds=(0,), n_queries=30))
+    if teacher_cells_only:  # one shard's folder: what the report needs to draw no figure
+        for cell in (run / "cells").iterdir():
+            if not cell.name.startswith("teacher"):
+                io.remove(cell / "done.json")
     html = write_report([run], n_resamples=100)
     key = run / "report.key.json"
     assert io.is_valid(key)
@@ -370,7 +398,7 @@ def test_an_unchanged_report_is_not_rebuilt_and_a_changed_one_is(tmp_path):
     write_report([run], n_resamples=120)  # another setting: rebuilt
     assert html.stat().st_mtime_ns != stamp
     stamp = html.stat().st_mtime_ns
-    cell = next((run / "cells").iterdir())
+    cell = next(c for c in sorted((run / "cells").iterdir()) if io.is_valid(c / "done.json"))
     frame = io.read_parquet(cell / "metrics.parquet")
     io.write_parquet(cell / "metrics.parquet", frame)  # rewritten: same bytes, same checksum
     write_report([run], n_resamples=120)

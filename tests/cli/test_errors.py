@@ -45,6 +45,7 @@ def test_parser_errors_in_process(args, needle, capsys) -> None:
     _assert_usage_error(exit_info.value.code, capsys.readouterr().err, needle)
 
 
+@pytest.mark.slow  # real processes: the console script and `python -m` are the point
 @pytest.mark.parametrize(
     "prefix", [[CLI], [sys.executable, "-m", "c2kd_analyze"]], ids=["script", "python -m"]
 )

@@ -1,4 +1,5 @@
-"""`c2kd-analyze datasets list|check`, through typer's runner and as a real process."""
+"""`c2kd-analyze datasets list|check`, through typer's runner and as a real process (``c2kd_cli``
+runs its tests both in this process, fast, and as the console script, slow)."""
 
 from __future__ import annotations
 
@@ -79,6 +80,7 @@ def _cli(*args: str, cache: Path) -> subprocess.CompletedProcess:
                           timeout=300)  # fmt: skip
 
 
+@pytest.mark.slow  # a real process building the 2,000-clip default demo; fast: check_small_demo
 def test_real_process_checks_the_default_demo(tmp_path):
     proc = _cli("datasets", "check", "demo", cache=tmp_path / "cache")
     assert proc.returncode == 0, proc.stderr
@@ -87,10 +89,11 @@ def test_real_process_checks_the_default_demo(tmp_path):
     assert list((tmp_path / "cache" / "datasets").glob("demo-*/arrays.npz"))
 
 
-def test_real_process_truncated_pickle(tmp_path):
+def test_real_process_truncated_pickle(tmp_path, c2kd_cli):
     _, test = write_release(tmp_path, "multi-youcook2", "s3d")
     test.write_bytes(test.read_bytes()[:-50])
-    proc = _cli("datasets", "check", "multi-youcook2", "--data-dir", str(tmp_path), cache=tmp_path)
+    args = ["datasets", "check", "multi-youcook2", "--data-dir", str(tmp_path)]
+    proc = c2kd_cli(args, env={"C2KD_CACHE": str(tmp_path)})
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("error: cannot read ") and str(test) in proc.stderr
     assert proc.stderr.count("\n") == 1 and "truncated" in proc.stderr

@@ -19,12 +19,27 @@ LANGS = ("en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja")
 
 @pytest.fixture(scope="module")
 def default_demo():
-    """The default-size demo (2000 train, 500 test) with its latent content, built once."""
+    """The default-size demo (2000 train, 500 test) with its latent content, built once (5 s)."""
     opts = DemoOptions()
     raw = generate(opts)
     return assemble(raw, opts), raw
 
 
+@pytest.fixture(
+    scope="module",
+    params=["train500", pytest.param("default", marks=pytest.mark.slow)],
+)
+def demo(request):
+    """The default demo (slow), and one with a quarter of its training clips (fast): the test
+    split is drawn from its own seed, so both have the very same 500 test clips."""
+    if request.param == "default":
+        return request.getfixturevalue("default_demo")
+    opts = DemoOptions(n_train=500)
+    raw = generate(opts)
+    return assemble(raw, opts), raw
+
+
+@pytest.mark.slow  # builds the default-size demo; the tests below also run on a smaller one
 def test_default_demo_shape_languages_and_label(default_demo):
     ds, _ = default_demo
     assert ds.languages == LANGS and ds.synthetic and ds.feature_kind == "synthetic"
@@ -44,15 +59,15 @@ def test_default_demo_shape_languages_and_label(default_demo):
 
 def test_same_seed_same_data_different_seed_different_data(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / "a"))
-    a = load_dataset("demo", n_train=300, n_test=100, seed=7)
+    a = load_dataset("demo", n_train=100, n_test=40, seed=7)
     monkeypatch.setenv(paths.CACHE_ENV, str(tmp_path / "b"))
-    b = load_dataset("demo", n_train=300, n_test=100, seed=7)
-    again = load_dataset("demo", n_train=300, n_test=100, seed=7)  # from b's cache
+    b = load_dataset("demo", n_train=100, n_test=40, seed=7)
+    again = load_dataset("demo", n_train=100, n_test=40, seed=7)  # from b's cache
     for other in (b, again):
         for x, y in ((a.train, other.train), (a.test, other.test)):
             assert x.clip_ids == y.clip_ids and x.captions == y.captions
             assert np.array_equal(x.features, y.features) and np.array_equal(x.mask, y.mask)
-    c = load_dataset("demo", n_train=300, n_test=100, seed=8)
+    c = load_dataset("demo", n_train=100, n_test=40, seed=8)
     assert not np.array_equal(a.train.features[:, :8], c.train.features[:, :8])
     assert a.train.captions["en"] != c.train.captions["en"]
     assert a.test.captions["de"] != c.test.captions["de"]
@@ -83,8 +98,8 @@ def _tokens(text: str, lang: str) -> list[str]:
     return re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
 
 
-def test_every_language_is_distinct_text_in_its_own_script(default_demo):
-    ds, _ = default_demo
+def test_every_language_is_distinct_text_in_its_own_script(demo):
+    ds, _ = demo
     en = [c[0] for c in ds.test.captions["en"]]
     en_vocab = {t for s in en for t in _tokens(s, "en")}
     scripts = {"zh": r"[\u4e00-\u9fff]", "ja": r"[\u3040-\u30ff]", "ru": r"[а-яё]"}
@@ -131,11 +146,11 @@ def _expected_r1(scores: np.ndarray) -> float:
     return float(np.mean(np.where(higher == 0, 1.0 / (1 + ties), 0.0)))
 
 
-def test_bag_of_words_oracle_is_far_above_chance_and_below_saturation(default_demo):
+def test_bag_of_words_oracle_is_far_above_chance_and_below_saturation(demo):
     """Retrieve each test clip from its English caption by TF-IDF against the words of every
     clip's latent content. Captions leave out the place or the order, and many clips share an
     action and ingredient, so even this oracle cannot be perfect."""
-    ds, raw = default_demo
+    ds, raw = demo
     captions = [c[0] for c in ds.test.captions["en"]]
     latent = _latent_words(raw["test"])
     vocab = {w: k for k, w in enumerate(sorted({t for d in latent for t in _tokens(d, "en")}))}
@@ -183,10 +198,10 @@ def _ridge_recall(ds, lang: str) -> tuple[float, float]:
     return float((rank < 1).mean()), float((rank < 10).mean())
 
 
-def test_video_features_are_learnable_but_far_from_saturated(default_demo):
+def test_video_features_are_learnable_but_far_from_saturated(demo):
     """A linear map from caption words to mean frame features, fit on train, retrieves test
     clips far above chance in every language, never near saturation, English best or tied."""
-    ds, _ = default_demo
+    ds, _ = demo
     r1 = {}
     for lang in ("en", "de", "ja"):
         r1[lang], r10 = _ridge_recall(ds, lang)

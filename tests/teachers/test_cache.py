@@ -165,6 +165,7 @@ def _worker(args):
     return encode_cached(enc, texts).shape
 
 
+@pytest.mark.slow  # two spawned processes, each importing torch and transformers
 def test_two_processes_writing_at_once(enc, tiny_bert_dir):
     root = os.environ["C2KD_CACHE"]
     jobs = [(root, str(tiny_bert_dir), TEXTS[:30]), (root, str(tiny_bert_dir), TEXTS[10:])]

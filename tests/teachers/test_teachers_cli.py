@@ -1,4 +1,5 @@
-"""`c2kd-analyze teachers ...` through typer's runner and as a real process."""
+"""`c2kd-analyze teachers ...` through typer's runner, and ``c2kd_cli``: ``main()`` in this process
+(fast) and the real console script (slow)."""
 
 from __future__ import annotations
 
@@ -173,8 +174,8 @@ def test_fetch_bundled_needs_nothing():
     )
 
 
-def test_process_unknown_name_exit_2_no_traceback():
-    proc = run_cli("teachers", "check", "labes")
+def test_process_unknown_name_exit_2_no_traceback(c2kd_cli):
+    proc = c2kd_cli(["teachers", "check", "labes"])
     assert proc.returncode == 2
     assert proc.stderr.startswith(
         "error: unknown teacher 'labes'; did you mean 'labse'? known teachers: "
@@ -182,9 +183,9 @@ def test_process_unknown_name_exit_2_no_traceback():
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
-def test_process_hub_teacher_fails_fast():
+def test_process_hub_teacher_fails_fast(c2kd_cli):
     t0 = time.perf_counter()
-    proc = run_cli("teachers", "check", "labse")
+    proc = c2kd_cli(["teachers", "check", "labse"])
     assert time.perf_counter() - t0 < 30  # includes interpreter start-up on a busy machine
     assert proc.returncode == 1
     assert proc.stderr.startswith("error: teacher 'labse' needs sentence-transformers/LaBSE")
@@ -192,22 +193,19 @@ def test_process_hub_teacher_fails_fast():
     assert proc.stderr.count("\n") == 1
 
 
-def test_process_fetch_offline_is_a_clear_error():
-    proc = run_cli("teachers", "fetch", "labse")  # tests run with HF_HUB_OFFLINE=1
+def test_process_fetch_offline_is_a_clear_error(c2kd_cli):
+    proc = c2kd_cli(["teachers", "fetch", "labse"])  # tests run with HF_HUB_OFFLINE=1
     assert proc.returncode == 2
     assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
     assert "--teacher-dir labse=DIR" in proc.stderr
 
 
-def test_process_remote_code_refusal_is_one_line_exit_2(plugin_teachers, tiny_bert_dir):
+def test_process_remote_code_refusal_is_one_line_exit_2(plugin_teachers, tiny_bert_dir, c2kd_cli):
     import os
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env = {"PYTHONPATH": os.pathsep.join(sys.path)}  # the plugin, for the [process] case
     where = f"tiny-remote={tiny_bert_dir}"
-    proc = subprocess.run(
-        [str(EXE), "teachers", "check", "tiny-remote", "--teacher-dir", where],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    proc = c2kd_cli(["teachers", "check", "tiny-remote", "--teacher-dir", where], env=env)
     assert proc.returncode == 2, proc.stderr
     # (the plugin's deliberately invalid specs add skip warnings above the error line)
     errors = [line for line in proc.stderr.splitlines() if not line.startswith("WARNING ")]
