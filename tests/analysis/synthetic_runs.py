@@ -63,6 +63,7 @@ class RunSpec:
     tied: dict = field(default_factory=dict)
     old_ranks: bool = False  # ranks.parquet without the clip and ties columns (older runs)
     teacher_recipe: str = "translate-train"  # how the teachers were trained (result column)
+    dataset_options: tuple[tuple[str, object], ...] = ()  # config.json's --dataset-option pairs
 
 
 def _quality(spec: RunSpec, stage: str, teacher: str | None, lang: str) -> float:
@@ -137,7 +138,8 @@ def write_run(root: Path, spec: RunSpec = RunSpec(), run_id: str | None = None) 
     config = {
         "dataset": spec.dataset, "teachers": list(spec.teachers), "student": "me5-small",
         "seeds": list(spec.seeds), "mode": "frozen", "preset": "demo",
-        "pool": spec.pool_op if spec.pool else None,
+        "pool": spec.pool_op if spec.pool else None, "teacher_recipe": spec.teacher_recipe,
+        "dataset_options": [list(kv) for kv in spec.dataset_options],
     }  # fmt: skip
     if spec.ties is not None:
         config["ties"] = spec.ties

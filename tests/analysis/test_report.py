@@ -452,3 +452,24 @@ def test_merged_teacher_recipes_keep_their_students_apart(tmp_path):
     assert sorted(teachers) == sorted(names)
     avg = dict(zip(teachers, ranking.display["avg"].to_list(), strict=True))
     assert avg["labse [english]"] != avg["labse [translate-train]"]
+
+
+def test_runs_table_says_how_each_run_was_made(tmp_path):
+    """The report's runs table names each run's student, teacher recipe and dataset options, so
+    two merged runs that differ only there can be told apart."""
+    from c2kd_analyze.analysis.load import load_runs
+    from c2kd_analyze.analysis.report.s7_methods import runs_blocks
+
+    a = write_run(tmp_path, RunSpec(seeds=(0,)), run_id="demo-a")
+    b = write_run(
+        tmp_path,
+        RunSpec(seeds=(0,), teacher_recipe="english", dataset_options=(("train_captions", 5),)),
+        run_id="demo-b",
+    )
+    table = next(b for b in runs_blocks(load_runs([a, b]).meta) if hasattr(b, "display")).display
+    rows = {r["run"]: r for r in table.iter_rows(named=True)}
+    assert rows["demo-a"]["teacher recipe"] == "translate-train"
+    assert rows["demo-b"]["teacher recipe"] == "english"
+    assert rows["demo-a"]["dataset"] == "demo (synthetic)"
+    assert rows["demo-b"]["dataset"] == "demo (synthetic; train_captions=5)"
+    assert rows["demo-b"]["student"] == "me5-small"

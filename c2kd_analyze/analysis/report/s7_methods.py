@@ -70,16 +70,25 @@ def _test_text(stats: Statistics) -> str:
     )
 
 
+def _dataset_label(m: RunMeta) -> str:
+    """``demo (synthetic; train_captions=5)``: the dataset, and the options that changed it."""
+    notes = ["synthetic"] if m.synthetic else []
+    notes += [f"{key}={value}" for key, value in m.config.get("dataset_options") or ()]
+    return m.dataset + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def runs_blocks(meta: dict[str, RunMeta]) -> list[Block]:
     import polars as pl
 
     rows = [
         {
             "run": m.run_id,
-            "dataset": m.dataset + (" (synthetic)" if m.synthetic else ""),
+            "dataset": _dataset_label(m),
             "seeds": ",".join(map(str, m.config.get("seeds", []))),
             "mode": str(m.config.get("mode", "")),
+            "student": str(m.config.get("student") or "–"),
             "teachers": ",".join(m.teachers),
+            "teacher recipe": str(m.config.get("teacher_recipe") or "translate-train"),
             "pool": m.pool or "–",
             "ties": m.tie_policy,
             "device": m.device_label,
