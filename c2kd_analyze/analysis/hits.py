@@ -70,13 +70,14 @@ def policy_hits(ranks: pl.DataFrame, k: int, policy: str | None = None) -> np.nd
     tied = ranks["ties"].fill_null(0).to_numpy().astype(np.float64)
     present = ~np.isnan(rank)
     if policy is None and "tie_policy" in ranks.columns:
-        policies = ranks["tie_policy"].to_numpy()
+        column = ranks["tie_policy"]  # one mask per policy (polars: no object-array sort)
+        masks = {str(p): (column == p).to_numpy() for p in column.unique().drop_nulls()}
     else:
-        policies = np.full(ranks.height, policy or "optimistic", dtype=object)
+        masks = {policy or "optimistic": np.ones(ranks.height, dtype=bool)}
     out = np.zeros(ranks.height)
-    for policy in np.unique(policies):
-        rows = present & (policies == policy)
-        out[rows] = hit_fraction(rank[rows] - 1, tied[rows], k, check_ties(str(policy)))
+    for name, mask in masks.items():
+        rows = present & mask
+        out[rows] = hit_fraction(rank[rows] - 1, tied[rows], k, check_ties(name))
     return out
 
 
