@@ -1,7 +1,8 @@
 """Bad-input matrix: each user mistake gives one ``error:`` line naming the problem and the fix,
 exit code 2, no traceback, and leaves nothing behind that a later run would read as valid.
 
-Every case runs the real ``c2kd-analyze`` console script in a fresh process with its own cache.
+Every case runs in this process (fast set) and again as the real ``c2kd-analyze`` console script
+in a fresh process (slow), each with its own cache.
 """
 
 from __future__ import annotations
@@ -170,10 +171,12 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input_gives_one_clear_line(tmp_path, case):
+def test_bad_input_gives_one_clear_line(tmp_path, case, c2kd_cli):
+    """In this process (fast set) and as the real console script (slow): the cache is the
+    test's own ``tmp_path / "cache"`` (conftest)."""
     args = case.args(tmp_path)
     before = set(valid_files(tmp_path / "out"))
-    done = cli(args, tmp_path / "cache", timeout=120)
+    done = c2kd_cli(args, timeout=120)
     line = assert_one_line_error(done, *case.needles)
     assert len(line) < 400, line
     # nothing new a later run would trust: no results, no cells, no checkpoints, no vectors;
