@@ -18,9 +18,9 @@ pytestmark = pytest.mark.slow  # real processes loading the bundled mUSE and Min
 
 CLI = str(Path(sys.executable).with_name("c2kd-analyze"))
 TINY = [
-    "--dataset-option", "n_train=96", "--dataset-option", "n_test=32",
+    "--dataset-option", "n_train=48", "--dataset-option", "n_test=16",
     "--teachers", "muse,minilm-en", "--student", "minilm-en",
-    "--epochs", "2", "--batch-size", "32", "--no-progress",
+    "--epochs", "2", "--batch-size", "16", "--no-progress",
 ]  # fmt: skip
 
 
