@@ -269,7 +269,7 @@ def run(
         from ..distill.runner import describe_run
 
         for line in describe_run(cfg, out, data_dir=data_dir, teacher_dirs=dirs, shard=part,
-                                 device=device):  # fmt: skip
+                                 device=device, trust_remote_code=trust_remote_code):  # fmt: skip
             typer.echo(line)
         return
     outcome = run_experiment(

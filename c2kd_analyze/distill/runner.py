@@ -192,10 +192,8 @@ def run_experiment(
     # unknown names, wrong folders, remote code not allowed, absent weights: before anything
     check_inputs(cfg, teacher_dirs, data_dir, trust_remote_code)
     check_models(cfg, teacher_dirs)
-    folder = RunFolder(Path(out_dir) if out_dir is not None else default_run_dir(cfg))
+    folder = RunFolder(_run_dir(cfg, out_dir))
     run_dir = folder.path
-    if run_dir.exists() and not run_dir.is_dir():  # before the run lock tries to create it
-        raise UserError(f"--out {run_dir} is a file; choose a folder")
     where = provenance.where(data_dir, teacher_dirs)
     cells = plan_cells(cfg)
     mine = (shard or Shard()).select(cells)
@@ -251,14 +249,22 @@ def describe_run(
     teacher_dirs: dict[str, Path] | None = None,
     shard: Shard | None = None,
     device: str = "auto",
+    trust_remote_code: bool = False,
 ) -> list[str]:
     """The lines ``run --dry-run`` prints: resolved config, models, device, cell plan."""
     from .preflight import describe_run as describe
 
     teacher_dirs = dict(teacher_dirs or {})
     cfg = resolve_config(cfg, device, data_dir)
-    check_inputs(cfg, teacher_dirs, data_dir, need_data=False)  # what a real run would refuse
+    # what a real run would refuse (a data folder may still be missing: the plan says so)
+    check_inputs(cfg, teacher_dirs, data_dir, trust_remote_code, need_data=False)
+    run_dir = _run_dir(cfg, out_dir)
+    return describe(cfg, run_dir, teacher_dirs=teacher_dirs, shard=shard or Shard(), device=device)
+
+
+def _run_dir(cfg: RunConfig, out_dir: str | Path | None) -> Path:
+    """``--out``, or ``runs/<run id>``; refused when it is a file (before a lock is made in it)."""
     run_dir = Path(out_dir) if out_dir is not None else default_run_dir(cfg)
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file; choose a folder")
-    return describe(cfg, run_dir, teacher_dirs=teacher_dirs, shard=shard or Shard(), device=device)
+    return run_dir

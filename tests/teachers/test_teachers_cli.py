@@ -120,6 +120,18 @@ def test_check_refuses_remote_code_unless_allowed(plugin_teachers, tiny_bert_dir
     assert allowed.exit_code == 0, allowed.output
 
 
+def test_run_dry_run_refuses_remote_code_unless_allowed(plugin_teachers, tiny_bert_dir, tmp_path):
+    """``run --dry-run`` refuses what ``run`` would and takes ``--trust-remote-code`` as it does."""
+    args = ["run", "--teachers", "tiny-remote", "--teacher-dir", f"tiny-remote={tiny_bert_dir}",
+            "--dry-run", "--out", str(tmp_path / "r")]  # fmt: skip
+    refused = runner.invoke(app, args)
+    assert isinstance(refused.exception, UserError)
+    assert "--trust-remote-code" in str(refused.exception)
+    allowed = runner.invoke(app, [*args, "--trust-remote-code"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "tiny-remote" in allowed.output and not (tmp_path / "r").exists()
+
+
 def test_list_marks_remote_code(plugin_teachers):
     rows = _rows(runner.invoke(app, ["teachers", "list"]).output)
     assert rows["tiny-remote"][-1] == "yes" and rows["tiny-bert"][-1] == ""
