@@ -54,6 +54,14 @@ Temperature = Annotated[float, Strict(), AllowInfNan(False), Field(ge=1e-3, le=1
 LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0)]
 
 
+class FieldError(UserError):
+    """A validator's mistake in one field: :func:`validated` adds where its value came from."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class MaxTokens(BaseModel):
     """Token limits per split: training captions, test captions, and teacher training (the
     original: 35 / 40 / 40 on MSR-VTT). ``--max-tokens 40`` sets all three."""
@@ -71,7 +79,9 @@ class MaxTokens(BaseModel):
             return value
         how = "write N (every split) or train=N,test=N,teacher=N"
         if isinstance(value, str) and "=" not in value and not value.strip().isdigit():
-            raise UserError(f"--max-tokens must be a number of tokens, got {value!r}; {how}")
+            raise FieldError(
+                "max_tokens", f"--max-tokens must be a number of tokens, got {value!r}; {how}"
+            )
         if isinstance(value, dict) or (isinstance(value, str) and "=" in value):
             keys = (
                 value
@@ -80,7 +90,7 @@ class MaxTokens(BaseModel):
             )
             unknown = sorted(set(keys) - set(cls.model_fields))
             if unknown:
-                raise UserError(f"--max-tokens has no part {unknown[0]!r}; {how}")
+                raise FieldError("max_tokens", f"--max-tokens has no part {unknown[0]!r}; {how}")
         if isinstance(value, str):
             text = value.strip()
             if "=" not in text:
@@ -158,11 +168,16 @@ class RunConfig(BaseModel):
         try:
             options = dict(pairs)
         except (TypeError, ValueError):
-            raise UserError(
+            raise FieldError(
+                "dataset_options",
                 "--dataset-option needs KEY=VALUE pairs (a table in a config file), got "
-                f"{options!r}"
+                f"{options!r}",
             ) from None
-        typed = parse_dataset_options(str(values.get("dataset", "demo")), options)
+        try:
+            typed = parse_dataset_options(str(values.get("dataset", "demo")), options)
+        except UserError as exc:  # the dataset's own line: name where its options came from
+            field = "dataset" if str(exc).startswith("unknown dataset") else "dataset_options"
+            raise FieldError(field, str(exc)) from None
         return {**values, "dataset_options": tuple(sorted(typed.items()))}
 
     @field_validator("max_tokens", mode="before")
@@ -199,26 +214,30 @@ class RunConfig(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> RunConfig:
         if not self.seeds:
-            raise UserError("--seeds needs at least one seed, e.g. --seeds 0,1,2")
+            raise FieldError("seeds", "--seeds needs at least one seed, e.g. --seeds 0,1,2")
         if len(set(self.seeds)) != len(self.seeds):
-            raise UserError(f"--seeds has duplicates: {','.join(map(str, self.seeds))}")
+            raise FieldError("seeds", f"--seeds has duplicates: {','.join(map(str, self.seeds))}")
         if not self.teachers:
-            raise UserError("--teachers needs at least one teacher, e.g. --teachers muse")
+            raise FieldError(
+                "teachers", "--teachers needs at least one teacher, e.g. --teachers muse"
+            )
         if len(set(self.teachers)) != len(self.teachers):
-            raise UserError(f"--teachers has duplicates: {','.join(self.teachers)}")
+            raise FieldError("teachers", f"--teachers has duplicates: {','.join(self.teachers)}")
         if self.pool is not None and len(self.teachers) < 2:
-            raise UserError("--pool needs at least two teachers to pool")
+            raise FieldError("pool", "--pool needs at least two teachers to pool")
         if self.video_width % 4:
-            raise UserError(
-                f"--video-width must be a multiple of 4 (4 attention heads), got {self.video_width}"
+            raise FieldError(
+                "video_width",
+                f"--video-width must be a multiple of 4 (4 attention heads), got {self.video_width}",
             )
         if not self.eval_directions:
-            raise UserError("eval_directions needs t2v and/or v2t")
+            raise FieldError("eval_directions", "eval_directions needs t2v and/or v2t")
         unknown = sorted({name for name, _ in self.teacher_lr} - set(self.teachers))
         if unknown:
-            raise UserError(
+            raise FieldError(
+                "teacher_lr",
                 f"--teacher-lr names {', '.join(unknown)}, which is not among --teachers "
-                f"({','.join(self.teachers)}); drop it or add the teacher"
+                f"({','.join(self.teachers)}); drop it or add the teacher",
             )
         return self
 
@@ -390,11 +409,12 @@ def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
     the value, what is expected and (``sources``: field -> where it came from) its source."""
     try:
         return RunConfig.model_validate(values)
-    except UserError as exc:  # raised by a validator (dataset options, max tokens, consistency)
-        source = sources.get("dataset_options") if str(exc).startswith("dataset ") else None
-        if source and source != "the command line":
-            raise UserError(f"{exc} (from {source})") from None
-        raise
+    except FieldError as exc:  # raised by a validator (dataset options, max tokens, consistency)
+        where = sources.get(exc.field)
+        if not where:
+            raise
+        problem, sep, advice = str(exc).partition("; ")
+        raise UserError(f"{problem} (from {where}){sep}{advice}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]

@@ -159,7 +159,8 @@ HUGE = "99999999999999999999"
 
 
 def _config(body: str, *needles: str) -> Bad:
-    return Bad(toml(body, name="bad.toml"), needles, label=f"<{body}>")
+    """A bad key in a config file: the line names the key, the problem and the file."""
+    return Bad(toml(body, name="bad.toml"), (*needles, "bad.toml"), label=f"<{body}>")
 
 
 TABLE: dict[tuple[str, ...], list[Bad]] = {
@@ -228,6 +229,11 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         _config("dataset_options = { seed = -1 }", "seed", "-1"),
         _config("dataset_options = { bogus = 1 }", "bogus", "n_train"),
         _config("max_tokens = { train = 0 }", "--max-tokens", "train", ">= 1"),
+        _config("max_tokens = { train = 35, bogus = 1 }", "--max-tokens", "bogus"),
+        _config('max_tokens = "many"', "--max-tokens", "many"),
+        _config("seeds = [0, 0]", "--seeds", "duplicates"),
+        _config('teachers = ["muse"]\npool = "max"', "--pool", "two teachers"),
+        _config('teacher_lr = { bogus = 1e-4 }', "--teacher-lr", "bogus", "--teachers"),
         _config('teacher_lr = { muse = "x" }', "--teacher-lr", "muse", "number"),
         _config("bogus_key = 1", "bogus_key", "unknown"),
         _config("preset = 'demo'", "preset", "unknown"),  # set by --preset, not by a file
