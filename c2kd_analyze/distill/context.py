@@ -137,7 +137,8 @@ class RunContext:
 
     # encoders -----------------------------------------------------------------------------
     def encoder(self, name: str):
-        """The frozen encoder registered as ``name`` (a TextEncoder), loaded once."""
+        """The frozen encoder registered as ``name`` (a TextEncoder), found once and loaded on its
+        first cache miss (a run whose captions are all cached never loads the model)."""
         if name not in self._encoders:
             from ..teachers import load_teacher
 
@@ -147,6 +148,7 @@ class RunContext:
                 device=self.device,
                 precision=self.precision,
                 trust_remote_code=self.trust_remote_code,
+                deferred=True,
             )
         return self._encoders[name]
 

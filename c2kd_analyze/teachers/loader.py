@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..devices import Precision
 from ..errors import UserError
@@ -15,6 +16,7 @@ from .sources import recorded_revision, resolve_folder
 from .spec import TeacherSpec, TextEncoder
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
 # backend name -> module (relative to this package) exposing load(spec, folder, model_id, ...)
@@ -31,6 +33,9 @@ def _offline_env() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _quiet_transformers() -> None:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # a per-tensor "Loading weights" bar for a 1 s load is noise
@@ -81,6 +86,7 @@ def load_teacher(
     device: str | torch.device = "cpu",
     precision: Precision = "fp32",
     trust_remote_code: bool = False,
+    deferred: bool = False,
 ) -> TextEncoder:
     """Load the teacher registered as ``name``; ``encode(texts)`` -> float32 (n, dim), unit rows.
 
@@ -89,22 +95,72 @@ def load_teacher(
     Torch backends run on ``device`` (a ``torch.device`` or a ``--device`` name) under
     ``precision``'s autocast; ``muse`` (numpy) always runs on the CPU. A teacher whose spec says
     ``trust_remote_code`` is refused (UserError) unless ``trust_remote_code`` is True.
+
+    ``deferred``: find the weights now (a missing teacher is refused at once) but load them on
+    the first ``encode``: a run whose captions are all in the embedding cache never loads, or
+    even imports, the model.
     """
     spec = get_spec(name)
     refuse_remote_code(spec, trust_remote_code)
     _offline_env()
     folder = resolve_folder(spec, local_dir)
     model_id = _model_id(spec, folder)
-    if folder is None:
-        folder = _bundled_folder(spec)
-    module = importlib.import_module(_BACKENDS[spec.backend], __package__)
-    if spec.backend == "muse-numpy":
-        return module.load(spec)
-    if not isinstance(device, torch_device_type()):
+    if spec.backend != "muse-numpy" and not isinstance(device, torch_device_type()):
         from ..devices import resolve_device
 
         device = resolve_device(str(device))
-    return module.load(spec, folder, model_id, device, precision)
+
+    def load() -> TextEncoder:
+        module = importlib.import_module(_BACKENDS[spec.backend], __package__)
+        if spec.backend == "muse-numpy":
+            return module.load(spec)
+        _quiet_transformers()
+        return module.load(spec, folder or _bundled_folder(spec), model_id, device, precision)
+
+    if deferred:
+        fp32_only = spec.backend == "muse-numpy"  # numpy: no autocast, so no precision in its key
+        return DeferredEncoder(spec, model_id, "fp32" if fp32_only else precision, load)
+    return load()
+
+
+class DeferredEncoder:
+    """A :class:`TextEncoder` whose model loads on its first ``encode`` (or ``hf_parts``).
+
+    Everything the embedding cache keys on (spec, model id, dim, precision) is known without the
+    weights, so cached captions are read without loading the model.
+    """
+
+    def __init__(
+        self, spec: TeacherSpec, model_id: str, precision: Precision, load: Callable[[], Any]
+    ) -> None:
+        self.spec = spec
+        self.precision = precision
+        self._model_id = model_id
+        self._load = load
+        self._loaded: Any = None
+
+    @property
+    def dim(self) -> int:
+        return self.spec.dim
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def loaded(self) -> Any:
+        """The real encoder (loaded now if it was not)."""
+        if self._loaded is None:
+            self._loaded = self._load()
+        return self._loaded
+
+    def encode(
+        self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
+    ) -> np.ndarray:
+        return self.loaded.encode(texts, batch_size=batch_size, progress=progress)
+
+    def hf_parts(self) -> tuple[Any, Any]:
+        return self.loaded.hf_parts()
 
 
 def load_hf_parts(
