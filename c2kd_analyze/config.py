@@ -228,7 +228,8 @@ class RunConfig(BaseModel):
         if self.video_width % 4:
             raise FieldError(
                 "video_width",
-                f"--video-width must be a multiple of 4 (4 attention heads), got {self.video_width}",
+                "--video-width must be a multiple of 4 (4 attention heads), got "
+                f"{self.video_width}",
             )
         if not self.eval_directions:
             raise FieldError("eval_directions", "eval_directions needs t2v and/or v2t")

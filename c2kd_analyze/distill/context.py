@@ -140,15 +140,14 @@ class RunContext:
         """The frozen encoder registered as ``name`` (a TextEncoder), found once and loaded on its
         first cache miss (a run whose captions are all cached never loads the model)."""
         if name not in self._encoders:
-            from ..teachers import load_teacher
+            from ..teachers.loader import find_teacher
 
-            self._encoders[name] = load_teacher(
+            self._encoders[name] = find_teacher(
                 name,
                 local_dir=self.teacher_dirs.get(name),
                 device=self.device,
                 precision=self.precision,
                 trust_remote_code=self.trust_remote_code,
-                deferred=True,
             )
         return self._encoders[name]
 

@@ -76,10 +76,10 @@ def load_encoder(
     """The run's text encoder (a TextEncoder), loaded on the CPU as the run loaded it; refuses one
     whose model id differs from the one the run recorded (a local folder's id holds its path and
     a fingerprint of its files), unless ``ignore_model_id``."""
-    from ..teachers import load_teacher
+    from ..teachers.loader import find_teacher
 
     local = teacher_dir if teacher_dir is not None else model.teacher_dir()
-    encoder = load_teacher(
+    encoder = find_teacher(  # a wrong folder is refused before its model loads
         model.encoder, local_dir=local, device="cpu", trust_remote_code=trust_remote_code
     )
     if model.model_id and encoder.model_id != model.model_id and not ignore_model_id:
@@ -90,7 +90,7 @@ def load_encoder(
         )
     if model.model_id and encoder.model_id != model.model_id:
         log.warning("exporting with %s; the run used %s", encoder.model_id, model.model_id)
-    return encoder
+    return encoder.loaded
 
 
 def _st_transformer(folder: Path, max_tokens: int, trust_remote_code: bool):
@@ -184,14 +184,13 @@ def write_text_model(
     ``c2kd_head.py`` beside ``modules.json``); returns what it wrote, for the export record."""
     import shutil
 
-    from sentence_transformers import SentenceTransformer
-
     from ..teachers import get_spec
-
-    Normalize = st_modules().Normalize
 
     spec = get_spec(model.encoder)
     encoder = load_encoder(model, teacher_dir, trust_remote_code, ignore_model_id)
+    from sentence_transformers import SentenceTransformer
+
+    Normalize = st_modules().Normalize
     frozen = model.mode != "full"
     # the scratch copy of the encoder lives until the folder is saved (a tokenizer may read files)
     with tempfile.TemporaryDirectory(prefix="c2kd-export-") as scratch:

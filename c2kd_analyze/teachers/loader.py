@@ -86,7 +86,6 @@ def load_teacher(
     device: str | torch.device = "cpu",
     precision: Precision = "fp32",
     trust_remote_code: bool = False,
-    deferred: bool = False,
 ) -> TextEncoder:
     """Load the teacher registered as ``name``; ``encode(texts)`` -> float32 (n, dim), unit rows.
 
@@ -95,32 +94,54 @@ def load_teacher(
     Torch backends run on ``device`` (a ``torch.device`` or a ``--device`` name) under
     ``precision``'s autocast; ``muse`` (numpy) always runs on the CPU. A teacher whose spec says
     ``trust_remote_code`` is refused (UserError) unless ``trust_remote_code`` is True.
-
-    ``deferred``: find the weights now (a missing teacher is refused at once) but load them on
-    the first ``encode``: a run whose captions are all in the embedding cache never loads, or
-    even imports, the model.
     """
+    found = find_teacher(
+        name,
+        local_dir=local_dir,
+        device=device,
+        precision=precision,
+        trust_remote_code=trust_remote_code,
+    )
+    return found.loaded
+
+
+def find_teacher(
+    name: str,
+    *,
+    local_dir: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+    precision: Precision = "fp32",
+    trust_remote_code: bool = False,
+) -> DeferredEncoder:
+    """``load_teacher``'s teacher with its weights found but not loaded: a missing or refused
+    teacher fails here, and the model loads on the first ``encode`` (``.loaded`` loads it now).
+    A run's encoders are found this way: a run whose captions are all in the embedding cache
+    never loads, or even imports, the model."""
     spec = get_spec(name)
     refuse_remote_code(spec, trust_remote_code)
     _offline_env()
     folder = resolve_folder(spec, local_dir)
     model_id = _model_id(spec, folder)
-    if spec.backend != "muse-numpy" and not isinstance(device, torch_device_type()):
+    if spec.backend == "muse-numpy":  # numpy on the CPU: no autocast, no precision in its key
+        return DeferredEncoder(spec, model_id, "fp32", lambda: _load_backend(spec))
+    if not isinstance(device, torch_device_type()):
         from ..devices import resolve_device
 
         device = resolve_device(str(device))
+    model_folder = folder or _bundled_folder(spec)
+    return DeferredEncoder(
+        spec,
+        model_id,
+        precision,
+        lambda: _load_backend(spec, model_folder, model_id, device, precision),
+    )
 
-    def load() -> TextEncoder:
-        module = importlib.import_module(_BACKENDS[spec.backend], __package__)
-        if spec.backend == "muse-numpy":
-            return module.load(spec)
+
+def _load_backend(spec: TeacherSpec, *args: Any) -> TextEncoder:
+    module = importlib.import_module(_BACKENDS[spec.backend], __package__)
+    if spec.backend != "muse-numpy":
         _quiet_transformers()
-        return module.load(spec, folder or _bundled_folder(spec), model_id, device, precision)
-
-    if deferred:
-        fp32_only = spec.backend == "muse-numpy"  # numpy: no autocast, so no precision in its key
-        return DeferredEncoder(spec, model_id, "fp32" if fp32_only else precision, load)
-    return load()
+    return module.load(spec, *args)
 
 
 class DeferredEncoder:
@@ -131,13 +152,17 @@ class DeferredEncoder:
     """
 
     def __init__(
-        self, spec: TeacherSpec, model_id: str, precision: Precision, load: Callable[[], Any]
+        self,
+        spec: TeacherSpec,
+        model_id: str,
+        precision: Precision,
+        load: Callable[[], TextEncoder],
     ) -> None:
         self.spec = spec
         self.precision = precision
         self._model_id = model_id
         self._load = load
-        self._loaded: Any = None
+        self._loaded: TextEncoder | None = None
 
     @property
     def dim(self) -> int:
@@ -148,7 +173,7 @@ class DeferredEncoder:
         return self._model_id
 
     @property
-    def loaded(self) -> Any:
+    def loaded(self) -> TextEncoder:
         """The real encoder (loaded now if it was not)."""
         if self._loaded is None:
             self._loaded = self._load()
@@ -160,7 +185,7 @@ class DeferredEncoder:
         return self.loaded.encode(texts, batch_size=batch_size, progress=progress)
 
     def hf_parts(self) -> tuple[Any, Any]:
-        return self.loaded.hf_parts()
+        return self.loaded.hf_parts()  # type: ignore[attr-defined]  # every trainable backend
 
 
 def load_hf_parts(

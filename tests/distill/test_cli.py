@@ -14,7 +14,7 @@ import pytest
 
 from c2kd_analyze import io
 
-pytestmark = pytest.mark.slow  # real processes loading the bundled mUSE and MiniLM
+pytestmark = pytest.mark.slow  # real processes training on the bundled mUSE's and MiniLM's vectors
 
 CLI = str(Path(sys.executable).with_name("c2kd-analyze"))
 TINY = [
@@ -39,10 +39,10 @@ def _run(args, cache, **kw) -> subprocess.CompletedProcess:
                           timeout=300, **kw)  # fmt: skip
 
 
-def test_two_teacher_run_prints_table_and_writes_results(tmp_path):
-    out = tmp_path / "run"
+def test_two_teacher_run_prints_table_and_writes_results(tmp_path, warm_cache):
+    out, cache = tmp_path / "run", warm_cache(tmp_path / "cache")
     args = [*TINY, "--config", str(_config(tmp_path)), "--out", str(out)]
-    done = _run([*args, "--no-report"], tmp_path / "cache")
+    done = _run([*args, "--no-report"], cache)
     assert done.returncode == 0, done.stderr
     for method in ("teacher muse", "teacher minilm-en", "zero-shot", "translate-train",
                    "c2kd muse", "c2kd minilm-en"):  # fmt: skip
@@ -52,17 +52,17 @@ def test_two_teacher_run_prints_table_and_writes_results(tmp_path):
     assert results.height == 6 * 9 * 2 * 6  # cells x languages x directions x metrics
     assert set(results["lang"]) == {"en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja"}
     # rerun: nothing trained, same numbers, and the report is written from the same folder
-    again = _run(args, tmp_path / "cache")
+    again = _run(args, cache)
     assert again.returncode == 0, again.stderr
     assert "0 cell(s) run, 6 already done" in again.stdout
     assert io.read_parquet(out / "results.parquet").equals(results)
     assert (out / "report.md").exists()
 
 
-def test_killed_run_resumes_to_the_same_table(tmp_path):
+def test_killed_run_resumes_to_the_same_table(tmp_path, warm_cache):
     args = [*TINY, "--config", str(_config(tmp_path)), "--no-report"]
-    out = tmp_path / "resumed"
-    proc = subprocess.Popen([CLI, "run", *args, "--out", str(out)], env=_env(tmp_path / "c1"),
+    out, c1, c2 = tmp_path / "resumed", warm_cache(tmp_path / "c1"), warm_cache(tmp_path / "c2")
+    proc = subprocess.Popen([CLI, "run", *args, "--out", str(out)], env=_env(c1),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     first = out / "cells" / "teacher-muse-s0" / "done.json"
     deadline = time.time() + 240
@@ -71,11 +71,11 @@ def test_killed_run_resumes_to_the_same_table(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert first.exists() and not (out / "results.parquet").exists()  # killed mid-run
-    resumed = _run([*args, "--out", str(out)], tmp_path / "c1")
+    resumed = _run([*args, "--out", str(out)], c1)
     assert resumed.returncode == 0, resumed.stderr
     assert "already done" in resumed.stdout and "0 already done" not in resumed.stdout
-    # a fresh process with a fresh cache (nothing reused) gives identical numbers
-    fresh = _run([*args, "--out", str(tmp_path / "fresh")], tmp_path / "c2")
+    # a fresh process with a fresh cache (no cell or checkpoint reused) gives identical numbers
+    fresh = _run([*args, "--out", str(tmp_path / "fresh")], c2)
     assert fresh.returncode == 0, fresh.stderr
     a = io.read_parquet(out / "results.parquet")
     b = io.read_parquet(tmp_path / "fresh" / "results.parquet")
@@ -106,15 +106,15 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message
     assert set(leftovers) <= {".lock"}, leftovers
 
 
-def test_other_config_in_same_folder_is_refused(tmp_path):
-    out = tmp_path / "run"
+def test_other_config_in_same_folder_is_refused(tmp_path, warm_cache):
+    out, cache = tmp_path / "run", warm_cache(tmp_path / "cache")
     args = [*TINY, "--config", str(_config(tmp_path)), "--out", str(out), "--no-report"]
-    assert _run(args, tmp_path / "cache").returncode == 0
+    assert _run(args, cache).returncode == 0
     before = io.read_parquet(out / "results.parquet")
-    refused = _run([*args, "--balance", "0.5"], tmp_path / "cache")
+    refused = _run([*args, "--balance", "0.5"], cache)
     assert refused.returncode == 2 and "--overwrite" in refused.stderr
     assert io.read_parquet(out / "results.parquet").equals(before)
-    replaced = _run([*args, "--balance", "0.5", "--overwrite"], tmp_path / "cache")
+    replaced = _run([*args, "--balance", "0.5", "--overwrite"], cache)
     assert replaced.returncode == 0, replaced.stderr
     after = io.read_parquet(out / "results.parquet")
     assert set(after["run_id"]) != set(before["run_id"])

@@ -157,7 +157,7 @@ def test_local_slices_cover_the_batch_in_order(n, world):
 
 
 @pytest.mark.slow
-def test_cli_under_torchrun_matches_one_process(tmp_path):
+def test_cli_under_torchrun_matches_one_process(tmp_path, warm_cache):
     """`torchrun --nproc_per_node 2 -m c2kd_analyze run` (gloo): every stage trained
     data-parallel gives the single-process losses and metrics; rank 0 alone prints."""
     import os
@@ -177,7 +177,8 @@ def test_cli_under_torchrun_matches_one_process(tmp_path):
     bin_dir = Path(sys.executable).parent
 
     def run(cmd, name):
-        env = {**os.environ, "C2KD_CACHE": str(tmp_path / f"cache-{name}"), "OMP_NUM_THREADS": "1"}
+        cache = warm_cache(tmp_path / f"cache-{name}")
+        env = {**os.environ, "C2KD_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
         done = subprocess.run([*cmd, *args, "--out", str(tmp_path / name)], env=env,
                               capture_output=True, text=True, timeout=900)  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]

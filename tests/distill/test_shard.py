@@ -53,14 +53,15 @@ def _run(args, cache: Path, **kw) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_two_shard_processes_fill_one_folder(tmp_path):
+def test_two_shard_processes_fill_one_folder(tmp_path, warm_cache):
     """Shard 0 holds the pooled student, which needs shard 1's teacher: the shared checkpoint
     cache and its lock make exactly one process train each model."""
     conf = tmp_path / "small.toml"
     conf.write_text("projection_dim = 32\nvideo_width = 32\n")
     out = tmp_path / "run"
     args = ["run", *TINY, "--config", str(conf), "--out", str(out)]
-    procs = [_run([*args, "--shard", f"{i}/2"], tmp_path / "cache") for i in range(2)]
+    cache = warm_cache(tmp_path / "cache")
+    procs = [_run([*args, "--shard", f"{i}/2"], cache) for i in range(2)]
     logs = [p.communicate(timeout=600) for p in procs]
     for p, (_, err) in zip(procs, logs, strict=True):
         assert p.returncode == 0, err
@@ -72,7 +73,7 @@ def test_two_shard_processes_fill_one_folder(tmp_path):
 
     # the same numbers as one unsharded process with its own cache
     single = _run(["run", *TINY, "--config", str(conf), "--out", str(tmp_path / "one"),
-                   "--no-report"], tmp_path / "cache1")  # fmt: skip
+                   "--no-report"], warm_cache(tmp_path / "cache1"))  # fmt: skip
     _, err = single.communicate(timeout=600)
     assert single.returncode == 0, err
     expected = io.read_parquet(tmp_path / "one" / "results.parquet")
@@ -81,13 +82,13 @@ def test_two_shard_processes_fill_one_folder(tmp_path):
 
 
 @pytest.mark.slow
-def test_partial_folder_reports_done_cells(tmp_path):
+def test_partial_folder_reports_done_cells(tmp_path, warm_cache):
     """One shard alone: the folder's results hold its cells, and `report` reads them."""
     conf = tmp_path / "small.toml"
     conf.write_text("projection_dim = 32\nvideo_width = 32\n")
     out = tmp_path / "run"
-    p = _run(["run", *TINY, "--config", str(conf), "--out", str(out), "--shard", "1/2"],
-             tmp_path / "cache")  # fmt: skip
+    cache = warm_cache(tmp_path / "cache")
+    p = _run(["run", *TINY, "--config", str(conf), "--out", str(out), "--shard", "1/2"], cache)
     _, err = p.communicate(timeout=600)
     assert p.returncode == 0, err
     mine = {"teacher-minilm-en-s0", "translate-train-s0", "c2kd-minilm-en-s0"}
@@ -95,6 +96,6 @@ def test_partial_folder_reports_done_cells(tmp_path):
     assert set(results["cell"]) == mine
     assert results.filter(pl.col("value").is_null()).height == 0
     rep = subprocess.run([CLI, "report", str(out)], capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "C2KD_CACHE": str(tmp_path / "cache")})  # fmt: skip
+                         env={**os.environ, "C2KD_CACHE": str(cache)})  # fmt: skip
     assert rep.returncode == 0, rep.stderr
     assert "c2kd" in (out / "report.md").read_text()

@@ -44,11 +44,11 @@ def _one_error(done, *needles):
         assert needle in lines[0], (needle, lines[0])
 
 
-def test_frozen_students_reproduce_the_run(tmp_path):
+def test_frozen_students_reproduce_the_run(tmp_path, warm_cache):
     """MiniLM (a sentence-transformers folder: its own modules are reused) as the C2KD student,
     and the me5-small teacher cell's own model (the converted mE5 folder, pooled by us, with the
     "query: " prompt)."""
-    cache, run = tmp_path / "cache", tmp_path / "run"
+    cache, run = warm_cache(tmp_path / "cache"), tmp_path / "run"
     (tmp_path / "small.toml").write_text(SMALL_TOML)
     args = ["run", *TINY_RUN, "--teachers", "muse,me5-small", "--student", "minilm-en",
             "--config", str(tmp_path / "small.toml"), "--out", str(run)]  # fmt: skip
@@ -107,8 +107,8 @@ def _tiny_bert(folder, dataset) -> None:
     BertModel(config).save_pretrained(folder)
 
 
-def test_full_mode_student_reproduces_the_run(tmp_path):
-    cache, run, out = tmp_path / "cache", tmp_path / "run", tmp_path / "student"
+def test_full_mode_student_reproduces_the_run(tmp_path, warm_cache):
+    cache, run, out = warm_cache(tmp_path / "cache"), tmp_path / "run", tmp_path / "student"
     bert = tmp_path / "tiny-bert"
     _tiny_bert(bert, load_dataset("demo", n_train=48, n_test=32))
     (tmp_path / "small.toml").write_text(SMALL_TOML)

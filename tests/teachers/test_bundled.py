@@ -8,6 +8,7 @@ import pytest
 from c2kd_analyze.teachers import get_spec, load_teacher
 from c2kd_analyze.teachers.cache import encode_cached, encoder_key, forget_in_memory
 from c2kd_analyze.teachers.check import check_teacher, translation_recall_at_1
+from c2kd_analyze.teachers.loader import find_teacher
 from c2kd_analyze.teachers.parallel_captions import PARALLEL_CAPTIONS
 
 pytestmark = pytest.mark.slow
@@ -71,13 +72,13 @@ def test_warm_cache_encodes_nothing_with_a_real_teacher():
 
 @pytest.mark.parametrize("name", BUNDLED)
 def test_deferred_teacher_reads_the_cache_without_loading_its_model(name):
-    """``deferred=True`` (what a run uses): the cache key is the loaded model's, and a fully
+    """``find_teacher`` (what a run uses): the cache key is the loaded model's, and a fully
     cached encode never loads the model."""
     texts = PARALLEL_CAPTIONS["en"]
     loaded = load_teacher(name)
     cold = encode_cached(loaded, texts)
     forget_in_memory()
-    deferred = load_teacher(name, deferred=True)
+    deferred = find_teacher(name)
     assert encoder_key(deferred) == encoder_key(loaded)
     np.testing.assert_array_equal(encode_cached(deferred, texts), cold)
     assert deferred._loaded is None  # every text came from the cache
