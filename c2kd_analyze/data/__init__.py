@@ -5,6 +5,8 @@ Every reader produces the one in-memory form (:class:`Dataset` of two :class:`Sp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .registry import (
     DatasetInfo,
     dataset_info,
@@ -12,8 +14,11 @@ from .registry import (
     load_dataset,
     parse_dataset_options,
 )
-from .types import Dataset, Split, Tolerated
-from .usable import check_usable
+
+if TYPE_CHECKING:
+    from .check import DatasetReport, check_dataset
+    from .types import Dataset, Split, Tolerated
+    from .usable import check_usable
 
 __all__ = [
     "Dataset",
@@ -30,10 +35,21 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    # check.py imports numpy-level helpers; keep `import c2kd_analyze.data` light.
-    if name in ("check_dataset", "DatasetReport"):
-        from . import check
+#: imported on first use: they need numpy, and a command-line error (which validates dataset
+#: options through the registry) should not pay for it
+_LAZY = {
+    "check_dataset": ".check",
+    "DatasetReport": ".check",
+    "Dataset": ".types",
+    "Split": ".types",
+    "Tolerated": ".types",
+    "check_usable": ".usable",
+}
 
-        return getattr(check, name)
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(name)

@@ -9,11 +9,13 @@ import difflib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UserError
 from .options import DEMO_OPTIONS, FULL_DENOMINATOR, RUDDER_OPTIONS, Option, parse_options
-from .types import Dataset
+
+if TYPE_CHECKING:
+    from .types import Dataset
 
 
 @dataclass(frozen=True)
