@@ -107,8 +107,8 @@ def _show_usage_error(exc: BaseException) -> int:
     return int(getattr(exc, "exit_code", 2) or 2)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console entry point.
+def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
+    """Console entry point (``prog_name``: the name usage lines show; default as click finds it).
 
     Exit codes: 0 ok; 1 a failed check or an internal error (two lines; ``--verbose`` shows the
     traceback); 2 a user mistake (one ``error:`` line, or click's usage line plus one error line
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     _verbose = False  # set by the root callback when --verbose is given
     exits, aborts = _exit_classes()
     try:
-        rc = app(args=argv, standalone_mode=False)
+        rc = app(args=argv, prog_name=prog_name, standalone_mode=False)
         # With standalone_mode=False click returns (not raises) the code of `raise typer.Exit(n)`.
         if isinstance(rc, int) and rc:
             sys.exit(rc)

@@ -2,8 +2,10 @@
 gets bad values; each must give exit code 2, one ``error:`` line naming the problem (after a
 usage line for a parser error), no traceback, and leave nothing behind but lock files.
 
-The fast set runs every case in-process (``cli.main``); the ``slow`` test runs them all again
-as real ``c2kd-analyze`` processes. Known product bugs are ``xfail(strict)`` (``KNOWN_BUGS``).
+The fast set runs every case in-process (``cli.main``); the ``slow`` test runs a sample again as
+real ``c2kd-analyze`` processes (every per-command case, and of every parameter one case of each
+kind) and checks that each answers as it does in-process. Known product bugs are
+``xfail(strict)`` (``KNOWN_BUGS``).
 """
 
 from __future__ import annotations
@@ -185,7 +187,7 @@ def no_work(monkeypatch, tmp_path):
 def run_in_process(args: list[str], capsys) -> tuple[int, str, str]:
     capsys.readouterr()
     try:
-        main(args)
+        main(args, prog_name="c2kd-analyze")  # the name the console script's hints show
         rc = 0
     except SystemExit as exc:
         rc = exc.code if isinstance(exc.code, int) else 1
@@ -205,8 +207,37 @@ def test_bad_input_in_process(case, tmp_path, capsys, no_work):
 # the matrix, as real processes
 
 
-def _run_process(case: matrix.Case, tmp: Path) -> tuple[str | None, float]:
-    """(None when the case keeps the contract, else what is wrong; seconds it took)."""
+def process_sample(cases: list[matrix.Case]) -> list[matrix.Case]:
+    """The cases run again as processes: every per-command case (unknown options, extra
+    arguments, a bare group: the parser's own errors) and, of every parameter, its first
+    type-derived and its first hand-written case. The in-process run covers every case; this
+    sample shows that the real console script answers as the in-process harness does."""
+    seen: set[tuple] = set()
+    out = []
+    for case in cases:
+        key = (case.command, case.param, case.source)
+        if case.param is None or key not in seen:
+            seen.add(key)
+            out.append(case)
+    return out
+
+
+def test_the_process_sample_reaches_every_command_and_parameter():
+    sample = process_sample(CASES)
+    params = {(c.command, c.param) for c in CASES}
+    assert {(c.command, c.param) for c in sample} == params
+    assert {c.id for c in CASES if c.param is None} <= {c.id for c in sample}
+    assert len(sample) < len(CASES)
+
+
+def _outcome(rc: int, stderr: str, tmp: Path) -> tuple[int, str]:
+    """(exit code, the closing error line with the case's folder written as <tmp>)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    return rc, (lines[-1] if lines else "").replace(str(tmp), "<tmp>")
+
+
+def _run_process(case: matrix.Case, tmp: Path) -> tuple[str | None, float, tuple[int, str]]:
+    """(None when the case keeps the contract, else what is wrong; seconds it took; outcome)."""
     tmp.mkdir(parents=True)
     args = case.args(tmp)
     before = matrix.files_under(tmp)
@@ -216,31 +247,45 @@ def _run_process(case: matrix.Case, tmp: Path) -> tuple[str | None, float]:
     try:
         done = cli(args, tmp / "cache", timeout=timeout, cwd=tmp)
     except subprocess.TimeoutExpired:
-        return f"no answer within {timeout} s (it hangs or works): {case.id}", float(timeout)
+        return f"no answer within {timeout} s (it hangs or works): {case.id}", timeout, (0, "")
     seconds = time.monotonic() - started
+    outcome = _outcome(done.returncode, done.stderr, tmp)
     try:
         matrix.check(case, done.returncode, done.stdout, done.stderr,
                      matrix.files_under(tmp) - before)  # fmt: skip
     except AssertionError as exc:
-        return str(exc), seconds
-    return None, seconds
+        return str(exc), seconds, outcome
+    return None, seconds, outcome
 
 
 @pytest.mark.slow
-def test_bad_input_as_processes(tmp_path):
-    """Every case again through the console script, two or more at a time (each process mostly
-    waits on its own imports); a known bug must still fail (strict, as the in-process xfail
-    marks) and every other case pass."""
+def test_bad_input_as_processes(tmp_path, capsys, no_work, monkeypatch):
+    """The process sample through the console script, two or more at a time (each process
+    mostly waits on its own imports): each keeps the contract, and gives the exit code and
+    error line the in-process harness gives for the same case."""
+    cases = process_sample(CASES)
+    expected = []
+    for i, case in enumerate(cases):  # in-process first, each in a folder of its own
+        tmp = tmp_path / "in" / f"c{i}"
+        tmp.mkdir(parents=True)
+        monkeypatch.chdir(tmp)
+        monkeypatch.setenv("C2KD_CACHE", str(tmp / "cache"))  # as the process gets it
+        rc, _, err = run_in_process(case.args(tmp), capsys)
+        expected.append(_outcome(rc, err, tmp))
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=min(4, max(2, os.cpu_count() or 2))) as pool:
-        tmps = [tmp_path / f"c{i}" for i in range(len(CASES))]
-        outcomes = list(pool.map(_run_process, CASES, tmps))
-    slowest = sorted(zip((s for _, s in outcomes), (c.id for c in CASES), strict=True))[-8:]
-    print(f"{len(CASES)} cases as processes in {time.monotonic() - started:.0f} s; slowest:",
+        tmps = [tmp_path / "p" / f"c{i}" for i in range(len(cases))]
+        outcomes = list(pool.map(_run_process, cases, tmps))
+    slowest = sorted(zip((s for _, s, _ in outcomes), (c.id for c in cases), strict=True))[-8:]
+    print(f"{len(cases)} cases as processes in {time.monotonic() - started:.0f} s; slowest:",
           *(f"{s:5.1f} s  {name}" for s, name in reversed(slowest)), sep="\n  ")  # fmt: skip
-    problems = [p for p, _ in outcomes]
-    wrong = [f"{c.id}: {p}" for c, p in zip(CASES, problems, strict=True)
+    problems = [p for p, _, _ in outcomes]
+    wrong = [f"{c.id}: {p}" for c, p in zip(cases, problems, strict=True)
              if p is not None and c.id not in KNOWN_BUGS]  # fmt: skip
-    fixed = [c.id for c, p in zip(CASES, problems, strict=True) if p is None and c.id in KNOWN_BUGS]
+    fixed = [c.id for c, p in zip(cases, problems, strict=True) if p is None and c.id in KNOWN_BUGS]
     assert not wrong, "\n\n".join(wrong)
     assert not fixed, f"known bugs that now pass (remove them from KNOWN_BUGS): {fixed}"
+    differ = [f"{c.id}:\n  process    {got}\n  in-process {want}"
+              for c, (_, _, got), want in zip(cases, outcomes, expected, strict=True)
+              if got != want]  # fmt: skip
+    assert not differ, "\n".join(differ)
