@@ -25,6 +25,8 @@ lint: setup
 
 # everything: the fast set and the slow tests (pytest alone runs the fast set)
 test: setup lint
+	# bytecode once (an editable install has none): the slow tests start hundreds of processes
+	$(PY) -m compileall -q c2kd_analyze
 	$(PY) -m pytest -q -m ""
 
 bench: setup

@@ -71,7 +71,7 @@ class Size:
 
 GPU = Size()
 SMOKE = Size(layers=1, heads=4, ffn=64, vocab=None, n_train=96, n_test=24, train_captions=2,
-             step_batches=(16, 32), steps=3, warmup=1, paper_epochs=1, sweep_epochs=1,
+             step_batches=(16, 32), steps=1, warmup=1, paper_epochs=1, sweep_epochs=1,
              tokenizer_vocab=2_000, width=64)  # fmt: skip
 
 
