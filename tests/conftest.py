@@ -143,3 +143,10 @@ def c2kd_cli(request, monkeypatch, capsys) -> CliRun:
         return CliResult(code, out, err)
 
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first (a stable sort): pytest-xdist hands each worker a contiguous block and
+    lets an idle worker steal from the end of another's, so the long tests start early instead
+    of leaving one worker alone with them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
