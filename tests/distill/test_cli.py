@@ -66,11 +66,12 @@ def test_killed_run_resumes_to_the_same_table(tmp_path, warm_cache):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     first = out / "cells" / "teacher-muse-s0" / "done.json"
     deadline = time.time() + 240
-    while not first.exists() and time.time() < deadline and proc.poll() is None:
+    # valid: written and vouched for by its checksum sidecar (a bare done.json is not done)
+    while not io.is_valid(first) and time.time() < deadline and proc.poll() is None:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert first.exists() and not (out / "results.parquet").exists()  # killed mid-run
+    assert io.is_valid(first) and not (out / "results.parquet").exists()  # killed mid-run
     resumed = _run([*args, "--out", str(out)], c1)
     assert resumed.returncode == 0, resumed.stderr
     assert "already done" in resumed.stdout and "0 already done" not in resumed.stdout
