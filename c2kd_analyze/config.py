@@ -55,11 +55,12 @@ LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0)]
 
 
 class FieldError(UserError):
-    """A validator's mistake in one field: :func:`validated` adds where its value came from."""
+    """A validator's mistake in one field: what is wrong and (optional) what to do.
+    :func:`validated` puts where the value came from between the two."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, field: str, problem: str, advice: str = "") -> None:
+        super().__init__(f"{problem}; {advice}" if advice else problem)
+        self.field, self.problem, self.advice = field, problem, advice
 
 
 class MaxTokens(BaseModel):
@@ -80,7 +81,7 @@ class MaxTokens(BaseModel):
         how = "write N (every split) or train=N,test=N,teacher=N"
         if isinstance(value, str) and "=" not in value and not value.strip().isdigit():
             raise FieldError(
-                "max_tokens", f"--max-tokens must be a number of tokens, got {value!r}; {how}"
+                "max_tokens", f"--max-tokens must be a number of tokens, got {value!r}", how
             )
         if isinstance(value, dict) or (isinstance(value, str) and "=" in value):
             keys = (
@@ -90,7 +91,7 @@ class MaxTokens(BaseModel):
             )
             unknown = sorted(set(keys) - set(cls.model_fields))
             if unknown:
-                raise FieldError("max_tokens", f"--max-tokens has no part {unknown[0]!r}; {how}")
+                raise FieldError("max_tokens", f"--max-tokens has no part {unknown[0]!r}", how)
         if isinstance(value, str):
             text = value.strip()
             if "=" not in text:
@@ -238,7 +239,8 @@ class RunConfig(BaseModel):
             raise FieldError(
                 "teacher_lr",
                 f"--teacher-lr names {', '.join(unknown)}, which is not among --teachers "
-                f"({','.join(self.teachers)}); drop it or add the teacher",
+                f"({','.join(self.teachers)})",
+                "drop it or add the teacher",
             )
         return self
 
@@ -414,8 +416,8 @@ def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
         where = sources.get(exc.field)
         if not where:
             raise
-        problem, sep, advice = str(exc).partition("; ")
-        raise UserError(f"{problem} (from {where}){sep}{advice}") from None
+        advice = f"; {exc.advice}" if exc.advice else ""
+        raise UserError(f"{exc.problem} (from {where}){advice}") from None
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]

