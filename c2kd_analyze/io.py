@@ -34,6 +34,22 @@ class CorruptFileError(UserError):
     """A file on disk fails its checksum or cannot be parsed."""
 
 
+class UnreadableFileError(UserError, OSError):
+    """A file (or its sidecar) exists but cannot be read: no permission, or it is a folder.
+    An ``OSError`` to code that handles those, one line to the user."""
+
+
+def read_error(path: Path, exc: OSError) -> UnreadableFileError:
+    """The one-line error for an OSError while reading ``path`` (not for a missing file)."""
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        fix = "is a folder, not a file; move it away"
+    else:
+        fix = f"cannot be read ({exc.strerror or exc}); check its permissions"
+    error = UnreadableFileError(f"{path} {fix}")
+    error.errno = exc.errno
+    return error
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -139,12 +155,26 @@ def is_valid(path: str | os.PathLike) -> bool:
 def read_bytes(path: str | os.PathLike) -> bytes:
     """Read a file written by :func:`write_bytes`, verifying its checksum.
 
-    Raises ``FileNotFoundError`` when the file or its sidecar is missing (an unfinished write) and
-    :class:`CorruptFileError` when the bytes do not match.
+    Raises ``FileNotFoundError`` when the file or its sidecar is missing (an unfinished write),
+    :class:`CorruptFileError` when the bytes do not match, and :class:`UnreadableFileError` when
+    either cannot be read (permissions, a folder in its place).
     """
     path = Path(path)
-    data = path.read_bytes()
-    expected = _checksum_path(path).read_text().strip()
+    sidecar = _checksum_path(path)
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        raise
+    except OSError as exc:
+        raise read_error(path, exc) from exc
+    try:
+        expected = sidecar.read_text().strip()
+    except (FileNotFoundError, NotADirectoryError):
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            raise CorruptFileError(f"{sidecar} is no checksum; delete it and run again") from None
+        raise read_error(sidecar, exc) from exc
     if sha256_bytes(data) != expected:
         raise CorruptFileError(
             f"{path} is corrupted (checksum mismatch); delete it and run again to recompute it"

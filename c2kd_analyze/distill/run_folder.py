@@ -3,11 +3,15 @@
 A run folder belongs to one config (its run id). The first thing a run does, under the folder's
 lock (``.lock``), is claim it:
 
-- an empty or new folder is taken: ``config.json`` is written at once;
-- a folder of the same run is joined (a resumed run, another shard);
+- an empty or new folder is taken: ``config.json`` is written at once; a folder holding files
+  c2kd-analyze did not write (:mod:`c2kd_analyze.owned`: a ``config.json`` without its checksum,
+  a user's ``report.md`` or ``figures/``) is refused, naming them;
+- a folder of the same run is joined (a resumed run, another shard; the same data at another
+  path is the same run: the run id holds the data's fingerprint);
 - a folder of another run is refused while any process works in it (every working process
   share-locks ``.active``), or when it holds finished cells (unless ``--overwrite``); a folder
-  whose other run failed before finishing a cell is taken over;
+  whose other run failed before finishing a cell is taken over. Taking over removes only the
+  tool's own files; anything else in the folder stays;
 - a ``config.json`` that fails its checksum is never treated as "another run": finished cells are
   never deleted because of it.
 
@@ -19,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from .. import io
 from ..config import RunConfig
 from ..errors import UserError
-from ..layout import ACTIVE_NAME, LOCK_NAME, RunFolder
+from ..layout import RunFolder
+from ..owned import describe, foreign_entries, interrupted_claim, remove_ours
 from .locks import SharedLock, held_by_others
 from .plan import Cell, is_done
 
@@ -45,21 +49,23 @@ def finished_cells(folder: RunFolder) -> int:
 
 
 def _read_config(folder: RunFolder) -> dict[str, Any] | None:
-    """The folder's config.json, None when absent; UserError when it is damaged and finished
-    cells depend on it."""
-    if not folder.config.exists():
-        return None
+    """The folder's run record: None when there is no ``config.json`` the tool wrote (absent, or
+    a file without its checksum: someone else's), ``{}`` for the record of a claim killed
+    before its checksum; UserError when it cannot be read or fails its checksum (a damaged
+    record is never "another run")."""
+    if interrupted_claim(folder):
+        return {}
     try:
         old = io.read_json(folder.config)
-    except (io.CorruptFileError, FileNotFoundError) as exc:
+    except FileNotFoundError:
+        return None
+    except io.CorruptFileError:
         done = finished_cells(folder)
-        if done:
-            why = "its checksum sidecar is missing" if isinstance(exc, FileNotFoundError) else exc
-            raise UserError(
-                f"{folder.config} is damaged ({why}); its {done} finished cell(s) are kept: "
-                "restore config.json from a backup, or choose another --out"
-            ) from None
-        return {}
+        kept = f"its {done} finished cell(s) are kept: " if done else ""
+        raise UserError(
+            f"{folder.config} is damaged (it fails its checksum); {kept}restore config.json "
+            "from a backup, or choose another --out"
+        ) from None
     return old if isinstance(old, dict) else {}
 
 
@@ -72,43 +78,67 @@ def claim(folder: RunFolder, cfg: RunConfig, where: dict[str, Any], overwrite: b
     run_dir = folder.path
     if run_dir.exists() and not run_dir.is_dir():
         raise UserError(f"--out {run_dir} is a file; choose a folder")
-    ours = {LOCK_NAME, ACTIVE_NAME}
-    if run_dir.exists() and any(p.name not in ours for p in run_dir.iterdir()):
-        old = _read_config(folder)
-        if old is None:
+    old = _read_config(folder)
+    if old is None:
+        foreign = foreign_entries(folder)
+        if foreign:
             raise UserError(
-                f"{run_dir} is not empty and holds no c2kd-analyze run (no "
-                f"{folder.config.name}); choose another --out"
+                f"{run_dir} holds files c2kd-analyze did not write "
+                f"({describe(foreign, run_dir)}); a run only uses an empty folder or its own: "
+                "choose another --out"
             )
-        if old.get("run_id") == cfg.run_id and old.get("where") == where:
+    else:
+        if old.get("run_id") == cfg.run_id and _same_models(old.get("where"), where):
             return False
-        other = old.get("run_id", "unreadable config")
-        if held_by_others(folder.active):
-            raise UserError(
-                f"{run_dir} is in use by another run ({other}, not {cfg.run_id}) right now; "
-                "wait for it to finish, or choose another --out"
-            )
-        done = finished_cells(folder)
-        if done and not overwrite:
-            raise UserError(
-                f"{run_dir} holds another run ({other}, not {cfg.run_id}); pass --overwrite to "
-                "replace it, or choose another --out"
-            )
-        if done:
-            log.warning("--overwrite: removing the previous run in %s", run_dir)
-        else:  # a run that failed before finishing any cell holds no work
-            log.info("%s holds no finished cell of run %s; replacing it", run_dir, other)
-        remove_run(folder)
+        _take_over(folder, cfg, old, where, overwrite)
     write_config(folder, {"run_id": cfg.run_id, "config": cfg.to_dict(), "where": where})
     return True
 
 
-def remove_run(folder: RunFolder) -> None:
-    """Delete what this project writes into a run folder (only that)."""
-    for path in folder.run_files:
-        io.remove(path)
-    for path in folder.run_dirs:
-        shutil.rmtree(path, ignore_errors=True)
+def _same_models(old: Any, where: dict[str, Any]) -> bool:
+    """Whether a folder's recorded ``where`` and this run's name the same teacher folders. The
+    data folder's path is not compared: the run id holds the fingerprint of the data's files,
+    so the same data at another path is the same run."""
+    old_dirs = old.get("teacher_dirs", {}) if isinstance(old, dict) else {}
+    return bool(old_dirs == where.get("teacher_dirs", {}))
+
+
+def _take_over(folder: RunFolder, cfg: RunConfig, old: dict, where: dict, overwrite: bool) -> None:
+    """Replace the run recorded in the folder (another config, or the same config over other
+    teacher folders): refused while it works or when it finished cells (unless ``overwrite``)."""
+    run_dir = folder.path
+    other = old.get("run_id", "an unfinished claim")
+    if other == cfg.run_id:
+        old_dirs = (old.get("where") or {}).get("teacher_dirs", {})
+        what = f"the same config with other teacher folders ({old_dirs or 'none'})"
+    else:
+        what = f"another run ({other}, not {cfg.run_id})"
+    if held_by_others(folder.active):
+        raise UserError(
+            f"{run_dir} is in use by {what} right now; wait for it to finish, or choose another "
+            "--out"
+        )
+    done = finished_cells(folder)
+    if done and not overwrite:
+        raise UserError(
+            f"{run_dir} holds {what}; pass --overwrite to replace it, or choose another --out"
+        )
+    if done:
+        log.warning("--overwrite: removing the previous run in %s", run_dir)
+    else:  # a run that failed before finishing any cell holds no work
+        log.info("%s holds no finished cell of run %s; replacing it", run_dir, other)
+    kept = remove_run(folder)
+    if kept:
+        log.warning(
+            "kept %d file(s) in %s that c2kd-analyze did not write: %s",
+            len(kept), run_dir, describe(kept, run_dir),
+        )  # fmt: skip
+
+
+def remove_run(folder: RunFolder) -> list[Path]:
+    """Delete what this project wrote into a run folder (only that: see :mod:`c2kd_analyze.owned`);
+    returns the foreign entries it kept."""
+    return remove_ours(folder)
 
 
 def abandon(folder: RunFolder) -> None:

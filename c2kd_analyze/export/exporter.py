@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import shutil
@@ -20,6 +21,8 @@ from typing import Any
 
 from .. import io
 from ..errors import UserError
+from ..layout import RunFolder
+from ..owned import describe, walk_files
 from .locate import CellModel, find_cell_model
 
 log = logging.getLogger(__name__)
@@ -36,18 +39,51 @@ class ExportResult:
     record: dict[str, Any]
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
+def _check_out(out: Path, run_dir: Path, overwrite: bool) -> None:
+    """``--out`` may be new, empty, or (with ``--overwrite``) a previous export holding only the
+    files it recorded; never a run folder, a folder inside one, or one that holds a run."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; choose a folder (it is created)")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise UserError(
-            f"--out {out} exists and is not empty; choose a new folder, or pass --overwrite"
-        )
+    run = run_dir.expanduser().absolute()
+    for inside in (out, *out.parents):
+        if inside == run or io.is_valid(RunFolder(inside).config):
+            raise UserError(
+                f"--out {out} is inside the run folder {inside}; export to a folder outside "
+                "run folders"
+            )
+    if run.is_relative_to(out):
+        raise UserError(f"--out {out} holds the run folder {run}; choose another folder")
     for parent in out.parents:
         if parent.exists():
             if not parent.is_dir():
                 raise UserError(f"--out {out}: {parent} is a file, not a folder")
             break
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise UserError(
+            f"--out {out} exists and is not empty; choose a new folder, or pass --overwrite"
+        )
+    foreign = _foreign_to_export(out)
+    if foreign:
+        raise UserError(
+            f"--out {out} holds files no export wrote ({describe(foreign, out)}); --overwrite "
+            "replaces only a previous export: choose another folder"
+        )
+
+
+def _foreign_to_export(out: Path) -> list[Path]:
+    """Entries of folder ``out`` that the export recorded in its ``c2kd_export.json`` did not
+    write (everything, when ``out`` holds no such record)."""
+    listed: set[str] = set()
+    with contextlib.suppress(OSError, ValueError, AttributeError, TypeError):
+        listed = set(json.loads((out / RECORD).read_text()).get("files", []))
+    found = []
+    for path in walk_files(out):
+        relative = path.relative_to(out).as_posix()
+        if relative not in listed or path.is_symlink():
+            found.append(path)
+    return sorted(found)
 
 
 def _check_text_encoder(model: CellModel) -> None:
@@ -65,8 +101,6 @@ def _check_text_encoder(model: CellModel) -> None:
 
 def _test_r1(model: CellModel) -> dict[str, float]:
     """The cell's own t2v R@1 per language (from its metrics file), for the folder's README."""
-    from ..layout import RunFolder
-
     try:
         frame = io.read_parquet(RunFolder(model.run_dir).cell(model.cell).metrics)
     except (OSError, io.CorruptFileError):
@@ -109,12 +143,15 @@ def _write(model, state, tmp: Path, out: Path, video_only: bool, encoder_options
         text = write_text_model(model, state, tmp, **encoder_options)
     video = write_video_tower(model, state, tmp)
     record = _record(model, text, video)
-    (tmp / RECORD).write_text(_json(record))
     if text is not None:
         readme = folder_readme(out, record, _test_r1(model))
     else:
         readme = video_readme(out, record)
     (tmp / "README.md").write_text(readme)
+    # every file of the export, so a later --overwrite can tell them from anything else
+    files = sorted(p.relative_to(tmp).as_posix() for p in walk_files(tmp))
+    record = {**record, "files": sorted([*files, RECORD])}
+    (tmp / RECORD).write_text(_json(record))
     return record
 
 
@@ -172,7 +209,7 @@ def export_cell(
     model = find_cell_model(run_dir, cell)
     if not video_only:
         _check_text_encoder(model)
-    _check_out(out, overwrite)
+    _check_out(out, model.run_dir, overwrite)
     state = model.weights()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -96,13 +96,33 @@ def _done_cells(run: RunFolder) -> list[str]:
     return [c.name for c in run.cell_folders() if io.is_valid(c.done)]
 
 
-def _unknown_cell(run: RunFolder, name: str) -> UserError:
+def planned_cells(config: Any) -> list[str]:
+    """The cell names a run folder's recorded config plans ([] when it cannot be read)."""
+    from ..config import RunConfig
+    from ..distill.plan import plan_cells
+
+    try:
+        return [c.name for c in plan_cells(RunConfig.model_validate(config))]
+    except Exception:  # a config of another version: the plan is unknown, not an error
+        return []
+
+
+def _unknown_cell(run: RunFolder, name: str, config: Any) -> UserError:
     cells = _done_cells(run)
+    if name in planned_cells(config):
+        return _unfinished(run, name)
     if not cells:
         return UserError(f"run {run.path} has no finished cell yet; run it to the end first")
     close = difflib.get_close_matches(name, cells, n=1, cutoff=0.5)
     hint = f"; did you mean {close[0]!r}?" if close else ";"
     return UserError(f"no cell {name!r} in {run.path}{hint} its cells: {', '.join(cells)}")
+
+
+def _unfinished(run: RunFolder, cell: str) -> UserError:
+    return UserError(
+        f"cell {cell!r} of {run.path} is not finished; run the same `c2kd-analyze run` again "
+        "to finish it, then export"
+    )
 
 
 def _missing_checkpoint(cell: str, key: str, folder: Path) -> UserError:
@@ -128,14 +148,11 @@ def find_cell_model(run_dir: str | Path, cell: str) -> CellModel:
     content = _read_run(run)
     folder = run.cell(cell)
     if not folder.path.is_dir():
-        raise _unknown_cell(run, cell)
+        raise _unknown_cell(run, cell, content.get("config"))
     try:
         done = io.read_json(folder.done)
     except FileNotFoundError:
-        raise UserError(
-            f"cell {cell!r} of {run.path} is not finished; run the same `c2kd-analyze run` "
-            f"again to finish it, then export"
-        ) from None
+        raise _unfinished(run, cell) from None
     key = done.get("checkpoint")
     if not key:
         raise UserError(

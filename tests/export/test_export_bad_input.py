@@ -104,9 +104,18 @@ def test_video_only_and_overwrite(run, tmp_path, capsys):
     assert "exported c2kd-muse-s0 (video tower)" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "c2kd_export.json", "video"]
     assert sorted(p.name for p in (out / "video").iterdir()) == ["config.json", "model.safetensors"]
-    (out / "stale.txt").write_text("old")
+    record = (out / "c2kd_export.json").read_text()
+    assert '"video/model.safetensors"' in record  # the export lists its own files
+    weights = out / "video" / "model.safetensors"
+    before = weights.stat().st_ino
     main(["export", str(run), "c2kd-muse-s0", "--out", str(out), "--video-only", "--overwrite"])
-    assert not (out / "stale.txt").exists() and (out / "video" / "model.safetensors").is_file()
+    assert weights.is_file() and weights.stat().st_ino != before  # a previous export: replaced
+    (out / "notes.txt").write_text("mine")  # a file the export did not write
+    code, err = _run_cli(
+        [str(run), "c2kd-muse-s0", "--out", str(out), "--video-only", "--overwrite"], capsys
+    )
+    _one_line_error(code, err, "notes.txt", "only a previous export")
+    assert (out / "notes.txt").read_text() == "mine" and weights.is_file()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     nested = tmp_path / "new" / "folders" / "out"  # missing parents are created
     main(["export", str(run), "c2kd-muse-s0", "--out", str(nested), "--video-only"])

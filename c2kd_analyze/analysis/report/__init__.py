@@ -140,6 +140,7 @@ def write_report(
     by checksum) and settings are unchanged is not rebuilt (``report.key.json`` records them).
     """
     from ... import io
+    from ...owned import refuse_foreign_targets
     from .files import inputs_key, is_current, render_files, write_files
 
     run_dirs = [Path(p) for p in run_dirs]
@@ -152,10 +153,13 @@ def write_report(
     out = Path(out)
     if out.exists() and not out.is_dir():  # before minutes of statistics and drawing
         raise UserError(f"--out {out} is a file; choose a folder for the report")
+    folder = RunFolder(out)
+    # a user's own report.md there is never overwritten: said before the statistics
+    refuse_foreign_targets([folder.report_md, folder.report_html, folder.report_key], "the report")
     key = inputs_key(run_dirs, n_resamples=n_resamples, seed=seed)
     if is_current(out, key):
         log.info("report in %s is up to date with its runs; not rebuilt", out)
-        return RunFolder(out).report_html
+        return folder.report_html
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -167,10 +171,11 @@ def write_report(
         blocks = report_blocks(analysis)
         bar.update(task, description="report: writing files")
         files = render_files(blocks, TITLE, out)
-    io.remove(RunFolder(out).report_key)  # a report half rewritten is never "current"
+    refuse_foreign_targets(files, "the report")
+    io.remove(folder.report_key)  # a report half rewritten is never "current"
     write_files(files, out)
-    io.write_json(RunFolder(out).report_key, key)  # last: vouches for the files above
-    return RunFolder(out).report_html
+    io.write_json(folder.report_key, key)  # last: vouches for the files above
+    return folder.report_html
 
 
 __all__ = ["Analysis", "analyse", "report_blocks", "write_report"]

@@ -5,7 +5,7 @@ Everything is rendered in memory first; files are written only once the whole re
 atomically with its checksum sidecar (:mod:`c2kd_analyze.io`). A rebuilt report then removes the
 figures and tables an earlier report wrote that this one no longer writes: only files with the
 report's extensions *and* a valid checksum sidecar (so written by a report, never a file the user
-put there).
+put there: :mod:`c2kd_analyze.owned`), and never writes over a file it did not write.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from pathlib import Path
 
 from ... import io
 from ...layout import RunFolder
+from ...owned import FIGURE_SUFFIXES, TABLE_SUFFIXES, is_ours, refuse_foreign_targets
 from ..export import to_latex, to_markdown
 from .blocks import Block, Figure, Table, walk
 from .render import to_html_doc, to_markdown_doc
 
 log = logging.getLogger(__name__)
-
-FIGURE_SUFFIXES: tuple[str, ...] = (".png", ".svg")
-TABLE_SUFFIXES: tuple[str, ...] = (".md", ".tex", ".csv")
 
 
 def inputs_key(run_dirs: list[Path], **settings: object) -> dict[str, object]:
@@ -78,7 +76,9 @@ def render_files(blocks: list[Block], title: str, out: Path) -> dict[Path, bytes
 
 def write_files(files: dict[Path, bytes], out: Path) -> list[Path]:
     """Write ``files``, then remove the report files of ``out`` they do not include; returns the
-    removed paths."""
+    removed paths. Refused, before anything is written, when one of ``files`` exists and was
+    not written by c2kd-analyze (a user's own ``report.md``, say): it is never overwritten."""
+    refuse_foreign_targets(files, "the report")
     for path, data in files.items():
         io.write_bytes(path, data)
     stale = [p for p in report_files(out) if p not in files]
@@ -97,9 +97,5 @@ def report_files(out: Path) -> list[Path]:
         (folder.tables_dir, TABLE_SUFFIXES),
     ):
         if directory.is_dir():
-            found += [
-                p
-                for p in sorted(directory.iterdir())
-                if p.is_file() and p.suffix in suffixes and io.is_valid(p)
-            ]
+            found += [p for p in sorted(directory.iterdir()) if p.suffix in suffixes and is_ours(p)]
     return found
