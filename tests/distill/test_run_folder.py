@@ -186,3 +186,18 @@ def _generic_folder(root: Path, caption: str) -> Path:
     np.savez(root / "features.npz", **{c: rng.standard_normal((3, 8)).astype(np.float32)
                                        for c in clips})  # fmt: skip
     return root
+
+
+def test_the_same_data_at_another_path_is_the_same_run(tmp_path):
+    folder, cfg = RunFolder(tmp_path / "run"), _cfg()
+    here = {"data_dir": str(tmp_path / "a"), "teacher_dirs": {}}
+    moved = {"data_dir": str(tmp_path / "b"), "teacher_dirs": {}}
+    policy.claim(folder, cfg, here, overwrite=False)
+    _finish_a_cell(folder, cfg.run_id)
+    assert policy.claim(folder, cfg, moved, overwrite=False) is False  # joined, nothing removed
+    assert policy.finished_cells(folder) == 1
+    # other teacher folders may hold other weights: that is said, and needs --overwrite
+    other_models = {"data_dir": None, "teacher_dirs": {"labse": str(tmp_path / "labse")}}
+    with pytest.raises(UserError, match=r"same config with other teacher folders.*--overwrite"):
+        policy.claim(folder, cfg, other_models, overwrite=False)
+    assert policy.finished_cells(folder) == 1
