@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -55,12 +56,13 @@ LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0)]
 
 
 class FieldError(UserError):
-    """A validator's mistake in one field: what is wrong and (optional) what to do.
-    :func:`validated` puts where the value came from between the two."""
+    """A validator's mistake in one field (and, for a table such as ``dataset_options``, one of
+    its keys): what is wrong and (optional) what to do. :func:`validated` puts where the value
+    came from between the two."""
 
-    def __init__(self, field: str, problem: str, advice: str = "") -> None:
+    def __init__(self, field: str, problem: str, advice: str = "", key: str | None = None) -> None:
         super().__init__(f"{problem}; {advice}" if advice else problem)
-        self.field, self.problem, self.advice = field, problem, advice
+        self.field, self.problem, self.advice, self.key = field, problem, advice, key
 
 
 class MaxTokens(BaseModel):
@@ -91,7 +93,9 @@ class MaxTokens(BaseModel):
             )
             unknown = sorted(set(keys) - set(cls.model_fields))
             if unknown:
-                raise FieldError("max_tokens", f"--max-tokens has no part {unknown[0]!r}", how)
+                raise FieldError(
+                    "max_tokens", f"--max-tokens has no part {unknown[0]!r}", how, key=unknown[0]
+                )
         if isinstance(value, str):
             text = value.strip()
             if "=" not in text:
@@ -105,6 +109,36 @@ class MaxTokens(BaseModel):
 
     def __str__(self) -> str:
         return f"train={self.train},test={self.test},teacher={self.teacher}"
+
+    @classmethod
+    def parts(cls, value: Any) -> dict[str, Any] | None:
+        """The parts ``value`` sets, as a table (``40`` sets all three, ``"train=35"`` one), so
+        a later source can override some parts and keep the rest; None when it is not a value
+        of this kind (validation then says why)."""
+        if isinstance(value, MaxTokens):
+            return value.model_dump()
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, int):
+            return dict.fromkeys(cls.model_fields, value)
+        if isinstance(value, str) and "=" in value:
+            pairs = [part.partition("=") for part in value.split(",") if part.strip()]
+            return {k.strip(): int(v) if v.strip().isdigit() else v.strip() for k, _, v in pairs}
+        return dict(value) if isinstance(value, dict) else None
+
+
+def _failing_key(dataset: str, options: dict[str, Any]) -> str | None:
+    """The first dataset option that is wrong on its own (its source names the error)."""
+    from .data import parse_dataset_options
+
+    for key, value in options.items():
+        try:
+            parse_dataset_options(dataset, {key: value})
+        except UserError:
+            return str(key)
+    return None
 
 
 class RunConfig(BaseModel):
@@ -174,11 +208,12 @@ class RunConfig(BaseModel):
                 "--dataset-option needs KEY=VALUE pairs (a table in a config file), got "
                 f"{options!r}",
             ) from None
+        dataset = str(values.get("dataset", "demo"))
         try:
-            typed = parse_dataset_options(str(values.get("dataset", "demo")), options)
+            typed = parse_dataset_options(dataset, options)
         except UserError as exc:  # the dataset's own line: name where its options came from
             field = "dataset" if str(exc).startswith("unknown dataset") else "dataset_options"
-            raise FieldError(field, str(exc)) from None
+            raise FieldError(field, str(exc), key=_failing_key(dataset, options)) from None
         return {**values, "dataset_options": tuple(sorted(typed.items()))}
 
     @field_validator("max_tokens", mode="before")
@@ -413,7 +448,7 @@ def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
     try:
         return RunConfig.model_validate(values)
     except FieldError as exc:  # raised by a validator (dataset options, max tokens, consistency)
-        where = sources.get(exc.field)
+        where = sources.get(f"{exc.field}.{exc.key}") or sources.get(exc.field)
         if not where:
             raise
         advice = f"; {exc.advice}" if exc.advice else ""
@@ -422,11 +457,14 @@ def validated(values: dict[str, Any], sources: dict[str, str]) -> RunConfig:
         error = exc.errors()[0]
         loc = [str(part) for part in error["loc"]]
         name = loc[0] if loc else "config"
-        where = sources.get(name)
-        where = f" (from {where})" if where else ""
-        if name == "teacher_lr" and len(loc) > 1 and loc[1].isdigit():
+        key = loc[1] if len(loc) > 1 else None
+        teacher = None
+        if name == "teacher_lr" and key is not None and key.isdigit():
             pairs = RunConfig._pairs(values.get("teacher_lr")) or ()
-            teacher = pairs[int(loc[1])][0] if int(loc[1]) < len(pairs) else "?"
+            teacher = key = pairs[int(key)][0] if int(key) < len(pairs) else "?"
+        where = sources.get(f"{name}.{key}") or sources.get(name)
+        where = f" (from {where})" if where else ""
+        if teacher is not None:
             raise UserError(
                 f"--teacher-lr {teacher} must be {_expected(error, 'lr')}, got "
                 f"{_describe(error.get('input'))}{where}"
@@ -481,22 +519,58 @@ def preset(name: str) -> Preset:
     return PRESETS[name]
 
 
+def _as_table(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list | tuple):
+        try:
+            return dict(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+#: settings that are tables: each source sets some keys, and a later source overrides those keys
+#: only (``--dataset-option seed=1`` keeps a config file's ``n_train``)
+TABLES: dict[str, Callable[[Any], dict[str, Any] | None]] = {
+    "dataset_options": _as_table,
+    "teacher_lr": _as_table,
+    "max_tokens": MaxTokens.parts,
+}
+
+
+def merge_sources(layers: list[tuple[str, dict[str, Any]]]) -> tuple[dict, dict[str, str]]:
+    """Values from ``layers`` ((source, values), lowest first: preset < file < options), and
+    where each came from: ``sources[field]``, and ``sources["field.key"]`` for each key of a
+    table (:data:`TABLES`), which merge per key."""
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for where, layer in layers:
+        for name, value in layer.items():
+            parse = TABLES.get(name)
+            new = parse(value) if parse else None
+            if new is not None:
+                old = parse(values[name]) if parse and name in values else None
+                value = {**(old or {}), **new}
+                sources.update({f"{name}.{key}": where for key in new})
+            values[name] = value
+            sources[name] = where
+    return values, sources
+
+
 def build_config(
     preset_name: str = "demo", file: str | Path | None = None, **options: Any
 ) -> RunConfig:
-    """Preset, then TOML file, then options that are not None. Raises UserError on bad values."""
+    """Preset, then TOML file, then options that are not None (tables merge per key: see
+    :data:`TABLES`). Raises UserError on bad values."""
     chosen = preset(preset_name)
-    values: dict[str, Any] = dict(chosen.values)
-    sources = dict.fromkeys(values, f"preset {preset_name}")
     from_file = load_toml(file) if file is not None else {}
     given = {k: v for k, v in options.items() if v is not None}
-    if given.get("mode", from_file.get("mode", values.get("mode"))) == "full":
-        values.update(chosen.full_mode)
-        sources.update(dict.fromkeys(chosen.full_mode, f"preset {preset_name} (full mode)"))
-    values.update(from_file)
-    sources.update(dict.fromkeys(from_file, f"config file {file}"))
-    values.update(given)
-    sources.update(dict.fromkeys(given, "the command line"))
+    layers = [(f"preset {preset_name}", dict(chosen.values))]
+    if given.get("mode", from_file.get("mode", chosen.values.get("mode"))) == "full":
+        layers.append((f"preset {preset_name} (full mode)", dict(chosen.full_mode)))
+    layers += [(f"config file {file}", from_file), ("the command line", given)]
+    values, sources = merge_sources(layers)
     if str(values.get("pool", "")).lower() == "none":  # `--pool none` unsets a preset's pool
         values["pool"] = None
     teachers = RunConfig._names(values.get("teachers", DEFAULT_TEACHERS))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import RunConfig, flag_of
+from ..config import TABLES, RunConfig, flag_of
 from ..errors import UserError
 
 if TYPE_CHECKING:
@@ -107,6 +107,10 @@ def check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
         )
 
 
+def _shown(value: object) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def describe_run(
     cfg: RunConfig,
     run_dir: Path,
@@ -129,9 +133,11 @@ def describe_run(
     for name, value in cfg.to_dict().items():
         if name == "data_fingerprint" and not value:
             continue
-        shown = ",".join(map(str, value)) if isinstance(value, list) else value
-        if name == "max_tokens":
-            shown = str(cfg.max_tokens)
+        if name in TABLES:  # merged per key from every source: key=value,...
+            table = TABLES[name](value) or {}
+            shown = ",".join(f"{k}={_shown(v)}" for k, v in table.items()) or "(none)"
+        else:
+            shown = ",".join(map(str, value)) if isinstance(value, list) else value
         lines.append(f"  {name} = {shown}    ({flag_of(name)})")
     lines += ["", "models:"]
     for name, role in [*((t, "teacher") for t in cfg.teachers), (cfg.student, "student")]:

@@ -19,6 +19,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +28,8 @@ import pytest
 
 from c2kd_analyze import io
 
-from .helpers import TINY_CELLS, assert_one_line_error, cli, popen, run_args, stray_temp_files
-from .test_interrupt import same_tables
+from .helpers import TINY_CELLS, assert_one_line_error, cli, env, run_args, stray_temp_files
+from .test_interrupt import DIE_AT, same_tables
 
 pytestmark = pytest.mark.slow
 
@@ -82,16 +83,26 @@ def test_disk_fault_keeps_finished_cells_and_resumes(shared_tmp, reference, faul
     out, cache = disk / "out", shared_tmp / "cache"
     args = run_args(shared_tmp, out)
     first = out / "cells" / TINY_CELLS[0]
-    proc = popen(args, cache, prefix=NOBODY)
+    # the run stops right after the first cell's done.json is vouched for and waits until the
+    # fault is in place: no other cell can finish meanwhile, however loaded the machine is
+    paused, go = shared_tmp / "paused", shared_tmp / "go"
+    done_sum = f"{TINY_CELLS[0]}/done.json{io.CHECKSUM_SUFFIX}"
+    pause = ["--pause", str(paused), str(go), done_sum, "1", "--"]
+    proc = subprocess.Popen(
+        [*NOBODY, sys.executable, DIE_AT, *pause, *args], env=env(cache),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     deadline = time.monotonic() + 240
-    while not io.is_valid(first / "done.json"):
+    while not paused.exists():
         assert proc.poll() is None, proc.stderr.read()
         assert time.monotonic() < deadline
         time.sleep(0.01)
+    assert io.is_valid(first / "done.json")
     if fault == "disk-full":
         ballast = _fill(disk)
     else:
         _chmod_tree(out, writable=False)
+    go.touch()
     stdout, stderr = proc.communicate(timeout=240)
     done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
     reason = "No space left on device" if fault == "disk-full" else "Permission denied"

@@ -1,0 +1,94 @@
+"""Settings that are tables (dataset options, token limits, per-teacher lr) merge per key across
+their sources, preset < config file < command line: an option overrides the keys it names and
+keeps the others; a mistake names the source of the key that is wrong."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from c2kd_analyze.config import build_config, merge_sources
+from c2kd_analyze.errors import UserError
+
+
+def _toml(tmp_path, body: str):
+    path = tmp_path / "run.toml"
+    path.write_text(body)
+    return path
+
+
+def test_an_option_keeps_the_files_other_keys(tmp_path):
+    path = _toml(
+        tmp_path,
+        'teachers = ["muse", "minilm-en"]\n'
+        "dataset_options = { n_train = 200, n_test = 50 }\n"
+        "max_tokens = { train = 35, test = 30 }\n"
+        "teacher_lr = { muse = 1e-4 }\n",
+    )
+    cfg = build_config(
+        "demo", path, dataset_options={"seed": "1"}, max_tokens="train=22",
+        teacher_lr={"minilm-en": 2e-4},
+    )  # fmt: skip
+    assert dict(cfg.dataset_options) == {"n_train": 200, "n_test": 50, "seed": 1}
+    assert (cfg.max_tokens.train, cfg.max_tokens.test, cfg.max_tokens.teacher) == (22, 30, 40)
+    assert dict(cfg.teacher_lr) == {"muse": 1e-4, "minilm-en": 2e-4}
+    # one number sets every split, over the file's parts
+    assert str(build_config("demo", path, max_tokens="40").max_tokens) == (
+        "train=40,test=40,teacher=40"
+    )
+    # the same values given in one place give the same run
+    same = build_config(
+        "demo", teachers="muse,minilm-en",
+        dataset_options={"n_train": "200", "n_test": "50", "seed": "1"},
+        max_tokens="train=22,test=30", teacher_lr={"muse": 1e-4, "minilm-en": 2e-4},
+    )  # fmt: skip
+    assert same.run_id == cfg.run_id
+
+
+def test_a_presets_table_is_merged_too():
+    cfg = build_config("paper-rudder", max_tokens="test=32", teacher_lr={"xlmr": 3e-4})
+    assert str(cfg.max_tokens) == "train=40,test=32,teacher=40"
+    assert dict(cfg.teacher_lr) == {"muse-distil": 1e-4, "xlmr": 3e-4}
+
+
+@pytest.mark.parametrize(
+    ("body", "options", "source"),
+    [
+        ('dataset_options = { n_train = "abc" }\n', {"dataset_options": {"seed": "1"}}, "file"),
+        ("dataset_options = { n_train = 300 }\n", {"dataset_options": {"seed": "x"}}, "line"),
+        ("max_tokens = { train = 0 }\n", {"max_tokens": "test=30"}, "file"),
+        ("max_tokens = { train = 30 }\n", {"max_tokens": "test=0"}, "line"),
+    ],
+)
+def test_a_bad_key_names_its_own_source(tmp_path, body, options, source):
+    path = _toml(tmp_path, body)
+    with pytest.raises(UserError) as info:
+        build_config("demo", path, **options)
+    where = f"config file {path}" if source == "file" else "the command line"
+    assert f"(from {where})" in str(info.value)
+
+
+def test_dry_run_shows_the_merged_tables(tmp_path, c2kd_cli):
+    path = _toml(tmp_path, "dataset_options = { n_train = 200, n_test = 50 }\n")
+    done = c2kd_cli(["run", "--config", str(path), "--dataset-option", "seed=1", "--dry-run"])
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.strip().startswith("dataset_options"))
+    assert "n_test=50,n_train=200,seed=1" in line
+
+
+tables = st.dictionaries(st.sampled_from("abcde"), st.integers(0, 9), max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(layers=st.lists(tables, min_size=1, max_size=4))
+def test_merging_is_per_key_with_the_last_source_winning(layers):
+    named = [(f"source {i}", {"dataset_options": t}) for i, t in enumerate(layers)]
+    values, sources = merge_sources(named)
+    expected: dict = {}
+    for table in layers:
+        expected.update(table)
+    assert values["dataset_options"] == expected
+    for key in expected:
+        last = max(i for i, t in enumerate(layers) if key in t)
+        assert sources[f"dataset_options.{key}"] == f"source {last}"
