@@ -47,7 +47,11 @@ DEFAULT_TEACHERS: tuple[str, ...] = ("muse", "me5-small", "minilm-en")
 Int = StrictInt
 Float = Annotated[float, Strict(), AllowInfNan(False)]
 Seed = Annotated[StrictInt, Field(ge=0, lt=2**32)]
-Positive = Annotated[StrictInt, Field(ge=1)]
+# every count has a ceiling far above any real setup (the paper: 30 epochs, batch 64, 512 wide,
+# 40 tokens, 30 frames), so a typo such as --epochs 99999999999999999999 is refused, not run
+Epochs = Annotated[StrictInt, Field(ge=1, le=10_000)]
+Width = Annotated[StrictInt, Field(ge=1, le=16_384)]
+Tokens = Annotated[StrictInt, Field(ge=1, le=8_192)]
 #: a softmax temperature: below 1e-3 the logits overflow float32 exp, above 10 every
 #: similarity distribution is flat (both train nothing and give chance-level numbers)
 Temperature = Annotated[float, Strict(), AllowInfNan(False), Field(ge=1e-3, le=10.0)]
@@ -71,9 +75,9 @@ class MaxTokens(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    train: Positive = 40
-    test: Positive = 40
-    teacher: Positive = 40
+    train: Tokens = 40
+    test: Tokens = 40
+    teacher: Tokens = 40
 
     @classmethod
     def parse(cls, value: Any) -> MaxTokens:
@@ -152,7 +156,7 @@ class RunConfig(BaseModel):
     dataset_options: tuple[tuple[str, Any], ...] = ()
     teachers: tuple[str, ...] = DEFAULT_TEACHERS
     student: str = "me5-small"
-    seeds: tuple[Seed, ...] = (0,)
+    seeds: Annotated[tuple[Seed, ...], Field(max_length=1000)] = (0,)
     # None: one teacher set per student seed; N: one teacher set (seed N) for every student seed
     teacher_seed: Seed | None = None
     # how teachers are trained: translate-train (the paper) or on English captions only; an
@@ -161,25 +165,25 @@ class RunConfig(BaseModel):
     mode: Mode = "frozen"
     preset: str = "demo"
     pool: Pool | None = None  # when set, one extra C2KD student distilled from all teachers pooled
-    epochs: Positive = 10
+    epochs: Epochs = 10
     lr: LearningRate = 1e-3
     lr_decay: Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0, le=1.0)] = 0.9
     encoder_lr: LearningRate | None = None  # lr of the fine-tuned encoder in --mode full
     # per-teacher lr when the original trained a teacher differently (RUDDER distil-mUSE: 1e-4)
     teacher_lr: tuple[tuple[str, LearningRate], ...] = ()
-    batch_size: Annotated[StrictInt, Field(ge=2)] = 64  # and at most the training clips
+    batch_size: Annotated[StrictInt, Field(ge=2, le=1_000_000)] = 64  # and at most the train clips
     balance: Annotated[float, Strict(), AllowInfNan(False), Field(ge=0.0, le=1.0)] = 0.1
     temperature: Temperature = 0.05  # NCE temperature of the C2KD student
     baseline_temperature: Temperature = 0.05  # NCE temperature of zero-shot / translate-train
     teacher_temperature: Temperature = 0.05  # NCE temperature when training teachers
     distill_temp: Temperature = 0.1
-    projection_dim: Positive = 512
-    video_width: Positive = 512  # width of the video tower's transformer (paper: 512)
+    projection_dim: Width = 512
+    video_width: Width = 512  # width of the video tower's transformer (paper: 512)
     max_tokens: MaxTokens = MaxTokens()
     # how a fine-tuned encoder (--mode full) is pooled: as its spec says (the model's authors'
     # pooling), or masked mean for every model, as the original C2KD code (paper presets)
     finetune_pooling: Literal["spec", "mean"] = "spec"
-    n_video_tokens: Positive = 30
+    n_video_tokens: Tokens = 30
     eval_directions: tuple[Direction, ...] = ("t2v", "v2t")
     # autocast of the encoders: "auto" until a run resolves it for its device (devices.py);
     # the run id is computed from the resolved value (fp32 on a CPU)
@@ -422,6 +426,8 @@ def _expected(error: Any, name: str) -> str:
         return words[kind]
     if kind == "literal_error":
         return f"one of {ctx.get('expected', '')}"
+    if kind == "too_long":
+        return f"at most {ctx.get('max_length')} items"
     if any(bound in ctx for bound in ("ge", "gt", "le", "lt")):
         whole = _bounds(name) if len(error["loc"]) == 1 else None
         if whole:
@@ -433,6 +439,8 @@ def _expected(error: Any, name: str) -> str:
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, list | tuple) and len(value) > 10:
+        return f"{len(value)} items"
     if isinstance(value, str):
         return f"the text {value!r}"
     if isinstance(value, bool):

@@ -75,9 +75,11 @@ def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
     return ranges.filter(visible).sort("dataset", "direction", "order", "lang", "k")
 
 
-def tie_warnings(run_dirs: list, direction: str = "t2v", k: int = 1) -> list[str]:
-    """One line per system whose queries tie in a run (what ``run`` prints after its table):
-    the languages and the range of R@k between pessimistic and optimistic tie-breaking."""
+def tie_warnings(run_dirs: list, k: int = 1) -> list[str]:
+    """One line per system and direction whose queries tie in a run (what ``run`` prints after
+    its table): the languages and the range of R@k between pessimistic and optimistic
+    tie-breaking. Every direction the run evaluated is covered (video-to-text ties among
+    identical captions while text-to-video does not)."""
     import polars as pl
 
     from .formatting import pct
@@ -90,9 +92,9 @@ def tie_warnings(run_dirs: list, direction: str = "t2v", k: int = 1) -> list[str
     ranges = tie_ranges(add_methods(ranks, teachers), add_methods(results, teachers))
     if ranges.is_empty():
         return []
-    chosen = ranges.filter((pl.col("direction") == direction) & (pl.col("k") == k))
+    chosen = ranges.filter(pl.col("k") == k)
     lines = []
-    for (method,), part in chosen.group_by("method", maintain_order=True):
+    for (direction, method), part in chosen.group_by("direction", "method", maintain_order=True):
         langs = ", ".join(ordered_langs(part["lang"].to_list(), declared))
         low, high = float(part["pessimistic"].min()), float(part["optimistic"].max())  # type: ignore[arg-type]
         everywhere = " (every query: constant scores)" if part["all_tied"].all() else ""

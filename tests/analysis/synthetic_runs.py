@@ -61,6 +61,7 @@ class RunSpec:
     ties: str | None = "optimistic"  # config.ties; None: an old run without the setting
     #: (stage, teacher) -> "all" (constant scores: every item ties) or "some" (a few ties)
     tied: dict = field(default_factory=dict)
+    tied_in: tuple[str, ...] = ("t2v", "v2t")  # the directions in which ``tied`` systems tie
     old_ranks: bool = False  # ranks.parquet without the clip and ties columns (older runs)
     teacher_recipe: str = "translate-train"  # how the teachers were trained (result column)
     dataset_options: tuple[tuple[str, object], ...] = ()  # config.json's --dataset-option pairs
@@ -161,11 +162,11 @@ def write_run(root: Path, spec: RunSpec = RunSpec(), run_id: str | None = None) 
     return run
 
 
-def _lang_rows(spec, stage, teacher, lang, difficulty, rng):
+def _lang_rows(spec, stage, teacher, lang, difficulty, rng, direction):
     """Metric values and rank rows of one language and direction."""
     clips = present_clips(spec, lang)
     n = clips.size + spec.absent
-    tied = spec.tied.get((stage, teacher), "")
+    tied = spec.tied.get((stage, teacher), "") if direction in spec.tied_in else ""
     higher, ties = simulate_counts(
         _quality(spec, stage, teacher, lang), difficulty[clips], spec.n_queries, rng, tied
     )
@@ -188,7 +189,9 @@ def _cell_frames(spec, run_id, cell, stage, teacher, seed, difficulty, rng):
     res_rows, rank_frames = [], []
     for direction in spec.directions:
         for lang in spec.langs:
-            values, n, rank_rows = _lang_rows(spec, stage, teacher, lang, difficulty, rng)
+            values, n, rank_rows = _lang_rows(
+                spec, stage, teacher, lang, difficulty, rng, direction
+            )
             base = dict(
                 run_id=run_id, cell=cell, stage=stage, teacher=teacher,
                 teacher_model=f"{teacher}@test" if teacher else None,

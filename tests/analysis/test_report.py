@@ -418,11 +418,38 @@ def test_tie_warnings_name_the_system_languages_and_range(tmp_path):
         run_id="demo-tied",
     )  # fmt: skip
     lines = tie_warnings([tied])
-    assert len(lines) == 1
+    assert len(lines) == 2  # one per direction: both tie
     assert lines[0].startswith("warning: c2kd muse has tied scores in en, de, fr, zh ")
-    assert "(every query: constant scores)" in lines[0]
+    assert "(every query: constant scores)" in lines[0] and "its t2v R@1" in lines[0]
     # optimistic: every present query a hit; 3 of the 33 counted queries are absent: 30/33
     assert "between 0.0 % and 90.9 %" in lines[0] and "the run used optimistic" in lines[0]
+    assert "its v2t R@1" in lines[1]
+
+
+def test_ties_in_video_to_text_alone_are_warned_of_in_run_and_report(tmp_path):
+    """Identical captions tie in video-to-text while text-to-video has no tie: the run's
+    warning and the report's both say so, and only that direction's tables point at it."""
+    from bs4 import BeautifulSoup
+
+    from c2kd_analyze.analysis.report import analyse, report_blocks
+    from c2kd_analyze.analysis.report.render import to_html_doc
+    from c2kd_analyze.analysis.ties import tie_warnings
+
+    spec = RunSpec(seeds=(0,), n_queries=30, tied={("c2kd", "muse"): "some"}, tied_in=("v2t",))
+    run = write_run(tmp_path, spec, run_id="demo-v2t-ties")
+    lines = tie_warnings([run])
+    assert lines and all("its v2t R@1" in line for line in lines)
+    soup = BeautifulSoup(to_html_doc(report_blocks(analyse([run], n_resamples=100)), "t"),
+                         "html.parser")  # fmt: skip
+    warnings = [w.get_text() for w in soup.find_all("div", class_="warning")]
+    assert any("video→text" in w and "Tied scores" in w for w in warnings), warnings
+    assert not any("text→video" in w and "Tied scores" in w for w in warnings), warnings
+    captions = {c.get_text() for c in soup.find_all("caption")}
+    assert any("systems whose scores tie" in c for c in captions)
+    t2v = [c for c in captions if "text→video R@1 " in c]
+    v2t = [c for c in captions if "video→text R@1 " in c]
+    assert t2v and not any("tied scores" in c for c in t2v)
+    assert v2t and all("tied scores (see the warning at the top)" in c for c in v2t)
 
 
 def test_merged_teacher_recipes_keep_their_students_apart(tmp_path):

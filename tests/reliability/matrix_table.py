@@ -218,7 +218,10 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         _config("lr = [1]", "--lr", "number", "[1]"),
         _config("epochs = 2.5", "--epochs", "integer", "2.5"),
         _config("epochs = true", "--epochs", "integer", "true"),
-        _config("epochs = 0", "--epochs", "at least 1", "bad.toml"),
+        _config("epochs = 0", "--epochs", "[1, 10000]", "bad.toml"),
+        _config(f"projection_dim = {HUGE}", "--projection-dim", "16384"),
+        _config(f"video_width = {HUGE}", "--video-width", "16384"),
+        _config(f"n_video_tokens = {HUGE}", "--n-video-tokens", "8192"),
         _config("seeds = [0.5, 1.7]", "--seeds", "integer", "0.5"),
         _config("projection_dim = 2.5", "--projection-dim", "integer", "2.5"),
         _config("video_width = 10", "--video-width", "multiple of 4"),
@@ -247,14 +250,21 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad("-1", ("--seeds", "-1")),
         Bad("1.5", ("--seeds", "integer", "1.5")),
         Bad("0,0", ("--seeds", "duplicates")),
+        Bad(",".join(map(str, range(1001))), ("--seeds", "at most 1000"), label="<1001 seeds>"),
         Bad(",", ("--seeds", "at least one")),
     ],
-    ("run", "epochs"): [Bad("0", ("--epochs", "at least 1")), Bad("-3", ("--epochs", "-3"))],
+    ("run", "epochs"): [
+        Bad("0", ("--epochs", "[1, 10000]")),
+        Bad("-3", ("--epochs", "-3")),
+        # every count has a ceiling: a typo never trains for ever
+        Bad(HUGE, ("--epochs", "[1, 10000]", HUGE)),
+    ],
     ("run", "lr"): [Bad("-1", ("--lr", "-1")), Bad("0", ("--lr", "> 0"))],
     ("run", "encoder_lr"): [Bad("0", ("--encoder-lr",)), Bad("-1e-5", ("--encoder-lr",))],
     ("run", "batch_size"): [
-        Bad("1", ("--batch-size", "at least 2")),
-        Bad("0", ("--batch-size", "at least 2")),
+        Bad("1", ("--batch-size", "[2,")),
+        Bad("0", ("--batch-size", "[2,")),
+        Bad(HUGE, ("--batch-size", "1000000", HUGE)),
     ],
     ("run", "balance"): [Bad("1.5", ("--balance", "[0, 1]")), Bad("-0.1", ("--balance", "[0, 1]"))],
     ("run", "temperature"): [
@@ -267,6 +277,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
     ("run", "max_tokens"): [
         Bad("train=0", ("--max-tokens", "train", ">= 1")),
         Bad("0", ("--max-tokens", ">= 1")),
+        Bad(HUGE, ("--max-tokens", "<= 8192", HUGE)),
         Bad("train=abc", ("--max-tokens", "abc")),
         Bad("bogus=3", ("--max-tokens", "bogus")),
         # the type case `nope` only asks that the line names the word; this one asks that it

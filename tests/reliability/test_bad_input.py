@@ -136,8 +136,8 @@ CASES = [
     Case("temperature 0", _with("--temperature", "0"), ("--temperature", "[0.001, 10]")),
     Case("seeds not integers", _with("--seeds", "0,one"), ("--seeds", "integer", "one")),
     Case("seeds fractional", _with("--seeds", "1.5"), ("--seeds", "integer", "1.5")),
-    Case("epochs 0", _with("--epochs", "0"), ("--epochs", "at least 1")),
-    Case("batch size 1", _with("--batch-size", "1"), ("--batch-size", "at least 2")),
+    Case("epochs 0", _with("--epochs", "0"), ("--epochs", "[1, 10000]")),
+    Case("batch size 1", _with("--batch-size", "1"), ("--batch-size", "[2, 1000000]")),
     Case("bad dataset option", _with("--dataset-option", "n_train"), ("KEY=VALUE",)),
     Case("unknown dataset option", _with("--dataset-option", "n_trian=5"), ("n_trian", "options")),
     Case(

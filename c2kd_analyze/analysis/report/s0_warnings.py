@@ -50,26 +50,44 @@ def tie_marks(view: DatasetView, direction: str) -> pl.DataFrame:
     return pl.concat([tied, avg]).with_columns(pl.lit(MARK_TIES).alias("mark"))
 
 
-def tie_blocks(view: DatasetView) -> list[Block]:
-    """The tie warning of one dataset (headline direction): a red note and the range table."""
+def tie_directions(view: DatasetView) -> list[str]:
+    """The directions the report shows in which some system's queries tie (headline first)."""
     import polars as pl
 
-    ties = view.ties
-    if ties.is_empty() or ties.filter(pl.col("direction") == view.direction).is_empty():
+    if view.ties.is_empty():
         return []
-    ties = ties.filter(pl.col("direction") == view.direction)
+    tied = set(view.ties.filter(pl.col("k") == view.k1)["direction"].to_list())
+    return [d for d in view.directions if d in tied]
+
+
+def tie_blocks(view: DatasetView) -> list[Block]:
+    """The tie warnings of one dataset, one per direction the report shows with tied scores
+    (the headline first): a red note and the range table each."""
+    blocks: list[Block] = []
+    for direction in tie_directions(view):
+        blocks += _direction_ties(view, direction)
+    return blocks
+
+
+def _direction_ties(view: DatasetView, direction: str) -> list[Block]:
+    import polars as pl
+
+    from ..plots import DIRECTION_NAMES
+
+    ties = view.ties.filter(pl.col("direction") == direction)
     headline = ties.filter(pl.col("k") == view.k1)
     policy = headline["policy"][0]
     pairs = headline.height
     text = (
-        f"**Tied scores in {view.dataset}** ({MARK_TIES} in the tables): in {pairs} system and "
-        "language pair(s) the true item of some queries scores exactly as other items, so recall "
-        f"depends on how ties are broken. The reported numbers count ties **{policy}** "
-        f"({POLICY_DOC.get(policy, policy)}); the table below gives each affected R@k between "
-        "the pessimistic (every tie lost) and the optimistic (every tie won) count."
+        f"**Tied scores in {view.dataset}, {DIRECTION_NAMES[direction]}** ({MARK_TIES} in its "
+        f"tables): in {pairs} system and language pair(s) the true item of some queries scores "
+        "exactly as other items, so recall depends on how ties are broken. The reported numbers "
+        f"count ties **{policy}** ({POLICY_DOC.get(policy, policy)}); the table below gives "
+        "each affected R@k between the pessimistic (every tie lost) and the optimistic (every "
+        "tie won) count."
     )
     blocks: list[Block] = [Note(text + _degenerate(view, headline), warning=True)]
-    return [*blocks, _range_table(view, ties)]
+    return [*blocks, _range_table(view, ties, direction)]
 
 
 def _degenerate(view: DatasetView, headline: pl.DataFrame) -> str:
@@ -92,7 +110,7 @@ def _degenerate(view: DatasetView, headline: pl.DataFrame) -> str:
     return "".join(parts)
 
 
-def _range_table(view: DatasetView, ties: pl.DataFrame) -> Table:
+def _range_table(view: DatasetView, ties: pl.DataFrame, direction: str) -> Table:
     import polars as pl
 
     text = pl.concat_str(
@@ -118,7 +136,7 @@ def _range_table(view: DatasetView, ties: pl.DataFrame) -> Table:
     )
     display = pl.concat([shown, table.drop("row")], how="horizontal")
     return Table(
-        f"{view.dataset}_{view.direction}_ties",
+        f"{view.dataset}_{direction}_ties",
         f"{view.dataset}: systems whose scores tie, per language: the share of queries that tie "
         "and R@k from pessimistic (every tie lost) to optimistic (every tie won), means over "
         "seeds",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..plots import DIRECTION_NAMES
 from ..tables import rank_grid, recall_grid, recall_numeric
 from .blocks import Block, Heading, Table
-from .s0_warnings import MARK_TIES, tie_marks
+from .s0_warnings import MARK_TIES, tie_directions, tie_marks
 from .view import DatasetView
 
 if TYPE_CHECKING:
@@ -57,7 +57,8 @@ def recall_table(view: DatasetView, direction: str, k: int) -> Table:
         view.summary, view.dataset, direction, k, langs, marks(view, direction, k)
     )
     numeric = recall_numeric(view.summary, view.dataset, direction, k, langs)
-    ties = f"; {MARK_TIES} tied scores (see the warning)" if not view.ties.is_empty() else ""
+    tied = direction in tie_directions(view)
+    ties = f"; {MARK_TIES} tied scores (see the warning at the top)" if tied else ""
     caption = (
         f"{view.dataset}: {DIRECTION_NAMES[direction]} R@{k} (%), {spread}; avg = mean over all "
         f"languages. {MARK_LEGEND}{ties}"
