@@ -56,6 +56,35 @@ class RunMeta:
     git_sha: str | None = None
     dataset_info: dict[str, Any] = field(default_factory=dict)
     device: dict[str, Any] = field(default_factory=dict)  # {"device", "name", "world_size"}
+    #: the cells the config plans (None: a config of another version), those done (read), and
+    #: those damaged (a file fails its checksum: left out, recomputed by the next run)
+    planned: tuple[str, ...] | None = None
+    done: tuple[str, ...] = ()
+    damaged: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Planned cells that are neither done nor damaged (not run yet, or running now)."""
+        if self.planned is None:
+            return ()
+        return tuple(c for c in self.planned if c not in self.done and c not in self.damaged)
+
+    def partial_line(self) -> str | None:
+        """``partial: 3 of 12 cells of run X (missing: ...; damaged: ...)``; None when the run
+        holds every cell it plans."""
+        if not self.missing and not self.damaged:
+            return None
+        planned = self.planned if self.planned is not None else (*self.done, *self.damaged)
+        done = [c for c in self.done if c in planned]
+        parts = []
+        if self.missing:
+            parts.append(f"missing: {_names(self.missing)}")
+        if self.damaged:
+            parts.append(f"damaged: {_names(self.damaged)}")
+        return (
+            f"partial: {len(done)} of {len(planned)} cells of run {self.run_id} "
+            f"({'; '.join(parts)}); run the same `c2kd-analyze run` again to complete it"
+        )
 
     @property
     def device_label(self) -> str:
@@ -84,6 +113,11 @@ class RunMeta:
     @property
     def tie_policy(self) -> str:
         return str(self.config.get("ties") or "optimistic")
+
+
+def _names(cells: tuple[str, ...], limit: int = 3) -> str:
+    more = f" and {len(cells) - limit} more" if len(cells) > limit else ""
+    return ", ".join(cells[:limit]) + more
 
 
 class LoadedRuns(NamedTuple):
@@ -147,6 +181,7 @@ def read_meta(path: Path) -> RunMeta:
         raise UserError(
             f"{cfg_path}: unknown ties policy {ties!r}; expected one of {', '.join(TIE_POLICIES)}"
         )
+    planned, done, damaged = _cell_states(path, str(raw["run_id"]), config)
     return RunMeta(
         run_id=str(raw["run_id"]),
         path=path,
@@ -157,16 +192,47 @@ def read_meta(path: Path) -> RunMeta:
         git_sha=raw.get("git_sha"),
         dataset_info=ds,
         device=raw.get("device") or {},
+        planned=planned,
+        done=done,
+        damaged=damaged,
     )
+
+
+def _cell_states(
+    path: Path, run_id: str, config: Any
+) -> tuple[tuple[str, ...] | None, tuple[str, ...], tuple[str, ...]]:
+    """(planned, done, damaged) cell names of a run folder, in plan order where known."""
+    from ..distill.plan import cell_state, planned_names
+
+    plan = planned_names(config)
+    present = [c.name for c in RunFolder(path).cell_folders()]
+    names = list(dict.fromkeys([*(plan or ()), *present]))
+    states = {name: cell_state(path, name, run_id, strict=False) for name in names}
+    done = tuple(n for n in names if states[n] == "done")
+    damaged = tuple(n for n in names if states[n] == "damaged")
+    return (tuple(plan) if plan is not None else None), done, damaged
+
+
+def partial_lines(run_dirs: list[Path] | list[str]) -> list[str]:
+    """``warning: partial: ...`` for each run folder that lacks some of its cells (what ``report``
+    and ``run`` print on stderr; the report says it at its top)."""
+    lines = []
+    for path in run_dirs:
+        line = read_meta(Path(path)).partial_line()
+        if line:
+            lines.append(f"warning: {line}")
+    return lines
 
 
 def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     import polars as pl
 
-    done = [cell for cell in RunFolder(path).cell_folders() if io.is_valid(cell.done)]
+    done = [RunFolder(path).cell(name) for name in meta.done]
     if not done:
+        damaged = f" ({len(meta.damaged)} damaged)" if meta.damaged else ""
         raise UserError(
-            f"run {path} has no finished cells yet; run `c2kd-analyze run` to completion first"
+            f"run {path} has no finished cells yet{damaged}; run `c2kd-analyze run` to "
+            "completion first"
         )
     results, ranks, diags = [], [], []
     for cell in done:

@@ -11,13 +11,14 @@ import sys
 
 import typer
 
-from ..errors import UserError
+from ..errors import Interrupted, UserError
 from . import datasets as _datasets
 from . import doctor as _doctor
 from . import export as _export
 from . import report as _report
 from . import run as _run
 from . import teachers as _teachers
+from .streams import pipe_safe_streams
 
 app = typer.Typer(
     name="c2kd-analyze",
@@ -116,10 +117,19 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
     """
     global _verbose
     _verbose = False  # set by the root callback when --verbose is given
+    with pipe_safe_streams():  # `run ... | head -1` must not stop the work
+        _main(argv, prog_name)
+
+
+def _main(argv: list[str] | None, prog_name: str | None) -> None:
     exits, aborts = _exit_classes()
     try:
+        Interrupted.last = None
         rc = app(args=argv, prog_name=prog_name, standalone_mode=False)
-        # With standalone_mode=False click returns (not raises) the code of `raise typer.Exit(n)`.
+        # With standalone_mode=False click returns (not raises) the code of `raise typer.Exit(n)`;
+        # typer turns Ctrl-C (KeyboardInterrupt) into 130 that way
+        if rc == 130:
+            typer.echo(Interrupted.line(), err=True)
         if isinstance(rc, int) and rc:
             sys.exit(rc)
     except UserError as exc:
@@ -132,8 +142,8 @@ def main(argv: list[str] | None = None, prog_name: str | None = None) -> None:
         sys.exit(130)
     except _click_errors() as exc:
         sys.exit(_show_usage_error(exc))
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+    except KeyboardInterrupt:  # outside a command (while typer starts)
+        typer.echo(Interrupted.line(), err=True)
         sys.exit(130)
     except Exception as exc:  # a bug of ours: two lines, the traceback only when asked for
         if _verbose:

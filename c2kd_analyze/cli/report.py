@@ -34,8 +34,11 @@ def report(
     Tables, intervals, significance tests, language gaps, teacher diagnostics and plots:
     report.md, a self-contained report.html, figures/ and tables/.
     """
+    from ..analysis.load import partial_lines
     from ..analysis.report import write_report
 
     html = write_report(run_dirs, out, n_resamples=resamples, seed=seed)
+    for line in partial_lines(run_dirs):
+        typer.echo(line, err=True)
     typer.echo(f"report: {html}")
     typer.echo(f"         {html.with_suffix('.md')}")

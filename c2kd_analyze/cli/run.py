@@ -293,6 +293,9 @@ def run(
             for line in tie_warnings([outcome.run_dir]):
                 typer.echo(line, err=True)
     if report and part.count == 1:
+        from ..analysis.load import partial_lines
         from ..analysis.report import write_report
 
         typer.echo(f"report: {write_report([outcome.run_dir])}")
+        for line in partial_lines([outcome.run_dir]):  # another process still runs cells
+            typer.echo(line, err=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from .. import io
 from ..config import RunConfig
@@ -64,14 +65,47 @@ def plan_cells(cfg: RunConfig) -> list[Cell]:
     return cells
 
 
+#: a cell folder's state: ``done`` (every file vouched for, of this run), ``damaged`` (its
+#: ``done.json`` or a table fails its checksum, cannot be read, or names another run: it is
+#: recomputed by the next run, never reported) or ``unfinished`` (no vouched ``done.json``)
+CellState = Literal["done", "damaged", "unfinished"]
+
+
+def cell_state(run_dir: Path, name: str, run_id: str, *, strict: bool = True) -> CellState:
+    """The state of cell ``name`` in run folder ``run_dir`` (see :data:`CellState`).
+
+    ``strict`` (what a run resumes from): every table present and ``done.json`` naming this run
+    and cell. Not strict (what a report reads, also from older versions): the metrics are
+    enough, and a ``done.json`` that names no run is accepted; a file present that fails its
+    checksum is damage either way."""
+    folder = RunFolder(run_dir).cell(name)
+    sidecar = folder.done.with_name(folder.done.name + io.CHECKSUM_SUFFIX)
+    if not sidecar.exists():  # never finished (or killed between done.json and its checksum)
+        return "unfinished"
+    needed = folder.tables if strict else (folder.metrics,)
+    present = [p for p in folder.tables if p.exists() or p.is_symlink()]
+    if not all(io.is_valid(p) for p in (folder.done, *needed, *present)):
+        return "damaged"
+    try:
+        done = io.read_json(folder.done)
+    except (io.CorruptFileError, OSError):
+        return "damaged"
+    if not isinstance(done, dict) or done.get("cell", None if strict else name) != name:
+        return "damaged"
+    recorded = done.get("run_id", None if not strict else "")
+    return "done" if recorded in (run_id, None) else "damaged"
+
+
 def is_done(run_dir: Path, cell: Cell, run_id: str) -> bool:
     """True when the cell's ``done.json`` is valid, belongs to this run's config, and every
     file of the cell passes its checksum (a damaged cell is recomputed, not reported)."""
-    folder = RunFolder(run_dir).cell(cell.name)
-    if not all(io.is_valid(p) for p in (folder.done, *folder.tables)):
-        return False
+    return cell_state(run_dir, cell.name, run_id) == "done"
+
+
+def planned_names(config: object) -> list[str] | None:
+    """The cell names a run folder's recorded ``config`` plans; None when it cannot say (the
+    record of another version)."""
     try:
-        done = io.read_json(folder.done)
-    except io.CorruptFileError:
-        return False
-    return done.get("run_id") == run_id and done.get("cell") == cell.name
+        return [c.name for c in plan_cells(RunConfig.model_validate(config))]
+    except Exception:  # pydantic's ValidationError, our FieldError: not a config of this version
+        return None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .. import io
 from ..config import RunConfig
-from ..errors import UserError
+from ..errors import Interrupted, UserError
 from ..layout import RunFolder
 from . import provenance
 from . import run_folder as policy
@@ -198,37 +198,44 @@ def run_experiment(
     cells = plan_cells(cfg)
     mine = (shard or Shard()).select(cells)
     ran: list[Cell] = []
-    with session(device):
-        with run_lock(run_dir):  # other shards or runs may be checking this folder now
-            wrote = _on_main(policy.claim, folder, cfg, where, overwrite)
-            active = policy.hold(folder) if is_main() else None  # until this process is done
-            pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
-        try:
-            if pending:
-                ctx = _start(
-                    cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code,
-                    progress and is_main(),
-                )  # fmt: skip
-                log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
-                with main_first():  # rank 0 fills the encoder cache, the others read it
-                    _warm_features(ctx, pending)
-                ran = _run_cells(ctx, run_dir, pending, progress and is_main())
-        except UserError:
-            if active is not None:
-                active.release()
-                active = None
-            if wrote and is_main() and not policy.finished_cells(folder):
-                with run_lock(run_dir):  # nothing was done: leave nothing but the lock behind
-                    policy.abandon(folder)
-            raise
-        finally:
-            if active is not None:
-                active.release()
-        results = None
-        if is_main() and (ran or not io.is_valid(folder.results)):
-            with run_lock(run_dir):
-                results = policy.rebuild_tables(run_dir, cells, cfg.run_id)
-        barrier()
+    try:
+        with session(device):
+            with run_lock(run_dir):  # other shards or runs may be checking this folder now
+                wrote = _on_main(policy.claim, folder, cfg, where, overwrite)
+                active = policy.hold(folder) if is_main() else None  # until this process is done
+                pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
+            try:
+                if pending:
+                    ctx = _start(
+                        cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code,
+                        progress and is_main(),
+                    )  # fmt: skip
+                    log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
+                    with main_first():  # rank 0 fills the encoder cache, the others read it
+                        _warm_features(ctx, pending)
+                    ran = _run_cells(ctx, run_dir, pending, progress and is_main())
+            except UserError:
+                if active is not None:
+                    active.release()
+                    active = None
+                if wrote and is_main() and not policy.finished_cells(folder):
+                    with run_lock(run_dir):  # nothing was done: leave nothing but the lock behind
+                        policy.abandon(folder)
+                raise
+            finally:
+                if active is not None:
+                    active.release()
+            results = None
+            if is_main() and (ran or not io.is_valid(folder.results)):
+                with run_lock(run_dir):
+                    results = policy.rebuild_tables(run_dir, cells, cfg.run_id)
+            barrier()
+    except KeyboardInterrupt:  # Ctrl-C: say what is kept and how to go on
+        done = policy.finished_cells(folder)
+        raise Interrupted(
+            f"{done} of {len(cells)} cells are done and kept in {run_dir}; run the same command "
+            "again to resume"
+        ) from None
     if results is None:
         results = io.read_parquet(folder.results)
     return RunOutcome(

@@ -96,20 +96,11 @@ def _done_cells(run: RunFolder) -> list[str]:
     return [c.name for c in run.cell_folders() if io.is_valid(c.done)]
 
 
-def planned_cells(config: Any) -> list[str]:
-    """The cell names a run folder's recorded config plans ([] when it cannot be read)."""
-    from ..config import RunConfig
-    from ..distill.plan import plan_cells
-
-    try:
-        return [c.name for c in plan_cells(RunConfig.model_validate(config))]
-    except Exception:  # a config of another version: the plan is unknown, not an error
-        return []
-
-
 def _unknown_cell(run: RunFolder, name: str, config: Any) -> UserError:
+    from ..distill.plan import planned_names
+
     cells = _done_cells(run)
-    if name in planned_cells(config):
+    if name in (planned_names(config) or ()):
         return _unfinished(run, name)
     if not cells:
         return UserError(f"run {run.path} has no finished cell yet; run it to the end first")

@@ -177,7 +177,7 @@ def test_unfinished_cell_is_skipped(demo_run):
 
 
 def test_schema_mismatch_is_a_user_error(demo_run):
-    path = demo_run / "cells" / "zero-shot-none-s0" / "metrics.parquet"
+    path = demo_run / "cells" / "zero-shot-s0" / "metrics.parquet"
     frame = io.read_parquet(path)
     io.write_parquet(path, frame.with_columns(pl.col("value").cast(pl.String)))
     with pytest.raises(UserError, match="column value is String"):
@@ -188,7 +188,7 @@ def test_schema_mismatch_is_a_user_error(demo_run):
 
 
 def test_recall_out_of_range_is_rejected(demo_run):
-    path = demo_run / "cells" / "zero-shot-none-s0" / "metrics.parquet"
+    path = demo_run / "cells" / "zero-shot-s0" / "metrics.parquet"
     frame = io.read_parquet(path)
     io.write_parquet(path, frame.with_columns(pl.col("value") * 100))  # a percentage by mistake
     with pytest.raises(UserError, match="invalid recall value"):

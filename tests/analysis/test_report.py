@@ -500,3 +500,40 @@ def test_runs_table_says_how_each_run_was_made(tmp_path):
     assert rows["demo-a"]["dataset"] == "demo (synthetic)"
     assert rows["demo-b"]["dataset"] == "demo (synthetic; train_captions=5)"
     assert rows["demo-b"]["student"] == "me5-small"
+
+
+def test_a_partial_run_is_said_to_be_partial_at_the_top_and_on_stderr(tmp_path, c2kd_cli):
+    """A report made while a run is working, or over a damaged cell, says which cells are
+    missing or damaged, above everything else, and on stderr; the numbers it shows are the
+    cells it could read."""
+    from c2kd_analyze import io
+
+    run = write_run(tmp_path, RunSpec(seeds=(0,), n_queries=20), run_id="demo-partial")
+    cells = run / "cells"
+    for name in ("c2kd-muse-s0", "c2kd-minilm-en-s0"):  # not written yet: the run is working
+        for path in (cells / name).iterdir():
+            path.unlink()
+        (cells / name).rmdir()
+    done = cells / "zero-shot-s0" / "done.json"
+    done.write_text(done.read_text()[:5])  # truncated: fails its checksum
+    out = tmp_path / "report"
+    result = c2kd_cli(["report", str(run), "--out", str(out), "--resamples", "100"])
+    assert result.returncode == 0, result.stderr
+    expected = (
+        "partial: 5 of 8 cells of run demo-partial (missing: c2kd-muse-s0, "
+        "c2kd-minilm-en-s0; damaged: zero-shot-s0)"
+    )
+    warnings = [x for x in result.stderr.splitlines() if x.startswith("warning: partial")]
+    again = "; run the same `c2kd-analyze run` again to complete it"
+    assert warnings == [f"warning: {expected}{again}"]
+    md = io.read_bytes(out / "report.md").decode()
+    first = md.split("\n## ", 1)[0]  # above the first section
+    assert "This report is partial" in first and "damaged: zero-shot-s0" in first
+    table = io.read_bytes(out / "tables" / "demo_t2v_r1.csv").decode()
+    methods = {line.split(",")[0] for line in table.splitlines()[1:]}
+    assert "translate-train" in methods and "zero-shot" not in methods  # the damaged cell
+    assert "c2kd muse" not in methods and "c2kd labse" in methods  # the missing ones
+    whole = write_run(tmp_path / "whole", RunSpec(seeds=(0,), n_queries=20))
+    complete = c2kd_cli(["report", str(whole), "--out", str(tmp_path / "r2"), "--resamples", "100"])
+    assert complete.returncode == 0 and "partial" not in complete.stderr
+    assert "This report is partial" not in io.read_bytes(tmp_path / "r2" / "report.md").decode()

@@ -101,7 +101,7 @@ def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> 
 
 def report_blocks(analysis: Analysis) -> list[Block]:
     """The whole page, sections in order (see the module docstring)."""
-    from .s0_warnings import synthetic_note, tie_blocks
+    from .s0_warnings import partial_notes, synthetic_note, tie_blocks
     from .s1_answer import answer_blocks
     from .s2_results import results_blocks
     from .s3_significance import significance_blocks
@@ -112,7 +112,7 @@ def report_blocks(analysis: Analysis) -> list[Block]:
     from .s8_appendix import appendix_blocks
 
     views = analysis.views
-    blocks: list[Block] = [Heading(TITLE, 1)]
+    blocks: list[Block] = [Heading(TITLE, 1), *partial_notes(analysis.meta)]
     blocks += [b for v in views for b in synthetic_note(v) + tie_blocks(v)]
     blocks += [b for v in views for b in answer_blocks(v)]
     for v in views:

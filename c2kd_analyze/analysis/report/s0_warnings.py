@@ -18,12 +18,30 @@ from .view import DatasetView
 if TYPE_CHECKING:
     import polars as pl
 
+    from ..load import RunMeta
+
 MARK_TIES = "‡"
 POLICY_DOC = {
     "optimistic": "a tie is won: the true item ranks first among the items it ties with",
     "pessimistic": "a tie is lost: the true item ranks last among the items it ties with",
     "mean": "the expected recall over a random order of the tied items",
 }
+
+
+def partial_notes(meta: dict[str, RunMeta]) -> list[Block]:
+    """A red note per run that lacks some of its cells: the report is not the whole run."""
+    notes: list[Block] = []
+    for m in meta.values():
+        line = m.partial_line()
+        if line:
+            notes.append(
+                Note(
+                    f"**This report is partial**: {line.removeprefix('partial: ')}. Systems of "
+                    "the missing cells are absent from every table below.",
+                    warning=True,
+                )
+            )
+    return notes
 
 
 def synthetic_note(view: DatasetView) -> list[Block]:

@@ -1,0 +1,79 @@
+"""Output that fails and Ctrl-C: a run whose reader went away (``run ... | head -1``) still
+finishes and writes its report; Ctrl-C stops with one line saying what was kept, and the same
+command resumes. Real processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from c2kd_analyze import io
+
+from .helpers import CLI, TINY_CELLS, cli, env, run_args
+from .test_interrupt import DIE_AT
+
+pytestmark = pytest.mark.slow  # real runs of the bundled mUSE teacher
+
+
+def _closed_pipe() -> int:
+    """The write end of a pipe whose reader is already gone: every write fails (EPIPE)."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("streams", ["stdout", "stdout+stderr"])
+def test_a_run_whose_reader_went_away_still_writes_its_report(tmp_path, reference, streams):
+    _, ref, ref_cache = reference
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    shutil.copytree(ref_cache, cache)
+    args = [a for a in run_args(tmp_path, out) if a != "--no-report"]
+    gone = _closed_pipe()
+    try:
+        err = gone if streams == "stdout+stderr" else subprocess.PIPE
+        done = subprocess.run([CLI, *args], env=env(cache), stdout=gone, stderr=err, text=True,
+                              timeout=300)  # fmt: skip
+    finally:
+        os.close(gone)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in (done.stderr or "")
+    assert all(io.is_valid(out / "cells" / c / "done.json") for c in TINY_CELLS)
+    assert io.is_valid(out / "report.html") and io.is_valid(out / "report.md")
+    assert io.read_parquet(out / "results.parquet").equals(io.read_parquet(ref / "results.parquet"))
+
+
+def test_ctrl_c_says_what_was_kept_and_the_same_command_resumes(tmp_path, reference):
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    args = run_args(tmp_path, out)
+    paused, go = tmp_path / "paused", tmp_path / "go"
+    # the run waits right after its first cell is vouched for: Ctrl-C lands there, not racing
+    done_sum = f"{TINY_CELLS[0]}/done.json{io.CHECKSUM_SUFFIX}"
+    proc = subprocess.Popen(
+        [sys.executable, DIE_AT, "--pause", str(paused), str(go), done_sum, "1", "--", *args],
+        env=env(cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while not paused.exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines == [
+        f"interrupted: 1 of {len(TINY_CELLS)} cells are done and kept in {out}; run the same "
+        "command again to resume"
+    ], stderr
+    again = cli(args, cache)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(TINY_CELLS) - 1} cell(s) run, 1 already done" in again.stdout
+    assert io.read_parquet(out / "results.parquet").equals(
+        io.read_parquet(reference[1] / "results.parquet")
+    )
