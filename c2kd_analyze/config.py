@@ -498,7 +498,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML config file (top-level keys = RunConfig fields)."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark, as some Windows editors write, is no TOML statement
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError as exc:
         raise UserError(f"config file {path} not found") from exc
     except IsADirectoryError as exc:
@@ -509,12 +510,23 @@ def load_toml(path: str | Path) -> dict[str, Any]:
         raise UserError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"config file {path} is not valid TOML: {exc}") from exc
-    unknown = set(data) - FIELDS
+    unknown = sorted(set(data) - FIELDS)
     if unknown:
-        raise UserError(
-            f"config file {path} has unknown key(s) {sorted(unknown)}; known: {sorted(FIELDS)}"
-        )
+        raise UserError(f"config file {path} has {_unknown_keys(unknown)}")
     return data
+
+
+def _unknown_keys(unknown: list[str]) -> str:
+    """``unknown key 'epoch' (did you mean 'epochs'?); ...``: short, with close names only."""
+    import difflib
+
+    close = {k: difflib.get_close_matches(k, sorted(FIELDS), n=1) for k in unknown}
+    hints = [f"{k!r} (did you mean {close[k][0]!r}?)" if close[k] else repr(k) for k in unknown]
+    what = "unknown key" if len(unknown) == 1 else "unknown keys"
+    return (
+        f"{what} {', '.join(hints)}; `c2kd-analyze run --dry-run` lists every key under "
+        "'config:'"
+    )
 
 
 def preset(name: str) -> Preset:

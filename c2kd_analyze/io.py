@@ -143,10 +143,16 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     _write_raw_atomic(_checksum_path(path), (sha256_bytes(data) + "\n").encode())
 
 
-def is_valid(path: str | os.PathLike) -> bool:
-    """True when ``path`` and its checksum sidecar exist and agree."""
+def is_valid(path: str | os.PathLike, *, unreadable_ok: bool = True) -> bool:
+    """True when ``path`` and its checksum sidecar exist and agree. ``unreadable_ok=False``: a
+    file that is there but cannot be read (permissions, a folder in its place) raises
+    :class:`UnreadableFileError` instead of reading as absent."""
     try:
         read_bytes(path)
+    except UnreadableFileError:
+        if not unreadable_ok:
+            raise
+        return False
     except (OSError, CorruptFileError):  # absent, unfinished, or below a non-folder (ENOTDIR)
         return False
     return True

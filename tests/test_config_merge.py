@@ -92,3 +92,18 @@ def test_merging_is_per_key_with_the_last_source_winning(layers):
     for key in expected:
         last = max(i for i, t in enumerate(layers) if key in t)
         assert sources[f"dataset_options.{key}"] == f"source {last}"
+
+
+def test_a_config_file_with_a_byte_order_mark_reads_as_its_text(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_bytes(b"\xef\xbb\xbfepochs = 2\n")  # as Windows editors save UTF-8
+    assert build_config("demo", path).epochs == 2
+
+
+def test_an_unknown_key_is_one_short_line_with_the_close_name(tmp_path):
+    path = _toml(tmp_path, "epoch = 3\n")
+    with pytest.raises(UserError) as info:
+        build_config("demo", path)
+    line = str(info.value)
+    assert "unknown key 'epoch' (did you mean 'epochs'?)" in line
+    assert len(line) < 200 + len(str(path)), line  # not every key name (it was 493 characters)

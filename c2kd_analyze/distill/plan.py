@@ -84,7 +84,8 @@ def cell_state(run_dir: Path, name: str, run_id: str, *, strict: bool = True) ->
         return "unfinished"
     needed = folder.tables if strict else (folder.metrics,)
     present = [p for p in folder.tables if p.exists() or p.is_symlink()]
-    if not all(io.is_valid(p) for p in (folder.done, *needed, *present)):
+    # a file that is there but cannot be read is the user's to fix (one line), not damage
+    if not all(io.is_valid(p, unreadable_ok=False) for p in (folder.done, *needed, *present)):
         return "damaged"
     try:
         done = io.read_json(folder.done)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,3 +22,17 @@ def reference(tmp_path_factory) -> tuple[Path, Path, Path]:
     done = cli(run_args(tmp, out), cache)
     assert done.returncode == 0, done.stderr
     return tmp, out, cache
+
+
+@pytest.fixture
+def shared_tmp():
+    """A world-writable scratch folder outside pytest's private tmp (which nobody can't reach)."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
+    folder = Path(tempfile.mkdtemp(prefix="c2kd-disk-"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder / "disk")], capture_output=True, check=False)
+        shutil.rmtree(folder, ignore_errors=True)

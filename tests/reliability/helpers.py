@@ -11,6 +11,8 @@ import numpy as np
 import polars as pl
 
 CLI = str(Path(sys.executable).with_name("c2kd-analyze"))
+#: run a command as user ``nobody`` (root ignores file permissions): the ``shared_tmp`` fixture
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
 #: a tiny model on a tiny demo set: one bundled numpy teacher (muse) that is also the student
 SMALL_TOML = "projection_dim = 8\nvideo_width = 8\nn_video_tokens = 4\n"

@@ -58,6 +58,24 @@ def a_folder(tmp: Path) -> str:
     return str(tmp / "afolder")
 
 
+def users_folder(tmp: Path) -> str:
+    """A folder of the user's own files, among them a config.json that is no run record."""
+    folder = tmp / "mine"
+    (folder / "figures").mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text('{"mine": true}\n')
+    (folder / "figures" / "plot.png").write_text("mine")
+    return str(folder)
+
+
+def config_folder(tmp: Path) -> str:
+    """A run folder whose config.json is a folder."""
+    run = Path(synthetic_run(tmp))
+    for name in ("config.json", "config.json.sha256"):
+        (run / name).unlink()
+    (run / "config.json").mkdir()
+    return str(run)
+
+
 def missing(tmp: Path) -> str:
     return str(tmp / "nowhere")
 
@@ -242,6 +260,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         _config('teacher_lr = { bogus = 1e-4 }', "--teacher-lr", "bogus", "--teachers"),
         _config('teacher_lr = { muse = "x" }', "--teacher-lr", "muse", "number"),
         _config("bogus_key = 1", "bogus_key", "unknown"),
+        _config("epoch = 3", "unknown key", "epoch", "did you mean 'epochs'"),
         _config("preset = 'demo'", "preset", "unknown"),  # set by --preset, not by a file
         _config("epochs = = 3", "bad.toml", "TOML"),
     ],
@@ -295,12 +314,27 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad("1/0", ("--shard", "1/0")),
         Bad("-1/2", ("--shard", "-1/2")),
     ],
-    ("run", "out"): [Bad(a_file, ("afile.txt", "is a file"), label="<a file>")],
+    ("run", "out"): [
+        Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
+        # the deletion rule: a folder of the user's files is never taken (nor emptied)
+        Bad(users_folder, ("did not write", "config.json", "figures/plot.png"),
+            label="<a folder of user files>"),
+        Bad(config_folder, ("config.json", "is a folder"), label="<config.json is a folder>"),
+    ],
     ("report", "run_dirs"): [
         Bad(a_folder, ("afolder", "not a run folder"), label="<an empty folder>"),
         Bad(missing, ("nowhere", "not a folder"), label="<missing>"),
+        Bad(config_folder, ("config.json", "is a folder"), label="<config.json is a folder>"),
     ],
     ("report", "out"): [Bad(a_file, ("afile.txt",), label="<a file>")],
+    ("export", "out"): [
+        Bad(lambda tmp: str(tmp / "export-run" / "run"), ("inside the run folder",),
+            label="<the run folder>"),
+        Bad(lambda tmp: str(tmp / "export-run" / "run" / "student"), ("inside the run folder",),
+            label="<a folder inside the run folder>"),
+        Bad(lambda tmp: str(tmp / "export-run"), ("holds the run folder",),
+            label="<the folder above the run folder>"),
+    ],
     ("report", "resamples"): [
         Bad("0", ("--resamples", "greater than or equal to 100")),
         Bad("99", ("--resamples", "greater than or equal to 100")),

@@ -16,11 +16,8 @@ elsewhere these tests skip):
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,26 +25,18 @@ import pytest
 
 from c2kd_analyze import io
 
-from .helpers import TINY_CELLS, assert_one_line_error, cli, env, run_args, stray_temp_files
+from .helpers import (
+    NOBODY,
+    TINY_CELLS,
+    assert_one_line_error,
+    cli,
+    env,
+    run_args,
+    stray_temp_files,
+)
 from .test_interrupt import DIE_AT, same_tables
 
 pytestmark = pytest.mark.slow
-
-NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
-
-
-@pytest.fixture
-def shared_tmp():
-    """A world-writable scratch folder outside pytest's private tmp (which nobody can't reach)."""
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
-    folder = Path(tempfile.mkdtemp(prefix="c2kd-disk-"))
-    folder.chmod(0o777)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder / "disk")], capture_output=True, check=False)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _small_fs(base: Path) -> Path:
