@@ -524,8 +524,7 @@ def _unknown_keys(unknown: list[str]) -> str:
     hints = [f"{k!r} (did you mean {close[k][0]!r}?)" if close[k] else repr(k) for k in unknown]
     what = "unknown key" if len(unknown) == 1 else "unknown keys"
     return (
-        f"{what} {', '.join(hints)}; `c2kd-analyze run --dry-run` lists every key under "
-        "'config:'"
+        f"{what} {', '.join(hints)}; `c2kd-analyze run --dry-run` lists every key under 'config:'"
     )
 
 
