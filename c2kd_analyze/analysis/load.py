@@ -172,6 +172,10 @@ def read_meta(path: Path) -> RunMeta:
             f"{path} is not a run folder (no valid config.json); pass a folder written by "
             "`c2kd-analyze run`"
         ) from exc
+    except io.CorruptFileError:  # never "delete it": the run's cells depend on it
+        raise UserError(
+            f"{cfg_path} is damaged (it fails its checksum); restore config.json from a backup"
+        ) from None
     if not isinstance(raw, dict) or "run_id" not in raw or "config" not in raw:
         raise UserError(f"{cfg_path} lacks run_id/config; it was not written by `c2kd-analyze run`")
     ds = raw.get("dataset") or {}

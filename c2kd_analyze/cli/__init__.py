@@ -17,6 +17,7 @@ from . import doctor as _doctor
 from . import export as _export
 from . import report as _report
 from . import run as _run
+from . import runs as _runs
 from . import teachers as _teachers
 from .streams import pipe_safe_streams
 
@@ -31,6 +32,7 @@ app = typer.Typer(
 # every command module is a typer app: groups under their name, single commands merged in
 app.add_typer(_run.app)
 app.add_typer(_report.app)
+app.add_typer(_runs.app)
 app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_doctor.app)
