@@ -8,7 +8,12 @@ and the export tests run the folder's copy as written (a snippet that stops work
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .locate import CellModel
 
 #: the text side: ``folder`` is the exported folder
 TEXT_SNIPPET = """\
@@ -59,16 +64,28 @@ def load_snippet(folder: str | Path, text: bool = True) -> str:
     return line + (TEXT_SNIPPET + "\n" if text else "") + VIDEO_SNIPPET
 
 
-def _r1_table(r1: dict[str, float]) -> str:
-    if not r1:
+def _r1_table(recall: pl.DataFrame | None) -> str:
+    """R@1/5/10 (x100) per language: one row per k."""
+    if recall is None or recall.is_empty():
         return "(the cell's metrics file could not be read)\n"
-    langs = list(r1)
-    head = "| " + " | ".join(langs) + " |\n|" + "---|" * len(langs) + "\n"
-    return head + "| " + " | ".join(f"{100 * r1[lang]:.1f}" for lang in langs) + " |\n"
+    langs = list(dict.fromkeys(recall["lang"].to_list()))
+    head = "| | " + " | ".join(langs) + " |\n|---|" + "---:|" * len(langs) + "\n"
+    rows = []
+    for k in sorted(set(recall["k"].to_list())):
+        values = dict(recall.filter(recall["k"] == k).select("lang", "value").iter_rows())
+        cells = [f"{100 * values[lang]:.1f}" if lang in values else "–" for lang in langs]
+        rows.append(f"| R@{k} | " + " | ".join(cells) + " |\n")
+    return head + "".join(rows)
 
 
-def folder_readme(folder: Path, record: dict[str, Any], r1: dict[str, float]) -> str:
-    """README.md of an exported folder: what it is, how to load both towers, what to expect."""
+def folder_readme(
+    folder: Path, model: CellModel, record: dict[str, Any], metrics: pl.DataFrame | None
+) -> str:
+    """README.md of an exported folder: the Hub's front matter (model card metadata with the
+    cell's test recall), what it is, how to load both towers, what to expect, its lineage."""
+    from .hub_card import front_matter, lineage, t2v_recall
+
+    recall = t2v_recall(metrics)
     text, video = record["text"], record["video"]
     prompt = text.get("query_prompt") or ""
     prompt_line = (
@@ -78,7 +95,10 @@ def folder_readme(folder: Path, record: dict[str, Any], r1: dict[str, float]) ->
         if prompt
         else "The run put no prompt before the captions, and neither does this folder.\n"
     )
-    return f"""# `{record["cell"]}` of c2kd-analyze run `{record["run_id"]}`
+    return (
+        front_matter(model, record, recall)
+        + f"""
+# `{record["cell"]}` of c2kd-analyze run `{record["run_id"]}`
 
 A text-to-video retrieval dual encoder (stage `{record["stage"]}`, dataset
 `{record["dataset"]}`, {text["mode"]} mode). Text side: `{text["encoder"]}`
@@ -86,9 +106,10 @@ A text-to-video retrieval dual encoder (stage `{record["stage"]}`, dataset
 `{video["feature_kind"]}` frame features ({video["feature_dim"]}-d). Both give {text["dim"]}-d
 unit vectors; the score is their cosine.
 
-Text-to-video R@1 (x100) of this model on the run's test split, which these files reproduce:
+Text-to-video recall (x100) of this model on the run's test split, which these files
+reproduce (also in the `model-index` above, as fractions):
 
-{_r1_table(r1)}
+{_r1_table(recall)}
 ## Files
 
 - `modules.json`, `config_sentence_transformers.json`, the encoder's files, `*_Pooling/`, ...:
@@ -114,7 +135,9 @@ per frame); `embed_video` takes one clip's frames in order, at most the first
 
 The vectors equal the run's up to float rounding (fp32 on any device). A run with
 `--precision bf16` evaluated under bf16 autocast, so its numbers can differ slightly from these.
-"""
+
+{lineage(model, metrics)}"""
+    )
 
 
 def video_readme(folder: Path, record: dict[str, Any]) -> str:

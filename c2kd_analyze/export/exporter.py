@@ -99,16 +99,12 @@ def _check_text_encoder(model: CellModel) -> None:
         )
 
 
-def _test_r1(model: CellModel) -> dict[str, float]:
-    """The cell's own t2v R@1 per language (from its metrics file), for the folder's README."""
+def _cell_metrics(model: CellModel):
+    """The cell's own metrics (its checksummed file), or None when it cannot be read."""
     try:
-        frame = io.read_parquet(RunFolder(model.run_dir).cell(model.cell).metrics)
+        return io.read_parquet(RunFolder(model.run_dir).cell(model.cell).metrics)
     except (OSError, io.CorruptFileError):
-        return {}
-    rows = frame.filter(
-        (frame["metric"] == "recall") & (frame["k"] == 1) & (frame["direction"] == "t2v")
-    )
-    return dict(zip(rows["lang"].to_list(), rows["value"].to_list(), strict=True))
+        return None
 
 
 def _record(model: CellModel, text: dict | None, video: dict) -> dict[str, Any]:
@@ -144,7 +140,7 @@ def _write(model, state, tmp: Path, out: Path, video_only: bool, encoder_options
     video = write_video_tower(model, state, tmp)
     record = _record(model, text, video)
     if text is not None:
-        readme = folder_readme(out, record, _test_r1(model))
+        readme = folder_readme(out, model, record, _cell_metrics(model))
     else:
         readme = video_readme(out, record)
     (tmp / "README.md").write_text(readme)

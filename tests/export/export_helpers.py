@@ -210,3 +210,28 @@ def assert_reproduces_r1(run_dir: Path, cell: str, video, texts) -> dict[str, fl
         assert possible - sure <= max(2, n // 10), (row["lang"], sure, possible)
         values[row["lang"]] = row["value"]
     return values
+
+
+def assert_card_matches_the_run(folder: Path, run: Path, cell: str) -> None:
+    """The folder's README front matter, read by huggingface_hub's own model-card parser, is a
+    sentence-transformers card whose model-index holds the cell's t2v R@k per language exactly as
+    the run's results.parquet has them."""
+    import polars as pl
+    from huggingface_hub import ModelCard
+
+    from c2kd_analyze import io
+
+    card = ModelCard.load(folder / "README.md")
+    data = card.data
+    assert data.library_name == "sentence-transformers"
+    assert data.pipeline_tag == "sentence-similarity" and "c2kd" in data.tags
+    results = io.read_parquet(run / "results.parquet").filter(
+        (pl.col("cell") == cell) & (pl.col("metric") == "recall") & (pl.col("direction") == "t2v")
+    )
+    expected = {
+        (r["lang"], f"recall_at_{r['k']}"): r["value"] for r in results.iter_rows(named=True)
+    }
+    got = {(e.dataset_config, e.metric_type): e.metric_value for e in data.eval_results}
+    assert got == expected and len(got) == results.height > 0
+    assert {e.task_type for e in data.eval_results} == {"text-to-video-retrieval"}
+    assert sorted(data.language) == sorted(set(results["lang"].to_list()))

@@ -114,3 +114,35 @@ def test_project_readme_shows_the_same_loading_code():
     section = readme.split("## Students you can take away", 1)[1].split("\n## ", 1)[0]
     assert load_snippet(README_FOLDER) in section
     assert USE_SNIPPET in section
+
+
+def test_the_model_card_front_matter_reads_back_with_the_cells_numbers(tmp_path):
+    """The Hub's metadata, as huggingface_hub parses it, from a fabricated C2KD cell: base model,
+    licence and languages from the spec and the run; a model-index entry per language and k."""
+    import polars as pl
+    from huggingface_hub import ModelCard
+
+    from c2kd_analyze.export.hub_card import front_matter, lineage, t2v_recall
+    from c2kd_analyze.export.locate import find_cell_model
+
+    run = fabricate_run(tmp_path, Path(os.environ["C2KD_CACHE"]), encoder="me5-small")
+    model = find_cell_model(run, "c2kd-muse-s0")
+    metrics = pl.DataFrame({
+        "lang": ["en", "de", "en", "de", "en"], "k": [1, 1, 5, 5, 1],
+        "value": [0.25, 0.125, 0.5, 0.375, 0.75], "dataset": ["demo"] * 5,
+        "split": ["test"] * 5, "metric": ["recall"] * 4 + ["recall"],
+        "direction": ["t2v"] * 4 + ["v2t"], "stage": ["c2kd"] * 5, "teacher": ["muse"] * 5,
+        "teacher_recipe": ["translate-train"] * 5, "seed": [0] * 5,
+    })  # fmt: skip
+    record = {"run_id": "demo-fake", "cell": "c2kd-muse-s0"}
+    readme = front_matter(model, record, t2v_recall(metrics)) + "\n# x\n" + lineage(model, metrics)
+    (tmp_path / "README.md").write_text(readme)
+    data = ModelCard.load(tmp_path / "README.md").data
+    assert data.base_model == "intfloat/multilingual-e5-small" and data.license == "mit"
+    assert data.language == ["en", "de"] and data.datasets == ["demo"]
+    got = {(e.dataset_config, e.metric_type): e.metric_value for e in data.eval_results}
+    assert got == {("en", "recall_at_1"): 0.25, ("de", "recall_at_1"): 0.125,
+                   ("en", "recall_at_5"): 0.5, ("de", "recall_at_5"): 0.375}  # fmt: skip
+    body = readme.split("---", 2)[2]
+    assert "| `muse` | google/universal-sentence-encoder-multilingual-3 |" in body
+    assert "Run `demo-fake`, cell `c2kd-muse-s0`, seed 0" in body

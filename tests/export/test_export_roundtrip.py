@@ -16,6 +16,7 @@ import pytest
 from export_helpers import (
     SMALL_TOML,
     TINY_RUN,
+    assert_card_matches_the_run,
     assert_reproduces_r1,
     assert_reproduces_ranks,
     cli,
@@ -65,6 +66,7 @@ def test_frozen_students_reproduce_the_run(tmp_path, warm_cache):
         assert [m["type"].rsplit(".", 1)[-1] for m in modules][-2:] == ["C2KDTextHead", "Normalize"]
         record = json.loads((out / "c2kd_export.json").read_text())
         assert record["text"]["mode"] == "frozen" and record["text"]["standardize"] is True
+        assert_card_matches_the_run(out, run, cell)
     st_config = json.loads((cells["teacher-me5-small-s0"] / "config_sentence_transformers.json")
                            .read_text())  # fmt: skip
     assert st_config["default_prompt_name"] == "query"
