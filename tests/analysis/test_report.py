@@ -216,7 +216,7 @@ def test_rows_and_languages_in_one_order_everywhere(soup):
     """Every table lists its systems in the one row order and its languages English first, then
     the dataset's declared order; students always in the order of --teachers."""
     header, rows = _table(soup, "demo_t2v_r1")
-    assert header == ["method", "en", "de", "fr", "zh", "avg"]
+    assert header == ["method", "en", "de", "fr", "zh", "avg", "micro"]
     assert [r[0] for r in rows] == ROWS
     for name in ("demo_v2t_r5", "demo_t2v_ranks", "demo_t2v_r1_intervals", "demo_t2v_gap"):
         header, rows = _table(soup, name)
@@ -320,7 +320,7 @@ def test_masked_language_is_resampled_on_its_own(odd_report):
     assert "per language (the languages' query sets differ" in md
     assert "are Monte Carlo estimates" in md  # the averages of non-parallel languages
     _, rows = _table(soup, "demo_t2v_r1")
-    assert len(rows) == 8 and all(len(r) == 6 for r in rows)
+    assert len(rows) == 8 and all(len(r) == 7 for r in rows)
     tests = io.read_bytes(run / "tables" / "demo_t2v_r1_tests.csv").decode().splitlines()
     exact = {line.split(",")[2]: line.split(",")[7] for line in tests[1:]}
     assert exact["zh"] == "true" and exact["avg"] == "false"

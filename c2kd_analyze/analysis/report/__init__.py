@@ -52,6 +52,7 @@ class Analysis:
 def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> Analysis:
     """Load the runs and compute tables, statistics, gaps, ties and diagnostics per dataset."""
     from ..compare import compute_statistics
+    from ..crosslingual import micro_average, rank_consistency
     from ..gaps import gap_closed, language_gaps
     from ..load import load_runs
     from ..systems import add_methods, system_colours
@@ -83,6 +84,8 @@ def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> 
         "closed": gap_closed(gaps),
         "diagnostics": diagnostics,
         "ties": tie_ranges(ranks, results),
+        "micro": micro_average(results),
+        "consistency": rank_consistency(ranks),
     }
     colours = system_colours(results)
     views = tuple(

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 MARK_TT, MARK_ZS = "*", "†"
+#: the micro-average column of the recall tables (the macro average is ``avg``)
+MICRO = "micro"
 #: the one name of the test, in every caption and in the methods section
 TEST_NAME = "paired sign-flip test over queries"
 MARK_LEGEND = (
@@ -49,7 +51,7 @@ def marks(view: DatasetView, direction: str, k: int) -> pl.DataFrame:
 
 
 def recall_table(view: DatasetView, direction: str, k: int) -> Table:
-    """Systems x languages + avg of R@k, mean ± std over seeds, with marks."""
+    """Systems x languages + avg (macro) + micro of R@k, mean ± std over seeds, with marks."""
     n = len(view.seeds)
     spread = f"mean ± std over {n} seeds" if n > 1 else "one seed"
     langs = list(view.langs)
@@ -57,13 +59,75 @@ def recall_table(view: DatasetView, direction: str, k: int) -> Table:
         view.summary, view.dataset, direction, k, langs, marks(view, direction, k)
     )
     numeric = recall_numeric(view.summary, view.dataset, direction, k, langs)
+    display, numeric = _with_micro(view, direction, k, display, numeric)
     tied = direction in tie_directions(view)
     ties = f"; {MARK_TIES} tied scores (see the warning at the top)" if tied else ""
     caption = (
-        f"{view.dataset}: {DIRECTION_NAMES[direction]} R@{k} (%), {spread}; avg = mean over all "
-        f"languages. {MARK_LEGEND}{ties}"
+        f"{view.dataset}: {DIRECTION_NAMES[direction]} R@{k} (%), {spread}; avg = macro average "
+        f"(the mean of the languages' recalls), {MICRO} = micro average (over every query of "
+        f"every language). {MARK_LEGEND}{ties}"
     )
     return Table(f"{view.dataset}_{direction}_r{k}", caption, display, numeric)
+
+
+def _with_micro(view: DatasetView, direction: str, k: int, display, numeric):
+    """The recall grid and its numbers with the micro average as their last column."""
+    import polars as pl
+
+    from ..formatting import MISSING, mean_std_expr
+
+    micro = view.micro.filter((pl.col("direction") == direction) & (pl.col("k") == k))
+    tied = set(tie_marks(view, direction)["method"].to_list())  # its queries tie: ‡ as avg
+    mark = pl.when(pl.col("method").is_in(list(tied))).then(pl.lit(MARK_TIES)).otherwise(pl.lit(""))
+    text = micro.select(
+        "method",
+        pl.concat_str(mean_std_expr(pl.col("mean"), pl.col("std"), pl.col("n_seeds")), mark)
+        .alias(MICRO),
+    )
+    display = display.join(text, on="method", how="left").with_columns(
+        pl.col(MICRO).fill_null(MISSING)
+    )
+    values = micro.select(
+        "method",
+        (pl.col("mean") * 100).alias(f"{MICRO}_mean"),
+        (pl.col("std") * 100).alias(f"{MICRO}_std"),
+    )
+    return display, numeric.join(values, on="method", how="left")
+
+
+def consistency_table(view: DatasetView) -> Table | None:
+    """Mean rank variance over languages per system and direction (lower: more consistent)."""
+    import polars as pl
+
+    from ..formatting import fixed_expr, wide
+
+    frame = view.consistency
+    if frame.is_empty():
+        return None
+    text = (
+        pl.when(pl.col("n_seeds") > 1)
+        .then(
+            pl.concat_str(
+                fixed_expr(pl.col("mean"), 1), pl.lit(" ± "), fixed_expr(pl.col("std"), 1)
+            )
+        )
+        .otherwise(fixed_expr(pl.col("mean"), 1))
+    )
+    long = frame.with_columns(
+        pl.col("direction").replace_strict(DIRECTION_NAMES, return_dtype=pl.String).alias("dir"),
+        text.alias("text"),
+    )
+    columns = [DIRECTION_NAMES[d] for d in view.directions]
+    rows = [m for m in view.methods if m in set(frame["method"].to_list())]
+    display = wide(long, "method", "dir", "text", columns, rows)
+    clips = int(frame["n_clips"].max())  # type: ignore[arg-type]
+    caption = (
+        f"{view.dataset}: cross-language consistency, the mean over {clips} clips of the variance "
+        "of a clip's rank across languages (lower: a clip is found as well whatever the "
+        "language it is asked in; 0 = the same rank in every language), means over seeds"
+    )
+    numeric = frame.select("method", "direction", "mean", "std", "n_seeds", "n_clips")
+    return Table(f"{view.dataset}_rank_consistency", caption, display, numeric)
 
 
 def rank_table(view: DatasetView, direction: str) -> Table:
@@ -79,8 +143,10 @@ def rank_table(view: DatasetView, direction: str) -> Table:
 
 def results_blocks(view: DatasetView) -> list[Block]:
     d = DIRECTION_NAMES[view.direction]
-    return [
+    blocks: list[Block] = [
         Heading(f"Results: {d}", 3),
         recall_table(view, view.direction, view.k1),
         rank_table(view, view.direction),
     ]
+    consistency = consistency_table(view)
+    return blocks + ([consistency] if consistency is not None else [])

@@ -37,6 +37,8 @@ class DatasetView:
     diagnostics: pl.DataFrame
     ties: pl.DataFrame  # ties.tie_ranges of this dataset (empty: nothing ties)
     seeds: tuple[int, ...]
+    micro: pl.DataFrame  # crosslingual.micro_average of this dataset
+    consistency: pl.DataFrame  # crosslingual.rank_consistency of this dataset
 
     def recall(self, direction: str, k: int) -> pl.DataFrame:
         """Summary rows of recall@k in ``direction`` (all methods, languages and ``avg``)."""
@@ -98,8 +100,8 @@ def build_view(
     stats: Statistics,
     colours: dict[str, str],
 ) -> DatasetView:
-    """``frames``: results, summary, gaps, closed, diagnostics, ties of every dataset (sliced
-    here)."""
+    """``frames``: results, summary, gaps, closed, diagnostics, ties, micro, consistency of
+    every dataset (sliced here)."""
     import polars as pl
 
     def mine(name: str) -> pl.DataFrame:
@@ -134,4 +136,6 @@ def build_view(
         diagnostics=mine("diagnostics"),
         ties=mine("ties"),
         seeds=tuple(sorted(set(mine("results")["seed"].to_list()))),
+        micro=mine("micro"),
+        consistency=mine("consistency"),
     )
