@@ -78,6 +78,7 @@ def test_rank_consistency_is_the_mean_variance_of_a_clips_rank(masked):
 def test_consistency_is_zero_for_equal_ranks_and_shift_invariant(ranks, shift):
     """Property: a clip ranked alike in every language has variance 0; adding a constant to
     every rank changes nothing."""
+
     def frame(values):
         n = len(values)
         return pl.DataFrame({

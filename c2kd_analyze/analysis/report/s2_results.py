@@ -79,11 +79,8 @@ def _with_micro(view: DatasetView, direction: str, k: int, display, numeric):
     micro = view.micro.filter((pl.col("direction") == direction) & (pl.col("k") == k))
     tied = set(tie_marks(view, direction)["method"].to_list())  # its queries tie: ‡ as avg
     mark = pl.when(pl.col("method").is_in(list(tied))).then(pl.lit(MARK_TIES)).otherwise(pl.lit(""))
-    text = micro.select(
-        "method",
-        pl.concat_str(mean_std_expr(pl.col("mean"), pl.col("std"), pl.col("n_seeds")), mark)
-        .alias(MICRO),
-    )
+    value = mean_std_expr(pl.col("mean"), pl.col("std"), pl.col("n_seeds"))
+    text = micro.select("method", pl.concat_str(value, mark).alias(MICRO))
     display = display.join(text, on="method", how="left").with_columns(
         pl.col(MICRO).fill_null(MISSING)
     )
