@@ -167,13 +167,13 @@ def test_bad_caption_idx_names_the_row(tmp_path):
     rows = _rows()
     rows[2]["caption_idx"] = "first"
     msg = _error(tmp_path, rows, table="csv")
-    assert "captions.csv: row 4 has caption_idx 'first'" in msg
+    assert "captions.csv: line 4 has caption_idx 'first'" in msg
 
 
 def test_unknown_language_names_the_row(tmp_path):
     rows = _rows()
     rows[0]["lang"] = "english"
-    assert "row 2: unknown language code 'english'" in _error(tmp_path, rows)
+    assert "captions.parquet: row 1: unknown language code 'english'" in _error(tmp_path, rows)
 
 
 def test_clip_in_both_splits_and_two_test_captions(tmp_path):

@@ -131,9 +131,18 @@ def test_corrupt_shard_is_logged_and_recomputed(enc, caplog):
     forget_in_memory()
     with caplog.at_level(logging.WARNING):
         out = encode_cached(enc, TEXTS[:10])
-    assert "ignoring" in caplog.text and shard.name in caplog.text
+    assert "removed damaged" in caplog.text and shard.name in caplog.text
     assert enc.n_encoded == 20
     np.testing.assert_allclose(out, enc.inner.encode(TEXTS[:10]), atol=1e-6)
+    # healed: the damaged shard is gone (sidecar too), and a new process warns of nothing
+    assert not shard.exists() and not shard.with_name(shard.name + ".sha256").exists()
+    assert len(_shards(enc)) == 1
+    forget_in_memory()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        again = encode_cached(enc, TEXTS[:10])
+    assert caplog.text == "" and enc.n_encoded == 20
+    np.testing.assert_array_equal(again, out)
 
 
 def test_many_shards_are_merged(enc, monkeypatch):
