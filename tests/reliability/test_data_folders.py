@@ -366,3 +366,27 @@ def test_a_run_inside_its_data_folder_resumes(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "0 cell(s) run, 4 already done" in again.stdout
     assert again.stdout.split()[1] == first.stdout.split()[1]  # "run <id>: ..."
+
+
+def test_data_edited_while_the_run_starts_is_refused(tmp_path, monkeypatch):
+    """The run id is made from the files before they are loaded; a caption edited in between
+    (another process writing the data) would train on data the id does not name: refused."""
+    import c2kd_analyze.data as data_api
+    from c2kd_analyze.config import build_config
+    from c2kd_analyze.distill.runner import run_experiment
+    from c2kd_analyze.errors import UserError
+
+    data = write_generic(tmp_path / "data")
+    load = data_api.load_dataset
+
+    def edited_then_loaded(*args, **kw):
+        _edit_table(data, pl.col("caption") + " (edited meanwhile)")
+        return load(*args, **kw)
+
+    monkeypatch.setattr(data_api, "load_dataset", edited_then_loaded)
+    cfg = build_config("demo", dataset="generic", teachers="muse", student="muse", epochs=1,
+                       batch_size=4, dataset_options={})  # fmt: skip
+    with pytest.raises(UserError, match="changed while the run started") as exc:
+        run_experiment(cfg, tmp_path / "out", data_dir=data, progress=False, device="cpu")
+    assert "run the command again" in str(exc.value)
+    assert not valid_files(tmp_path / "out")
