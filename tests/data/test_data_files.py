@@ -209,3 +209,22 @@ def test_release_fingerprint_ignores_the_other_files_of_the_release(tmp_path):
     (tmp_path / "msrvtt" / "README").write_text("the release")
     assert data_fingerprint("multi-msrvtt", tmp_path, "clip") == first
     assert data_fingerprint("multi-msrvtt", tmp_path, "s3d") != first
+
+
+@pytest.mark.timeout(120)  # a pipe opened by mistake would block: fail instead
+def test_a_release_pickle_that_is_a_pipe_is_named_by_the_fingerprint_and_the_loader(tmp_path):
+    _, test = write_release(tmp_path, "vatex")
+    test.unlink()
+    os.mkfifo(test)
+    for attempt in (lambda: data_fingerprint("vatex", tmp_path),
+                    lambda: load_dataset("vatex", data_dir=tmp_path)):  # fmt: skip
+        with pytest.raises(UserError, match=r"vatex_test_multilingual\.pkl is a named pipe"):
+            attempt()
+
+
+def test_an_empty_data_dir_is_never_the_current_folder(tmp_path, monkeypatch):
+    _generic(tmp_path)
+    monkeypatch.chdir(tmp_path)  # a folder that would load, were "" read as "."
+    with pytest.raises(UserError, match="--data-dir is empty"):
+        load_dataset("generic", data_dir="")
+    assert load_dataset("generic", data_dir=".").train.n_clips == 6
