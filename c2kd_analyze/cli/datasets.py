@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .options import data_dir_path
+
 app = typer.Typer(help="List datasets and check one before training.", no_args_is_help=True)
 
 
@@ -51,7 +53,11 @@ _OPTION_HELP = (
 def check_cmd(
     name: str = typer.Argument("demo", help="Dataset name (see `datasets list`)."),
     data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="The release's extracted data/ folder, or a generic-format folder."
+        None,
+        "--data-dir",
+        help="The release's extracted data/ folder, or a generic-format folder.",
+        parser=data_dir_path,
+        metavar="<path>",
     ),
     features: str | None = typer.Option(None, "--features", help="clip or s3d (release datasets)."),
     n_train: int | None = typer.Option(None, "--n-train", help="demo: training clips (2000)."),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP
+from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP, data_dir_path
 
 # Set before torch is imported: OpenMP threads that spin while waiting make training 10-30x
 # slower when the machine's cores are shared with other processes (measured on 2 cores under
@@ -82,7 +82,12 @@ def run(
         None, "--dataset", help="Dataset name (default demo).", rich_help_panel=DATA
     ),
     data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="Folder holding the dataset's files.", rich_help_panel=DATA
+        None,
+        "--data-dir",
+        help="Folder holding the dataset's files.",
+        rich_help_panel=DATA,
+        parser=data_dir_path,
+        metavar="<path>",
     ),
     features: str | None = typer.Option(
         None, "--features", help="clip or s3d (C2KD release).", rich_help_panel=DATA

@@ -2,16 +2,19 @@
 
 A folder with:
 
-- ``captions.parquet`` or ``captions.csv``: columns ``clip_id``, ``lang``, ``caption``, ``split``
-  (``train`` or ``test``; ``val`` counts as test), optionally ``caption_idx`` to align several
-  training captions across languages (caption j of a clip in every language says the same thing;
-  without the column, the order of the rows decides). A test clip has at most one caption per
-  language; a clip may lack a language (it is masked for that language, not filled). An empty
-  caption is masked in the test split and kept as ``""`` (left out of the loss) in training,
-  as the release readers do; ``datasets check`` counts them.
+- ``captions.parquet`` or ``captions.csv`` (one of them): columns ``clip_id``, ``lang``,
+  ``caption``, ``split`` (``train`` or ``test``; ``val`` counts as test), optionally
+  ``caption_idx`` to align several training captions across languages (caption j of a clip in
+  every language says the same thing; without the column, the order of the rows decides). A test
+  clip has at most one caption per language; a clip may lack a language (it is masked for that
+  language, not filled). An empty caption (or one of only spaces and invisible characters) is
+  masked in the test split and kept as ``""`` (left out of the loss) in training, as the release
+  readers do; ``datasets check`` counts them.
 - features, one of: ``features/<clip_id>.npy`` per clip, one ``features.npz``, or one
-  ``features.safetensors``, keyed by clip id; each (frames, dim) or (dim,) float. Loaded with
-  ``allow_pickle=False``.
+  ``features.safetensors``, keyed by clip id; each (frames, dim) or (dim,) of real numbers.
+  Loaded with ``allow_pickle=False``.
+
+Which files are read is :mod:`.generic_files`' business; this module turns them into a Dataset.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import numpy as np
 from ..errors import UserError
 from ..lang import normalize_lang
 from .fingerprint import files_fingerprint
+from .generic_files import GenericLayout, declared_files, read_table
 from .types import Dataset, Split, Tolerated
 from .validate import (
     check_dataset_consistency,
@@ -31,54 +35,43 @@ from .validate import (
     pack_clips,
 )
 
-REQUIRED = ("clip_id", "lang", "caption", "split")
 _SPLITS = {"train": "train", "test": "test", "val": "test", "valid": "test", "validation": "test"}
 
-
-def _read_table(folder: Path):
-    import polars as pl
-
-    parquet, csv = folder / "captions.parquet", folder / "captions.csv"
-    path = parquet if parquet.is_file() else csv
-    if not path.is_file():
-        raise UserError(
-            f"{folder}: no captions.parquet or captions.csv (columns {', '.join(REQUIRED)})"
-        )
-    try:
-        if path.suffix == ".parquet":
-            table = pl.read_parquet(path)
-        else:
-            table = pl.read_csv(path, infer_schema=False)
-    except Exception as exc:  # polars raises several error types for unreadable files
-        raise UserError(f"cannot read {path}: {exc}".splitlines()[0]) from None
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        raise UserError(
-            f"{path}: missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED)}"
-        )
-    cols = [*REQUIRED, *(["caption_idx"] if "caption_idx" in table.columns else [])]
-    return path, table.select(pl.col(c).cast(pl.String) for c in cols)
+Rows = dict[str, dict[str, dict[str, list[tuple[int, str]]]]]
 
 
-def _rows(path: Path, table) -> dict[str, dict[str, dict[str, list[tuple[int, str]]]]]:
+def _row_namer(path: Path):
+    """How messages name a row: a parquet table's rows count from 1; a CSV file's by their line
+    (the header is line 1)."""
+    if path.suffix == ".csv":
+        return lambda i: f"line {i + 2}"
+    return lambda i: f"row {i + 1}"
+
+
+def _rows(path: Path, table) -> Rows:
     """``{split: {clip: {lang: [(caption_idx, text)]}}}``, clips in first-seen order."""
     codes: dict[str, str] = {}
-    out: dict[str, dict[str, dict[str, list[tuple[int, str]]]]] = {"train": {}, "test": {}}
+    out: Rows = {"train": {}, "test": {}}
     has_idx = "caption_idx" in table.columns
-    for row_no, row in enumerate(table.iter_rows(named=True), start=2):
-        cid, text = row["clip_id"], row["caption"]
+    row_name = _row_namer(path)
+    for i, row in enumerate(table.iter_rows(named=True)):
+        cid, text, raw = row["clip_id"], row["caption"], row["lang"]
         if cid is None or not str(cid).strip():
-            raise UserError(f"{path}: row {row_no} has no clip_id")
+            raise UserError(f"{path}: {row_name(i)} has no clip_id")
         split = _SPLITS.get(str(row["split"]).strip().lower())
         if split is None:
-            raise UserError(f"{path}: row {row_no} has split {row['split']!r}; use train or test")
-        raw = str(row["lang"])
+            raise UserError(f"{path}: {row_name(i)} has split {row['split']!r}; use train or test")
+        if raw is None or not raw.strip():
+            raise UserError(
+                f"{path}: {row_name(i)} has no language (lang is empty); give an ISO 639-1 "
+                "code such as en or de"
+            )
         if raw not in codes:
             try:
                 codes[raw] = normalize_lang(raw)
             except UserError as exc:
-                raise UserError(f"{path}: row {row_no}: {exc}") from None
-        idx = _caption_idx(row, row_no, path) if has_idx else row_no
+                raise UserError(f"{path}: {row_name(i)}: {exc}") from None
+        idx = _caption_idx(row, i, row_name, path) if has_idx else i
         out[split].setdefault(cid, {}).setdefault(codes[raw], []).append((idx, text or ""))
     both = set(out["train"]) & set(out["test"])
     if both:
@@ -86,41 +79,32 @@ def _rows(path: Path, table) -> dict[str, dict[str, dict[str, list[tuple[int, st
     return out
 
 
-def _caption_idx(row: dict, row_no: int, path: Path) -> int:
+def _caption_idx(row: dict, i: int, row_name, path: Path) -> int:
     value = row["caption_idx"]
     if value is None or not str(value).strip():
-        return row_no
+        return i
     try:
         return int(str(value).strip())
     except ValueError:
         raise UserError(
-            f"{path}: row {row_no} has caption_idx {value!r}; use a whole number or leave it empty"
+            f"{path}: {row_name(i)} has caption_idx {value!r}; use a whole number or leave it empty"
         ) from None
 
 
 class _Features:
-    """Per-clip feature arrays from whichever single source the folder holds."""
+    """Per-clip feature arrays from the folder's one source of features."""
 
-    def __init__(self, folder: Path):
-        sources = [p for p in (folder / "features.safetensors", folder / "features.npz",
-                               folder / "features") if p.exists()]  # fmt: skip
-        if not sources:
-            raise UserError(
-                f"{folder}: no features; add features/<clip_id>.npy files, features.npz "
-                "or features.safetensors"
-            )
-        if len(sources) > 1:
-            names = " and ".join(p.name for p in sources)
-            raise UserError(f"{folder}: both {names} exist; keep one source of features")
-        self.path = sources[0]
-        self.read: list[Path] = [] if self.path.is_dir() else [self.path]  # files read so far
+    def __init__(self, layout: GenericLayout):
+        self.layout, self.path = layout, layout.features
         self.table: dict[str, np.ndarray] | None = None
+        if layout.per_clip:
+            return
         try:
             if self.path.suffix == ".safetensors":
                 from safetensors.numpy import load_file
 
                 self.table = load_file(str(self.path))
-            elif self.path.suffix == ".npz":
+            else:
                 with np.load(self.path, allow_pickle=False) as npz:
                     self.table = {k: npz[k] for k in npz.files}
         except Exception as exc:
@@ -131,12 +115,7 @@ class _Features:
             if cid not in self.table:
                 raise UserError(f"{self.path}: no features for clip {cid!r}")
             return self.table[cid]
-        if "/" in cid or "\\" in cid or cid in (".", ".."):
-            raise UserError(f"clip id {cid!r} cannot name a file in {self.path}; use .npz instead")
-        file = self.path / f"{cid}.npy"
-        if not file.is_file():
-            raise UserError(f"{file} not found: clip {cid!r} has captions but no features")
-        self.read.append(file)
+        file = self.layout.clip_file(cid)  # checked when the files were declared
         try:
             return np.load(file, allow_pickle=False)
         except Exception as exc:
@@ -163,15 +142,16 @@ def _split(
 
 def load_generic(data_dir: Path, features: str = "user") -> Dataset:
     """Read a generic-format folder (see the module docstring) into a validated Dataset."""
-    path, table = _read_table(data_dir)
-    rows = _rows(path, table)
+    layout, table, files = declared_files(data_dir)  # what run fingerprints, in the same order
+    path = layout.captions
+    rows = _rows(path, table if table is not None else read_table(path))
     for split in ("train", "test"):
         if not rows[split]:
             raise UserError(f"{path}: no {split} rows; the split column needs train and test")
     langs = order_languages(
         [lang for s in ("train", "test") for clip in rows[s].values() for lang in clip]
     )
-    feats = _Features(data_dir)
+    feats = _Features(layout)
     train, empty_train = _split("train", rows["train"], langs, feats, str(path))
     test, empty_test = _split("test", rows["test"], langs, feats, str(path))
     ds = Dataset(
@@ -179,7 +159,7 @@ def load_generic(data_dir: Path, features: str = "user") -> Dataset:
         source=str(data_dir),
         info={"description": f"your data from {data_dir}", "captions": str(path),
               "features": str(feats.path)},
-        source_fingerprint=files_fingerprint(data_dir, [path, *feats.read]),
+        source_fingerprint=files_fingerprint(files.root, files.paths),
         tolerated=Tolerated(empty_train=empty_train, empty_test=empty_test),
     )  # fmt: skip
     return check_dataset_consistency(ds, str(path))

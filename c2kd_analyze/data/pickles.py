@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from .files import checked_file
+
+#: what to do when a release file is missing
+MISSING_HINT = (
+    "--data-dir must be the extracted data/ folder of the C2KD release "
+    "(it holds msrvtt/, youcook2/, vatex/, rudder/)"
+)
 
 # (module, name) pairs a pickled list of dicts of numpy arrays and strings can need.
 _ALLOWED: frozenset[tuple[str, str]] = frozenset(
@@ -39,14 +46,10 @@ class _ReleaseUnpickler(pickle.Unpickler):
 def load_release_pickle(path: Path) -> Any:
     """Unpickle one C2KD release file (numpy arrays, strings, lists, dicts only).
 
-    Raises UserError naming the file when it is missing, truncated, not a pickle, or asks for
-    anything outside the allowed types.
+    Raises UserError naming the file when it is missing, not a regular readable file, truncated,
+    not a pickle, or asks for anything outside the allowed types.
     """
-    if not path.is_file():
-        raise UserError(
-            f"{path} not found; --data-dir must be the extracted data/ folder of the C2KD release "
-            "(it holds msrvtt/, youcook2/, vatex/, rudder/)"
-        )
+    checked_file(path, missing=MISSING_HINT)
     try:
         with open(path, "rb") as fh:
             # latin1: the encoding numpy arrays pickled under Python 2 need; harmless otherwise.

@@ -15,6 +15,7 @@ from ..errors import UserError
 from .options import DEMO_OPTIONS, FULL_DENOMINATOR, RUDDER_OPTIONS, Option, parse_options
 
 if TYPE_CHECKING:
+    from .files import DataFiles
     from .types import Dataset
 
 
@@ -27,10 +28,20 @@ class DatasetInfo:
     features: tuple[str, ...]  # accepted --features values; the first is the default
     loader: str  # "module:function", imported on use; takes the options below as keywords
     options: tuple[Option, ...] = ()  # the typed options the loader takes
+    #: "module:function" (data_dir, features) -> DataFiles: exactly the files the loader reads,
+    #: declared from the folder's layout before anything is loaded; "" for generated data
+    files: str = ""
 
     def load_function(self):
-        module, _, func = self.loader.partition(":")
-        return getattr(importlib.import_module(module, __package__), func)
+        return _function(self.loader)
+
+    def files_function(self):
+        return _function(self.files)
+
+
+def _function(where: str):
+    module, _, func = where.partition(":")
+    return getattr(importlib.import_module(module, __package__), func)
 
 
 _YC2_LANGS = ("en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja")
@@ -46,16 +57,18 @@ DATASETS: dict[str, DatasetInfo] = {
                     DEMO_OPTIONS),
         DatasetInfo("multi-msrvtt", "Multi-MSRVTT, C2KD release (1k-A test, 9 languages)",
                     True, _MSRVTT_LANGS, ("clip", "s3d"), ".release:load_msrvtt",
-                    (FULL_DENOMINATOR,)),
+                    (FULL_DENOMINATOR,), ".release:msrvtt_files"),
         DatasetInfo("multi-youcook2", "Multi-YouCook2, C2KD release (val as test, 9 languages)",
                     True, _YC2_LANGS, ("s3d", "clip"), ".release:load_youcook2",
-                    (FULL_DENOMINATOR,)),
+                    (FULL_DENOMINATOR,), ".release:youcook2_files"),
         DatasetInfo("vatex", "VATEX, C2KD release (English and Chinese)",
-                    True, ("en", "zh"), ("clip",), ".release:load_vatex"),
+                    True, ("en", "zh"), ("clip",), ".release:load_vatex",
+                    files=".release:vatex_files"),
         DatasetInfo("rudder", "RUDDER, C2KD release (en, hi, mr, kn; missing captions masked)",
                     True, ("en", "hi", "mr", "kn"), ("clip",), ".release:load_rudder",
-                    RUDDER_OPTIONS),
-        DatasetInfo("generic", _GENERIC, True, (), ("user",), ".generic:load_generic"),
+                    RUDDER_OPTIONS, ".release:rudder_files"),
+        DatasetInfo("generic", _GENERIC, True, (), ("user",), ".generic:load_generic",
+                    files=".generic_files:generic_files"),
     )
 }  # fmt: skip
 
@@ -120,15 +133,41 @@ def _load(info: DatasetInfo, data_dir, features: str | None, options: dict[str, 
             f"choose {' or '.join(info.features)}"
         )
     if info.needs_data_dir:
-        if data_dir is None:
-            raise UserError(
-                f"dataset {info.name!r} needs --data-dir: the folder that holds its files"
-            )
-        folder = Path(data_dir).expanduser()
-        if not folder.is_dir():
-            problem = "is a file, not a folder" if folder.exists() else "does not exist"
-            raise UserError(f"data folder {folder} {problem}; give the extracted data/ folder")
+        folder = data_folder(info, data_dir)
         return func(data_dir=folder, features=features or info.features[0], **options)
     if data_dir is not None:
         raise UserError(f"dataset {info.name!r} is built in and takes no --data-dir")
     return func(**options)
+
+
+def data_folder(info: DatasetInfo, data_dir: str | Path | None) -> Path:
+    """``data_dir`` as the folder of dataset ``info``; UserError when it is not given, empty
+    (``--data-dir ''`` would mean the current folder), missing, or not a folder."""
+    if data_dir is None:
+        raise UserError(f"dataset {info.name!r} needs --data-dir: the folder that holds its files")
+    if not str(data_dir).strip():
+        raise UserError(
+            f"--data-dir is empty; give the folder that holds the {info.name!r} dataset's files"
+        )
+    folder = Path(data_dir).expanduser()
+    if not folder.is_dir():
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise UserError(f"data folder {folder} {problem}; give the extracted data/ folder")
+    return folder
+
+
+def dataset_files(
+    name: str, data_dir: str | Path | None, features: str | None = None
+) -> DataFiles | None:
+    """Exactly the files dataset ``name``'s loader reads under ``data_dir``, each checked (a
+    UserError names a missing, unreadable or non-regular one, as the loader would), without
+    loading anything. None for a dataset that reads no folder, and where the folder or the
+    features are wrong (the loader and the run's checks say so in their own words)."""
+    info = dataset_info(name)
+    if not info.files or features not in (None, *info.features):
+        return None
+    try:
+        folder = data_folder(info, data_dir)
+    except UserError:
+        return None
+    return info.files_function()(folder, features or info.features[0])

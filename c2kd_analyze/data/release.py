@@ -37,8 +37,9 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..lang import normalize_lang
+from .files import DataFiles, checked_file
 from .fingerprint import files_fingerprint
-from .pickles import load_release_pickle
+from .pickles import MISSING_HINT, load_release_pickle
 from .release_captions import (
     MSRVTT_KEYS,
     RUDDER_LANGUAGES,
@@ -87,6 +88,30 @@ def _root(data_dir: Path, first_file: str) -> Path:
     if not (data_dir / first_file.split("/")[0]).exists() and (data_dir / "data").is_dir():
         return data_dir / "data"
     return data_dir
+
+
+def release_files(name: str, data_dir: Path, features: str) -> DataFiles:
+    """The two pickles (train, test) dataset ``name`` reads with ``features``, each checked."""
+    train_file, test_file, _ = RELEASE_FILES[(name, features)]
+    root = _root(Path(data_dir), train_file)
+    paths = tuple(checked_file(root / f, missing=MISSING_HINT) for f in (train_file, test_file))
+    return DataFiles(root, paths)
+
+
+def msrvtt_files(data_dir: Path, features: str = "clip") -> DataFiles:
+    return release_files("multi-msrvtt", data_dir, features)
+
+
+def youcook2_files(data_dir: Path, features: str = "s3d") -> DataFiles:
+    return release_files("multi-youcook2", data_dir, features)
+
+
+def vatex_files(data_dir: Path, features: str = "clip") -> DataFiles:
+    return release_files("vatex", data_dir, features)
+
+
+def rudder_files(data_dir: Path, features: str = "clip") -> DataFiles:
+    return release_files("rudder", data_dir, features)
 
 
 def _read_items(path: Path, feature_key: str, youcook: bool) -> tuple[list[dict], int]:
@@ -164,9 +189,9 @@ def _load(
     name: str, data_dir: Path, features: str, reader: Reader, language_list: tuple[str, ...],
     *, full_denominator: bool = True,
 ) -> Dataset:  # fmt: skip
-    train_file, test_file, key = RELEASE_FILES[(name, features)]
-    root = _root(data_dir, train_file)
-    paths = (root / train_file, root / test_file)
+    key = RELEASE_FILES[(name, features)][2]
+    files = release_files(name, data_dir, features)  # what run fingerprints, checked the same
+    root, paths = files.root, files.paths
     parsed = []
     for path, eval_split in zip(paths, (False, True), strict=True):
         items, dropped = _read_items(path, key, youcook=name == "multi-youcook2")

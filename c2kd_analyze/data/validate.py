@@ -6,6 +6,7 @@ first ones, as C2KD reads them), each real frame L2-normalised, zero padding, an
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,6 +34,11 @@ def pack_clips(
         arr = np.asarray(raw)
         if arr.ndim == 1:
             arr = arr[None, :]
+        if np.issubdtype(arr.dtype, np.complexfloating):
+            raise UserError(
+                f"{source}: clip {cid!r} has complex features ({arr.dtype}); expected real "
+                "numbers (keep the real part, or the magnitude, when you extract them)"
+            )
         if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
             raise UserError(
                 f"{source}: clip {cid!r} has features of shape {arr.shape} ({arr.dtype}); "
@@ -48,12 +54,7 @@ def pack_clips(
                 f"{source}: clip {cid!r} has {arr.shape[1]}-d features but {what}; "
                 "check --features and that every clip comes from the same extractor"
             )
-        arr = arr[:MAX_FRAMES].astype(np.float32)
-        if not np.isfinite(arr).all():
-            raise UserError(
-                f"{source}: clip {cid!r} has NaN or inf feature values; re-extract its features"
-            )
-        arrays.append(arr)
+        arrays.append(_as_float32(arr[:MAX_FRAMES], cid, source))
     n, t_max = len(arrays), max((a.shape[0] for a in arrays), default=1)
     features = np.zeros((n, max(t_max, 1), dim or 0), dtype=np.float32)
     mask = np.zeros((n, max(t_max, 1)), dtype=bool)
@@ -61,6 +62,26 @@ def pack_clips(
         features[i, : arr.shape[0]] = arr
         mask[i, : arr.shape[0]] = True
     return normalize_frames(features, mask), mask
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _as_float32(arr: np.ndarray, cid: str, source: str) -> np.ndarray:
+    """``arr`` as float32; UserError for NaN or inf, or finite values float32 cannot hold."""
+    if not np.isfinite(arr).all():
+        raise UserError(
+            f"{source}: clip {cid!r} has NaN or inf feature values; re-extract its features"
+        )
+    if arr.size and np.issubdtype(arr.dtype, np.floating) and arr.dtype.itemsize > 4:
+        peak = float(np.abs(arr).max())
+        if peak > _FLOAT32_MAX:
+            raise UserError(
+                f"{source}: clip {cid!r} has feature values up to {peak:.3g}, beyond float32's "
+                f"range ({_FLOAT32_MAX:.3g}); scale the features down (each frame is "
+                "L2-normalised anyway)"
+            )
+    return arr.astype(np.float32)  # integers (at most 64 bits) always fit
 
 
 def pack_flat(frames: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +97,11 @@ def pack_flat(frames: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
 
 def normalize_frames(features: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """L2-normalise every real frame in place (zero frames stay zero); padding stays zero."""
-    norms = np.linalg.norm(features, axis=-1, keepdims=True)
+    with np.errstate(over="ignore"):
+        norms = np.linalg.norm(features, axis=-1, keepdims=True)
+    huge = ~np.isfinite(norms[..., 0])  # squares past float32's range (values above ~1e19)
+    if huge.any():
+        norms[huge] = np.linalg.norm(features[huge].astype(np.float64), axis=-1, keepdims=True)
     np.divide(features, np.maximum(norms, 1e-8), out=features)
     features[~mask] = 0.0
     return features
@@ -96,10 +121,11 @@ def mask_empty_captions(
 ) -> tuple[dict[str, list[list[str] | None]], int]:
     """Captions with empty ones handled, and how many were empty.
 
-    In an evaluation split an empty (or blank) caption becomes ``None``: that clip has no query
-    in that language. In a training split it stays in the list as ``""`` so caption ``j`` keeps
-    meaning the same sentence in every language; the trainer leaves it out of the loss. An
-    evaluation split holds at most one caption per clip and language (UserError otherwise).
+    In an evaluation split an empty (or blank: :func:`is_blank`) caption becomes ``None``: that
+    clip has no query in that language. In a training split it stays in the list as ``""`` so
+    caption ``j`` keeps meaning the same sentence in every language; the trainer leaves it out
+    of the loss. An evaluation split holds at most one caption per clip and language (UserError
+    otherwise).
     """
     out: dict[str, list[list[str] | None]] = {}
     empty = 0
@@ -114,12 +140,28 @@ def mask_empty_captions(
                     f"{source}: clip {cid!r} has {len(caps)} {lang} captions in the test split; "
                     "a test split holds at most one caption per clip and language"
                 )
-            texts = [t if t.strip() else "" for t in caps]
+            texts = ["" if is_blank(t) else t for t in caps]
             n_empty = sum(not t for t in texts)
             empty += n_empty
             cleaned.append(None if eval_split and (n_empty or not texts) else texts)
         out[lang] = cleaned
     return out, empty
+
+
+#: Unicode categories with nothing to read: controls, format characters (zero-width space,
+#: joiners, the byte-order mark, soft hyphen) and separators
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` has nothing to read: empty, spaces, or invisible characters only.
+
+    Stops at the first visible character, so real captions cost one lookup.
+
+    >>> is_blank(""), is_blank(" \\u200b\\u200b "), is_blank("\\ufeff"), is_blank("\\u200bcut")
+    (True, True, True, False)
+    """
+    return all(unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
 def check_dataset_consistency(ds: Dataset, source: str) -> Dataset:

@@ -30,6 +30,7 @@ def check_inputs(
     a model folder, and the data options suit the dataset (``need_data=False``, for a plan: a
     dataset's folder may still be missing)."""
     from ..data import dataset_info
+    from ..data.registry import data_folder
     from ..teachers import get_spec
     from ..teachers.loader import refuse_remote_code
     from ..teachers.sources import check_folder
@@ -58,10 +59,8 @@ def check_inputs(
         raise UserError(f"dataset {info.name!r} needs --data-dir: the folder that holds its files")
     if not info.needs_data_dir and data_dir is not None:
         raise UserError(f"dataset {info.name!r} is built in and takes no --data-dir")
-    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
-        folder = Path(data_dir).expanduser()
-        problem = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise UserError(f"data folder {folder} {problem}; give the extracted data/ folder")
+    if data_dir is not None:
+        data_folder(info, data_dir)  # empty, missing, or a file: one line
 
 
 def check_models(cfg: RunConfig, teacher_dirs: dict[str, Path]) -> None:
@@ -100,6 +99,12 @@ def check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
     from ..data import check_usable
 
     check_usable(dataset)  # again: a dataset passed in memory skipped the loader's check
+    loaded = dataset.source_fingerprint[: len(cfg.data_fingerprint)]
+    if cfg.data_fingerprint and dataset.source_fingerprint and loaded != cfg.data_fingerprint:
+        raise UserError(
+            f"the data in {dataset.source} changed while the run started (files fingerprint "
+            f"{loaded}, the run id was made with {cfg.data_fingerprint}); run the command again"
+        )
     if cfg.batch_size > dataset.train.n_clips:
         raise UserError(
             f"--batch-size {cfg.batch_size} is larger than the {dataset.train.n_clips} training "

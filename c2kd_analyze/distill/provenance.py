@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,17 +61,13 @@ def where(data_dir: str | Path | None, teacher_dirs: dict[str, Path]) -> dict[st
     }
 
 
-def data_fingerprint(data_dir: str | Path | None) -> str:
-    """A short hash of every file under ``data_dir`` (``data.fingerprint.files_fingerprint``:
-    path, size, and content, or the modification time of files too big to hash), taken before
-    anything is loaded: data edited in place gives a new run id. "" without a data folder (the
-    demo is defined by its options)."""
-    if data_dir is None:
-        return ""
-    root = Path(data_dir).expanduser()
-    if not root.is_dir():
-        return ""  # the loader names the problem
-    from ..data.fingerprint import files_fingerprint
+def data_fingerprint(dataset: str, data_dir: str | Path | None, features: str | None) -> str:
+    """A short hash of exactly the files dataset ``dataset`` reads under ``data_dir`` (each
+    reader declares them from the folder's layout: ``data.registry.dataset_files``; hashed by
+    ``data.fingerprint.files_fingerprint``: path, size, and content, or the modification time of
+    files too big to hash), taken before anything is loaded: data edited in place gives a new
+    run id, files no reader reads (a README, a run folder inside the data folder) change
+    nothing. "" for a dataset that reads no folder (the demo is defined by its options)."""
+    from ..data.fingerprint import data_fingerprint as fingerprint
 
-    files = [Path(d) / name for d, _, names in os.walk(root) for name in names]
-    return files_fingerprint(root, files)[:16]
+    return fingerprint(dataset, data_dir, features)

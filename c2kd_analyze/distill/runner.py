@@ -56,7 +56,7 @@ def resolve_config(cfg: RunConfig, device: str, data_dir: str | Path | None) -> 
 
     return cfg.replace(
         precision=planned_precision(device, cfg.precision),
-        data_fingerprint=provenance.data_fingerprint(data_dir),
+        data_fingerprint=provenance.data_fingerprint(cfg.dataset, data_dir, cfg.features),
     )
 
 

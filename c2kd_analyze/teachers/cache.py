@@ -7,8 +7,9 @@ Inside, ``meta.json`` says what the key stands for, and immutable shard files ``
 
 Why shards: a shard is written once, atomically and with a checksum (:mod:`c2kd_analyze.io`), and
 never modified, so two processes writing at once each add their own shard, and a process killed
-mid-write leaves a temporary file or a shard without a valid checksum, which readers skip. A
-corrupt shard is logged and ignored: its texts are encoded again.
+mid-write leaves a temporary file or a shard without its checksum, which readers skip. A shard
+that fails its checksum (or holds the wrong arrays) is damaged: it is removed with one warning
+and its texts are encoded again, so the cache heals instead of warning on every run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import io
+from ..errors import UserError
 from ..paths import cache_dir
 
 if TYPE_CHECKING:
@@ -101,14 +103,20 @@ _LOCK = threading.Lock()
 
 
 def _read_shard(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The shard's (digests, vectors); None for one that is unfinished, or damaged (then it is
+    removed, with one warning: the next run neither reads nor mentions it again)."""
     try:
         arrays = io.read_npz(path)
     except FileNotFoundError:  # an unfinished write (no checksum yet) or merged away meanwhile
         return None
     except io.CorruptFileError as exc:
+        _heal(path, "it fails its checksum" if "checksum" in str(exc) else "not a readable .npz")
+        return None
+    except OSError as exc:  # not a file at all (a folder): nothing this cache wrote
         log.warning(
-            "embedding cache: ignoring %s and encoding its texts again (%s)", path.name, exc
-        )
+            "embedding cache: ignoring %s (%s); remove it: the cache only holds files",
+            path, exc.strerror or exc,
+        )  # fmt: skip
         return None
     digests, vectors = arrays.get("digests"), arrays.get("vectors")
     if (
@@ -117,9 +125,19 @@ def _read_shard(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
         or vectors.shape[1:] != (dim,)
         or len(digests) != len(vectors)
     ):
-        log.warning("embedding cache: ignoring %s: unexpected contents", path)
+        _heal(path, "unexpected contents")
         return None
     return digests, vectors
+
+
+def _heal(path: Path, why: str) -> None:
+    """Remove a damaged shard (its texts are encoded again and cached in a new one)."""
+    try:
+        io.remove(path)
+    except UserError:  # a read-only cache: say so once per process, keep working without it
+        log.warning("embedding cache: ignoring damaged %s (%s); cannot remove it", path, why)
+        return
+    log.warning("embedding cache: removed damaged %s (%s); its texts are encoded again", path, why)
 
 
 def _load_index(folder: Path, dim: int) -> _Index:
@@ -145,7 +163,7 @@ def _write_shard(folder: Path, key: dict, digests: list[bytes], vectors: np.ndar
     return name
 
 
-def _compact(folder: Path, index: _Index) -> None:
+def _compact(folder: Path, index: _Index, key: dict) -> None:
     """Merge every shard into one (skipped when another process is already merging)."""
     import numpy as np
     from filelock import FileLock, Timeout
@@ -155,9 +173,7 @@ def _compact(folder: Path, index: _Index) -> None:
             on_disk = {p.name for p in folder.glob("shard-*.npz")}
             digests = sorted(index.rows)
             vectors = index.matrix()[np.fromiter((index.rows[d] for d in digests), dtype=np.int64)]
-            merged = _write_shard(
-                folder, json.loads((folder / "meta.json").read_text()), digests, vectors
-            )
+            merged = _write_shard(folder, key, digests, vectors)
             for name in on_disk & index.shards:  # only shards whose rows the merged one now holds
                 io.remove(folder / name)
             index.shards = (index.shards - on_disk) | {merged}
@@ -216,7 +232,7 @@ def encode_cached(
                 index.add(np.frombuffer(b"".join(keep), np.uint8).reshape(-1, 32), vectors[ok])
                 index.shards.add(name)
                 if len(index.shards) > MAX_SHARDS:
-                    _compact(folder, index)
+                    _compact(folder, index, encoder_key(encoder))
     with _LOCK:
         matrix = index.matrix() if index.n_rows else np.zeros((0, dim), np.float32)
         rows = np.fromiter(

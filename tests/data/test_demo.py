@@ -13,6 +13,7 @@ from c2kd_analyze.data.demo.actions import ACTIONS, ORDER_WORDS, TOOLS
 from c2kd_analyze.data.demo.build import DEMO_VERSION, DemoOptions, assemble, generate
 from c2kd_analyze.data.demo.ingredients import INGREDIENTS
 from c2kd_analyze.data.demo.render import render
+from c2kd_analyze.errors import UserError
 
 LANGS = ("en", "de", "fr", "cs", "zh", "ru", "vi", "es", "ja")
 
@@ -80,6 +81,26 @@ def test_damaged_cache_is_regenerated_identically(tmp_path):
     second = load_dataset("demo", n_train=100, n_test=40, seed=1)
     assert np.array_equal(first.test.features, second.test.features)
     assert first.test.captions == second.test.captions
+
+
+def test_a_complete_cache_entry_is_read_without_the_lock(tmp_path, monkeypatch):
+    """A read-only cache that holds the data works: reading takes no lock (and writes nothing);
+    only generating does."""
+    import filelock
+
+    first = load_dataset("demo", n_train=100, n_test=40, seed=2)
+    entries = sorted(p.name for p in (paths.cache_dir() / "datasets").iterdir())
+
+    def no_lock(*args, **kw):
+        raise PermissionError(13, "Permission denied", str(args[0]))  # as a read-only folder
+
+    monkeypatch.setattr(filelock, "FileLock", no_lock)
+    again = load_dataset("demo", n_train=100, n_test=40, seed=2)
+    assert np.array_equal(first.train.features, again.train.features)
+    assert first.test.captions == again.test.captions
+    assert sorted(p.name for p in (paths.cache_dir() / "datasets").iterdir()) == entries
+    with pytest.raises(UserError, match="cannot write"):  # a missing entry still needs the lock
+        load_dataset("demo", n_train=100, n_test=40, seed=3)
 
 
 def test_more_training_captions_are_aligned_and_leave_clips_unchanged():

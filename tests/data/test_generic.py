@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import numpy as np
 import polars as pl
@@ -167,13 +168,13 @@ def test_bad_caption_idx_names_the_row(tmp_path):
     rows = _rows()
     rows[2]["caption_idx"] = "first"
     msg = _error(tmp_path, rows, table="csv")
-    assert "captions.csv: row 4 has caption_idx 'first'" in msg
+    assert "captions.csv: line 4 has caption_idx 'first'" in msg
 
 
 def test_unknown_language_names_the_row(tmp_path):
     rows = _rows()
     rows[0]["lang"] = "english"
-    assert "row 2: unknown language code 'english'" in _error(tmp_path, rows)
+    assert "captions.parquet: row 1: unknown language code 'english'" in _error(tmp_path, rows)
 
 
 def test_clip_in_both_splits_and_two_test_captions(tmp_path):
@@ -230,3 +231,125 @@ def test_fingerprint_of_large_files_follows_size_and_mtime(tmp_path, monkeypatch
     assert load_dataset("generic", data_dir=folder).source_fingerprint == first
     os.utime(folder / "features.npz", ns=(1, 1))
     assert load_dataset("generic", data_dir=folder).source_fingerprint != first
+
+
+# ---------------------------------------------------------------------------------------------
+# values a table can hold that are no caption, language or id: one line each
+
+
+def _write_frame(folder, frame, feats):
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(folder / "captions.parquet")
+    np.savez(folder / "features.npz", **feats)
+    return folder
+
+
+def _frame_error(tmp_path, frame, feats=None) -> str:
+    feats = _features(_rows()) if feats is None else feats
+    with pytest.raises(UserError) as exc:
+        load_dataset("generic", data_dir=_write_frame(tmp_path / "d", frame, feats))
+    assert "\n" not in str(exc.value)
+    return str(exc.value)
+
+
+def test_a_list_typed_caption_column_is_one_line(tmp_path):
+    frame = pl.DataFrame(_rows()).with_columns(pl.col("caption").map_elements(
+        lambda c: [c, c], return_dtype=pl.List(pl.String)))  # fmt: skip
+    msg = _frame_error(tmp_path, frame)
+    assert "column 'caption' holds List(String) values; it needs one text per row" in msg
+
+
+def test_binary_clip_ids_are_read_when_utf8_and_refused_when_not(tmp_path):
+    frame = pl.DataFrame(_rows()).with_columns(pl.col("clip_id").cast(pl.Binary))
+    ds = load_dataset("generic", data_dir=_write_frame(tmp_path / "ok", frame, _features(_rows())))
+    assert ds.train.clip_ids[0] == "train0"
+    bad = frame.with_columns(
+        pl.when(pl.col("clip_id") == b"train1").then(pl.lit(b"\xff\xfe")).otherwise("clip_id")
+        .alias("clip_id")
+    )  # fmt: skip
+    msg = _frame_error(tmp_path, bad)
+    assert "column 'clip_id' holds bytes that are not UTF-8 text" in msg
+
+
+@pytest.mark.parametrize("lang", [None, "", "  "])
+def test_a_row_without_a_language_says_so(tmp_path, lang):
+    rows = _rows()
+    rows[4]["lang"] = lang
+    msg = _error(tmp_path, rows)
+    assert "captions.parquet: row 5 has no language (lang is empty)" in msg and "None" not in msg
+
+
+def test_row_numbers_count_from_one_in_parquet_and_lines_in_csv(tmp_path):
+    rows = _rows()
+    rows[0]["split"] = "dev"  # the first row of the table
+    assert "captions.parquet: row 1 has split 'dev'" in _error(tmp_path / "p", rows)
+    assert "captions.csv: line 2 has split 'dev'" in _error(tmp_path / "c", rows, table="csv")
+
+
+def test_captions_csv_beside_captions_parquet_is_refused(tmp_path):
+    rows = _rows()
+    folder = _write(tmp_path, rows, _features(rows))
+    pl.DataFrame(rows).write_csv(folder / "captions.csv")
+    with pytest.raises(UserError, match=r"both captions\.parquet and captions\.csv exist"):
+        load_dataset("generic", data_dir=folder)
+
+
+@pytest.mark.parametrize("blank", ["\u200b", "\u200b \u200b", "\ufeff", "\u2060\u00ad", "\t \n"])
+def test_captions_of_invisible_characters_are_empty(tmp_path, blank):
+    rows = _rows()
+    train = next(i for i, r in enumerate(rows) if (r["clip_id"], r["lang"]) == ("train1", "de"))
+    test = next(i for i, r in enumerate(rows) if (r["clip_id"], r["lang"]) == ("val2", "de"))
+    rows[train]["caption"] = rows[test]["caption"] = blank
+    ds = load_dataset("generic", data_dir=_write(tmp_path, rows, _features(rows)))
+    assert ds.test.captions["de"][2] is None  # no query in German for that clip
+    assert "" in ds.train.captions["de"][1]  # kept aligned, left out of the loss
+    assert (ds.tolerated.empty_train, ds.tolerated.empty_test) == (1, 1)
+
+
+def test_a_caption_with_a_zero_width_space_and_words_is_kept(tmp_path):
+    rows = _rows()
+    rows[0]["caption"] = "\u200bcut the onion"
+    ds = load_dataset("generic", data_dir=_write(tmp_path, rows, _features(rows)))
+    assert "\u200bcut the onion" in ds.train.captions["de"][0]
+
+
+def test_a_clip_id_too_long_for_a_file_name(tmp_path):
+    rows = _rows()
+    long_id = "x" * 300
+    for r in rows:
+        if r["clip_id"] == "train1":
+            r["clip_id"] = long_id
+    feats = _features(_rows())
+    feats[long_id] = feats.pop("train1")
+    folder = tmp_path / "d"
+    folder.mkdir()
+    pl.DataFrame(rows).write_parquet(folder / "captions.parquet")
+    (folder / "features").mkdir()
+    with pytest.raises(UserError) as exc:
+        load_dataset("generic", data_dir=folder)
+    msg = str(exc.value)
+    assert "(300 characters) is too long to name a file" in msg and "features.npz" in msg
+    assert len(msg) < 300
+    # in an .npz any id is a key: the same table loads
+    np.savez(folder / "features.npz", **feats)
+    shutil.rmtree(folder / "features")
+    assert long_id in load_dataset("generic", data_dir=folder).train.clip_ids
+
+
+def test_features_beyond_float32_say_so_and_large_finite_ones_load(tmp_path):
+    rows = _rows()
+    feats = {k: v.astype(np.float64) for k, v in _features(rows).items()}
+    feats["train2"][0, 3] = -1e300
+    msg = _error(tmp_path / "a", rows, feats, store="npz")
+    assert "clip 'train2' has feature values up to 1e+300, beyond float32's range" in msg
+    assert "NaN" not in msg
+    feats["train2"][0, 3] = 3e38  # finite in float32; its frame's norm is not
+    ds = load_dataset("generic", data_dir=_write(tmp_path / "b", rows, feats, store="npz"))
+    norms = np.linalg.norm(ds.train.features[2][ds.train.mask[2]], axis=-1)
+    np.testing.assert_allclose(norms, 1.0, rtol=1e-5)
+
+
+def test_complex_features_are_refused(tmp_path):
+    rows = _rows()
+    feats = {k: v.astype(np.complex64) for k, v in _features(rows).items()}
+    assert "has complex features (complex64)" in _error(tmp_path, rows, feats, store="npz")

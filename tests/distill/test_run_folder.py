@@ -119,13 +119,14 @@ def test_the_data_fingerprint_follows_content_not_touches(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "captions.csv").write_text("clip_id,lang,caption,split\na,en,a dog,train\n")
-    first = data_fingerprint(data)
-    assert first and data_fingerprint(None) == ""
+    (data / "features.npz").write_bytes(b"read by the loader, not here")
+    first = data_fingerprint("generic", data, None)
+    assert first and data_fingerprint("generic", None, None) == ""
     os.utime(data / "captions.csv", (1, 1))
-    assert data_fingerprint(data) == first  # touched or copied: same data, same run id
+    assert data_fingerprint("generic", data, None) == first  # touched: same data, same run id
     (data / "captions.csv").write_text("clip_id,lang,caption,split\na,en,a cat,train\n")
-    assert data_fingerprint(data) != first
-    assert _cfg(data_fingerprint=data_fingerprint(data)).run_id != _cfg().run_id
+    assert data_fingerprint("generic", data, None) != first
+    assert _cfg(data_fingerprint=data_fingerprint("generic", data, None)).run_id != _cfg().run_id
 
 
 @pytest.mark.slow

@@ -76,6 +76,15 @@ def config_folder(tmp: Path) -> str:
     return str(run)
 
 
+def a_folder_with_a_pipe(tmp: Path) -> str:
+    """A folder holding a named pipe: whatever reads it by mistake blocks for ever."""
+    import os
+
+    (tmp / "piped").mkdir(exist_ok=True)
+    os.mkfifo(tmp / "piped" / "a pipe")
+    return str(tmp / "piped")
+
+
 def missing(tmp: Path) -> str:
     return str(tmp / "nowhere")
 
@@ -188,6 +197,11 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
         Bad(a_folder, ("takes no --data-dir",), label="<a folder, for the demo set>",
             base=BASES[("run",)]),
+        # never hashed nor walked: the demo reads no folder (the pipe would block a walk)
+        Bad(a_folder_with_a_pipe, ("takes no --data-dir",),
+            label="<a folder with a named pipe, for the demo set>", base=BASES[("run",)]),
+        Bad("", ("--data-dir", "empty"), label="''"),  # Path("") would be the current folder
+        Bad(" ", ("--data-dir", "empty"), label="' '"),
     ],
     ("run", "features"): [Bad("s3d", ("demo", "s3d"))],
     ("run", "dataset_option"): [
@@ -360,6 +374,10 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
         Bad(a_folder, ("takes no --data-dir",), label="<a folder, for the demo set>",
             base=BASES[("datasets", "check")]),
+        Bad(a_folder_with_a_pipe, ("takes no --data-dir",),
+            label="<a folder with a named pipe, for the demo set>",
+            base=BASES[("datasets", "check")]),
+        Bad("", ("--data-dir", "empty"), label="''"),
     ],
     ("datasets", "check", "features"): [Bad("s3d", ("demo", "s3d"))],
     ("datasets", "check", "n_train"): [

@@ -151,5 +151,5 @@ def test_damaged_cache_entries_heal_with_a_warning(tmp_path, reference):
     again = tmp_path / "again"
     done = cli(run_args(tmp_path, again), cache)
     assert done.returncode == 0, done.stderr
-    assert "embedding cache: ignoring" in done.stderr
+    assert "embedding cache: removed damaged" in done.stderr
     same_tables(again, reference[1])

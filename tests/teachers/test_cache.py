@@ -131,8 +131,63 @@ def test_corrupt_shard_is_logged_and_recomputed(enc, caplog):
     forget_in_memory()
     with caplog.at_level(logging.WARNING):
         out = encode_cached(enc, TEXTS[:10])
-    assert "ignoring" in caplog.text and shard.name in caplog.text
+    assert "removed damaged" in caplog.text and shard.name in caplog.text
     assert enc.n_encoded == 20
+    np.testing.assert_allclose(out, enc.inner.encode(TEXTS[:10]), atol=1e-6)
+    # healed: the damaged shard is gone (sidecar too), and a new process warns of nothing
+    assert not shard.exists() and not shard.with_name(shard.name + ".sha256").exists()
+    assert len(_shards(enc)) == 1
+    forget_in_memory()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        again = encode_cached(enc, TEXTS[:10])
+    assert caplog.text == "" and enc.n_encoded == 20
+    np.testing.assert_array_equal(again, out)
+
+
+def test_an_entry_that_is_a_folder_is_skipped_with_a_warning(enc, caplog):
+    encode_cached(enc, TEXTS[:10])
+    folder = encoder_folder(enc)
+    (folder / "shard-00000000000000000000-1-deadbeef.npz").mkdir()  # nothing this cache writes
+    (folder / "meta.json").unlink()
+    (folder / "meta.json").mkdir()
+    forget_in_memory()
+    with caplog.at_level(logging.WARNING):
+        out = encode_cached(enc, TEXTS[:12])
+    assert "shard-00000000000000000000-1-deadbeef.npz" in caplog.text and "remove it" in caplog.text
+    assert enc.n_encoded == 12, "the valid shard is read, the folder is not"
+    np.testing.assert_allclose(out, enc.inner.encode(TEXTS[:12]), atol=1e-6)
+    assert (folder / "shard-00000000000000000000-1-deadbeef.npz").is_dir()  # not ours: kept
+
+
+def test_a_shard_with_the_wrong_arrays_is_removed(enc, caplog):
+    from c2kd_analyze import io
+
+    encode_cached(enc, TEXTS[:10])
+    (shard,) = _shards(enc)
+    io.write_npz(shard, vectors=np.zeros((3, 5), np.float32))  # valid checksum, wrong contents
+    forget_in_memory()
+    with caplog.at_level(logging.WARNING):
+        encode_cached(enc, TEXTS[:10])
+    assert "removed damaged" in caplog.text and "unexpected contents" in caplog.text
+    assert shard not in _shards(enc) and enc.n_encoded == 20
+
+
+def test_a_damaged_shard_in_a_read_only_cache_is_skipped(enc, caplog, monkeypatch):
+    from c2kd_analyze import io
+
+    encode_cached(enc, TEXTS[:10])
+    (shard,) = _shards(enc)
+    shard.write_bytes(b"damaged")
+    forget_in_memory()
+
+    def read_only(path):
+        raise io.write_error(path, PermissionError(13, "Permission denied"))
+
+    monkeypatch.setattr(io, "remove", read_only)
+    with caplog.at_level(logging.WARNING):
+        out = encode_cached(enc, TEXTS[:10])
+    assert "cannot remove it" in caplog.text and shard.exists()
     np.testing.assert_allclose(out, enc.inner.encode(TEXTS[:10]), atol=1e-6)
 
 

