@@ -113,10 +113,10 @@ def _read_shard(path: Path, dim: int) -> tuple[np.ndarray, np.ndarray] | None:
         _heal(path, "it fails its checksum" if "checksum" in str(exc) else "not a readable .npz")
         return None
     except OSError as exc:  # not a file at all (a folder): nothing this cache wrote
+        why = "a folder" if path.is_dir() else (exc.strerror or "unreadable")
         log.warning(
-            "embedding cache: ignoring %s (%s); remove it: the cache only holds files",
-            path, exc.strerror or exc,
-        )  # fmt: skip
+            "embedding cache: ignoring %s (%s); remove it: the cache only holds files", path, why
+        )
         return None
     digests, vectors = arrays.get("digests"), arrays.get("vectors")
     if (

@@ -80,7 +80,7 @@ def test_damaged_embedding_shards_warn_once_and_heal(tmp_path, warm_cache):
     first = _run(tmp_path, cache, "a")
     assert first.returncode == 0, first.stderr
     assert first.stderr.count("removed damaged") == len(shards) >= 1, first.stderr
-    assert first.stderr.count(folder_entry.name) == 1
+    assert first.stderr.count(folder_entry.name) == 1, first.stderr
     assert not any(s.exists() for s in shards)
     second = _run(tmp_path, cache, "b")
     assert second.returncode == 0, second.stderr
