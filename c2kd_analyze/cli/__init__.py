@@ -15,6 +15,7 @@ from ..errors import UserError
 from . import datasets as _datasets
 from . import doctor as _doctor
 from . import export as _export
+from . import features as _features
 from . import report as _report
 from . import run as _run
 from . import teachers as _teachers
@@ -34,6 +35,7 @@ app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_doctor.app)
 app.add_typer(_export.app)
+app.add_typer(_features.app, name="features")
 
 
 _verbose = False
