@@ -90,12 +90,15 @@ def translate_cmd(
     ),
     to: str = typer.Option(..., "--to", help="Languages to write, ISO 639-1: de,fr,zh,..."),
     model: str = typer.Option(
-        "nllb-600m", "--model",
+        "nllb-600m",
+        "--model",
         help="A translation model: a name (see `datasets translators`), a Hugging Face id "
         "(org/name, from the local cache) or a saved model folder.",
     ),
     back_model: str | None = typer.Option(
-        None, "--back-model", help="The model for the round trip back to English (default: --model)."
+        None,
+        "--back-model",
+        help="The model for the round trip back to English (default: --model).",
     ),
     beams: int = typer.Option(4, "--beams", help="Beam size, 1-32 (1: greedy)."),
     batch_tokens: int = typer.Option(
@@ -112,13 +115,21 @@ def translate_cmd(
     """Translate DATA_DIR's English captions into --to and write them beside the English rows,
     marked in a translated_by column (human captions are never replaced). Each caption is
     translated once per model (cache): a rerun translates nothing."""
-    from ..data.build.translate.pipeline import translate_captions
+    from ..data.translate.pipeline import translate_captions
 
     report = translate_captions(
-        data_dir, to, model=model, back_model=back_model, device=device, precision=precision,
-        beams=beams, batch_tokens=batch_tokens, check_round_trip=round_trip, worst=worst,
+        data_dir,
+        to,
+        model=model,
+        back_model=back_model,
+        device=device,
+        precision=precision,
+        beams=beams,
+        batch_tokens=batch_tokens,
+        check_round_trip=round_trip,
+        worst=worst,
         progress=not no_progress,
-    )  # fmt: skip
+    )
     for line in report.lines():
         typer.echo(line)
 
@@ -129,7 +140,7 @@ def translators_cmd() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..data.build.translate.registry import list_translators
+    from ..data.translate.registry import list_translators
 
     table = Table("name", "model", "size", "family", "languages", "licence")
     for s in list_translators():

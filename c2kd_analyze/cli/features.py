@@ -16,7 +16,8 @@ def extract_cmd(
     video_dir: Path = typer.Argument(..., help="A folder of video files (clip id = file name)."),
     out: Path = typer.Option(..., "--out", "-o", help="The generic-format folder to write to."),
     model: str = typer.Option(
-        "clip-b32", "--model",
+        "clip-b32",
+        "--model",
         help="An image model: a name (see `features models`), a Hugging Face id (org/name, "
         "from the local cache) or a saved model folder.",
     ),
@@ -34,20 +35,31 @@ def extract_cmd(
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
     precision: str = typer.Option("auto", "--precision", help="auto, fp32, bf16 or fp16."),
     skip_bad: bool = typer.Option(
-        False, "--skip-bad", help="Skip (and name) videos that cannot be decoded, instead of stopping."
+        False,
+        "--skip-bad",
+        help="Skip (and name) videos that cannot be decoded, instead of stopping.",
     ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Sample frames of every video in VIDEO_DIR uniformly, embed them with an image model and
     write OUT/features.safetensors (or OUT/features/<clip>.npy) and a manifest. Each video is
     cached when done: an interrupted extraction resumes, a rerun decodes nothing."""
-    from ..data.build.frames.extract import extract_features
+    from ..data.frames.extract import extract_features
 
     report = extract_features(
-        video_dir, out, model=model, fps=fps, frames=frames, max_frames=max_frames, fmt=fmt,
-        batch_size=batch_size, device=device, precision=precision, skip_bad=skip_bad,
+        video_dir,
+        out,
+        model=model,
+        fps=fps,
+        frames=frames,
+        max_frames=max_frames,
+        fmt=fmt,
+        batch_size=batch_size,
+        device=device,
+        precision=precision,
+        skip_bad=skip_bad,
         progress=not no_progress,
-    )  # fmt: skip
+    )
     for line in report.lines():
         typer.echo(line)
 
@@ -58,7 +70,7 @@ def models_cmd() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..data.build.frames.registry import list_towers
+    from ..data.frames.registry import list_towers
 
     table = Table("name", "model", "revision", "kind", "dim", "licence")
     for s in list_towers():
