@@ -66,6 +66,11 @@ def check_out(out: Path, fmt: str) -> None:
     folder holding features this command did not write (the generic reader reads one source)."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file; give a folder for the features")
+    parent = out
+    while not parent.exists():  # the folder is made at the end: can it be?
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UserError(f"cannot create --out {out}: {parent} is a file; choose another folder")
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: use {' or '.join(FORMATS)}")
     ours = _manifest_format(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import TYPE_CHECKING
 
 from ...errors import UserError
@@ -32,7 +33,9 @@ class Seq2Seq:
         self.source, self.device, self.precision = source, device, precision
         folder = source.found.folder
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+            with warnings.catch_warnings():  # Marian's "pip install sacremoses" advice
+                warnings.simplefilter("ignore")
+                self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         except Exception as exc:  # a folder with a config but no usable tokenizer
             raise UserError(
                 f"cannot load the tokenizer of {source.label}: {exc}".splitlines()[0]

@@ -66,11 +66,16 @@ class TranslateReport:
                 "captions; worst:"
             )
             out += [
-                f"  {w.chrf:5.1f}  {w.english!r} -> {w.translation!r} -> {w.back!r}"
+                f"  {w.chrf:5.1f}  {_short(w.english)} -> {_short(w.translation)} -> "
+                f"{_short(w.back)}"
                 for w in rt.worst
             ]
         out.append(f"done in {self.seconds:.1f} s")
         return out
+
+
+def _short(text: str, width: int = 60) -> str:
+    return repr(text if len(text) <= width else text[: width - 3] + "...")
 
 
 @dataclass
@@ -146,6 +151,8 @@ def translate_captions(
     targets = parse_targets(to)
     if check_round_trip:
         require_sacrebleu()
+    elif back_model is not None:
+        raise UserError(f"--back-model {back_model} is used only with --round-trip; add it")
     table = read_table(folder)
     sources = {lang: resolve_translator(model, "en", lang) for lang in targets}
     _one_target_per_pair_model(sources, model)
