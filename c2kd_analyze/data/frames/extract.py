@@ -223,16 +223,17 @@ def _embed_all(
     ):
         for start in range(0, len(videos), chunk):
             group = videos[start : start + chunk]
-            ready = []
+            ready, bad = [], []
             for video, got in zip(group, pool.map(prepare, group), strict=True):
                 if isinstance(got, BadVideo):
-                    if not skip_bad:
-                        raise got
-                    skipped.append((video.path.name, _why(got)))
+                    bad.append((video, got))
                 else:
                     ready.append((video, *got))
-            if ready:
+            if ready:  # cached before a bad video stops the rest: a rerun resumes after them
                 _embed_group(tower, ready, batch_size, cache, done)
+            if bad and not skip_bad:
+                raise bad[0][1]
+            skipped += [(video.path.name, _why(exc)) for video, exc in bad]
             advance(len(group))
     return done, skipped
 

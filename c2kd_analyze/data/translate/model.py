@@ -86,7 +86,7 @@ class Seq2Seq:
 
     def _code(self, lang: str) -> str:
         token = language_token(self.source.family, lang)
-        assert token is not None  # checked by source.check_language
+        assert token is not None  # checked when the source was resolved
         return token.strip("_") if self.source.family == "m2m100" else token
 
     def token_lengths(self, texts: list[str], src: str, tgt: str) -> list[int]:

@@ -51,8 +51,10 @@ def resolve_translator(value: str, src: str, tgt: str, option: str = "--model") 
         found = cached_model(ref, missing_message(WHAT, value, ref, option))
         source = _unregistered(found, value, option)
     else:
-        source = _registered(get_translator_spec(value), src, tgt, option)
-    check_language(source, src, tgt)
+        spec = get_translator_spec(value)
+        _check_codes(spec.family, spec.name, src, tgt)  # before looking for its weights
+        source = _registered(spec, src, tgt, option)
+    _check_codes(source.family, source.label, src, tgt)
     return source
 
 
@@ -112,15 +114,14 @@ def _has_token(folder: Path, token: str) -> bool:
     return tok.convert_tokens_to_ids(token) != tok.unk_token_id
 
 
-def check_language(source: TranslatorSource, src: str, tgt: str) -> None:
+def _check_codes(family: Family, label: str, src: str, tgt: str) -> None:
     """UserError when the family's code table has no code for ``src`` or ``tgt`` (a madlad
     tokenizer is asked when it loads: :func:`.model.Seq2Seq.check_tokens`)."""
     for lang in (src, tgt):
-        if source.family in ("nllb", "m2m100") and language_token(source.family, lang) is None:
+        if family in ("nllb", "m2m100") and language_token(family, lang) is None:
             from .families import family_languages
 
-            known = ", ".join(family_languages(source.family))
+            known = ", ".join(family_languages(family))
             raise UserError(
-                f"{WHAT} {source.label!r} ({source.family}) has no code for "
-                f"{lang!r}; it translates {known}"
+                f"{WHAT} {label!r} ({family}) has no code for {lang!r}; it translates {known}"
             )

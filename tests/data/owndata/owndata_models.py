@@ -41,7 +41,9 @@ def _bpe_vocab_merges(vocab_size: int = 700):
     )
     tok.train_from_iterator(_texts() * 2, trainer=trainer)
     model = json.loads(tok.to_str())["model"]
-    return model["vocab"], [tuple(m) if isinstance(m, list) else tuple(m.split()) for m in model["merges"]]
+    return model["vocab"], [
+        tuple(m) if isinstance(m, list) else tuple(m.split()) for m in model["merges"]
+    ]
 
 
 def build_tiny_nllb(folder: Path, seed: int = 0) -> Path:
@@ -52,11 +54,21 @@ def build_tiny_nllb(folder: Path, seed: int = 0) -> Path:
     tok = NllbTokenizer(vocab=vocab, merges=merges)
     torch.manual_seed(seed)
     config = M2M100Config(
-        vocab_size=len(tok), d_model=32, encoder_layers=1, decoder_layers=1,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
-        decoder_ffn_dim=64, max_position_embeddings=256, pad_token_id=tok.pad_token_id,
-        bos_token_id=0, eos_token_id=2, decoder_start_token_id=2, scale_embedding=True,
-    )  # fmt: skip
+        vocab_size=len(tok),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=256,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        scale_embedding=True,
+    )
     M2M100ForConditionalGeneration(config).eval().save_pretrained(folder)
     tok.save_pretrained(str(folder))
     return folder
@@ -75,12 +87,20 @@ def build_tiny_madlad(folder: Path, seed: int = 1) -> Path:
     uni.train_from_iterator(_texts() * 2, trainer=trainer)
     vocab = [(piece, score) for piece, score in json.loads(uni.to_str())["model"]["vocab"]]
     tok = T5Tokenizer(vocab=vocab, extra_ids=0)
+    tok.add_tokens(list(LANG_TOKENS))  # whole tokens, as MADLAD's user-defined symbols are
     torch.manual_seed(seed)
     config = T5Config(
-        vocab_size=len(tok), d_model=32, d_kv=16, d_ff=64, num_layers=1, num_decoder_layers=1,
-        num_heads=2, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+        vocab_size=len(tok),
+        d_model=32,
+        d_kv=16,
+        d_ff=64,
+        num_layers=1,
+        num_decoder_layers=1,
+        num_heads=2,
+        pad_token_id=tok.pad_token_id,
+        eos_token_id=tok.eos_token_id,
         decoder_start_token_id=tok.pad_token_id,
-    )  # fmt: skip
+    )
     T5ForConditionalGeneration(config).eval().save_pretrained(folder)
     tok.save_pretrained(str(folder))
     return folder
@@ -91,10 +111,17 @@ def _spm(texts: list[str], vocab_size: int) -> bytes:
 
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts), model_writer=model, vocab_size=vocab_size,
-        model_type="unigram", character_coverage=1.0, bos_id=-1, eos_id=1, unk_id=2, pad_id=-1,
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=vocab_size,
+        model_type="unigram",
+        character_coverage=1.0,
+        bos_id=-1,
+        eos_id=1,
+        unk_id=2,
+        pad_id=-1,
         minloglevel=2,
-    )  # fmt: skip
+    )
     return model.getvalue()
 
 
@@ -112,17 +139,28 @@ def build_tiny_marian(folder: Path, seed: int = 2) -> Path:
     vocab = {p: i for i, p in enumerate(dict.fromkeys(pieces))}
     (folder / "vocab.json").write_text(json.dumps(vocab))
     tok = MarianTokenizer(
-        source_spm=str(folder / "source.spm"), target_spm=str(folder / "target.spm"),
-        vocab=str(folder / "vocab.json"), source_lang="en", target_lang="de",
-    )  # fmt: skip
+        source_spm=str(folder / "source.spm"),
+        target_spm=str(folder / "target.spm"),
+        vocab=str(folder / "vocab.json"),
+        source_lang="en",
+        target_lang="de",
+    )
     torch.manual_seed(seed)
     pad = vocab["<pad>"]
     config = MarianConfig(
-        vocab_size=len(vocab), d_model=32, encoder_layers=1, decoder_layers=1,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
-        decoder_ffn_dim=64, max_position_embeddings=256, pad_token_id=pad,
-        decoder_start_token_id=pad, eos_token_id=vocab["</s>"],
-    )  # fmt: skip
+        vocab_size=len(vocab),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=256,
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=vocab["</s>"],
+    )
     MarianMTModel(config).eval().save_pretrained(folder)
     tok.save_pretrained(str(folder))
     return folder
@@ -134,12 +172,18 @@ def build_tiny_clip(folder: Path, seed: int = 3) -> Path:
 
     torch.manual_seed(seed)
     config = CLIPVisionConfig(
-        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-        image_size=32, patch_size=8, projection_dim=24,
-    )  # fmt: skip
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+        projection_dim=24,
+    )
     CLIPVisionModelWithProjection(config).eval().save_pretrained(folder)
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
-                       ).save_pretrained(folder)  # fmt: skip
+    CLIPImageProcessor(
+        size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}
+    ).save_pretrained(folder)
     return folder
 
 
@@ -148,8 +192,14 @@ def build_tiny_siglip(folder: Path, seed: int = 4) -> Path:
     from transformers import SiglipImageProcessor, SiglipVisionConfig, SiglipVisionModel
 
     torch.manual_seed(seed)
-    config = SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                                num_attention_heads=2, image_size=32, patch_size=8)  # fmt: skip
+    config = SiglipVisionConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+    )
     SiglipVisionModel(config).eval().save_pretrained(folder)
     SiglipImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
     return folder
@@ -161,9 +211,13 @@ def frame_value(i: int) -> int:
 
 
 def write_video(
-    path: Path, n_frames: int = 24, fps: int = 12, size: tuple[int, int] = (48, 32),
-    codec: str = "mpeg4", seed: int = 0,
-) -> Path:  # fmt: skip
+    path: Path,
+    n_frames: int = 24,
+    fps: int = 12,
+    size: tuple[int, int] = (48, 32),
+    codec: str = "mpeg4",
+    seed: int = 0,
+) -> Path:
     """A short real video: frame ``i`` is flat grey ``frame_value(i)`` with a bar whose place
     depends on ``seed`` (so clips differ), encoded with PyAV."""
     import av
@@ -187,13 +241,19 @@ def write_video(
 
 #: English captions of the worked example's clips (cooking steps), by clip id
 CAPTIONS = {
-    "c00": "Chop the onions on the board.", "c01": "Fry the eggs in the pan.",
-    "c02": "Boil the rice in a pot.", "c03": "Peel the carrots over the sink.",
-    "c04": "Slice the fish with a sharp knife.", "c05": "Stir the beans with a spoon.",
-    "c06": "Whisk the eggs in a bowl.", "c07": "Wash the rice under cold water.",
-    "c08": "Grate the cheese onto the pasta.", "c09": "Add salt to the soup.",
-    "c10": "Bake the bread in the oven.", "c11": "Pour the milk into the bowl.",
-}  # fmt: skip
+    "c00": "Chop the onions on the board.",
+    "c01": "Fry the eggs in the pan.",
+    "c02": "Boil the rice in a pot.",
+    "c03": "Peel the carrots over the sink.",
+    "c04": "Slice the fish with a sharp knife.",
+    "c05": "Stir the beans with a spoon.",
+    "c06": "Whisk the eggs in a bowl.",
+    "c07": "Wash the rice under cold water.",
+    "c08": "Grate the cheese onto the pasta.",
+    "c09": "Add salt to the soup.",
+    "c10": "Bake the bread in the oven.",
+    "c11": "Pour the milk into the bowl.",
+}
 
 
 def write_example(root: Path, n_test: int = 4) -> tuple[Path, Path]:
