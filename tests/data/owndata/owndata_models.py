@@ -46,7 +46,7 @@ def _bpe_vocab_merges(vocab_size: int = 700):
     ]
 
 
-def build_tiny_nllb(folder: Path, seed: int = 0) -> Path:
+def build_tiny_nllb(folder: Path, seed: int = 0, width: int = 32, layers: int = 1) -> Path:
     import torch
     from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
@@ -55,13 +55,13 @@ def build_tiny_nllb(folder: Path, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     config = M2M100Config(
         vocab_size=len(tok),
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
+        d_model=width,
+        encoder_layers=layers,
+        decoder_layers=layers,
         encoder_attention_heads=2,
         decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
+        encoder_ffn_dim=2 * width,
+        decoder_ffn_dim=2 * width,
         max_position_embeddings=256,
         pad_token_id=tok.pad_token_id,
         bos_token_id=0,
