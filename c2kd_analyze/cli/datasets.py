@@ -1,4 +1,4 @@
-"""`c2kd-analyze datasets ...`: list the datasets, check one before a run."""
+"""`c2kd-analyze datasets ...`: list the datasets, check one before a run, translate captions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import typer
 
 from .options import DEVICE_HELP
 
-app = typer.Typer(help="List datasets and check one before training.", no_args_is_help=True)
+app = typer.Typer(
+    help="List datasets, check one before training, translate your captions.", no_args_is_help=True
+)
 
 
 @app.command("list")

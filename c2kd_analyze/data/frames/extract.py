@@ -114,34 +114,18 @@ def extract_features(
     ``skip_bad``. Each video's features are cached as soon as it is done (key: its bytes, the
     model, the sampling, the precision): an interrupted extraction resumes, a rerun decodes
     nothing. The output is written only at the end, atomically."""
-    from ...devices import (
-        check_device_spec,
-        check_precision_spec,
-        resolve_device,
-        resolve_precision,
-    )
+    from ...devices import resolve_device, resolve_precision
 
     started = time.monotonic()
-    sampling = check_sampling(fps, frames, max_frames)
-    if not 1 <= batch_size <= 65536:
-        raise UserError(f"--batch-size must be in [1, 65536], got {batch_size}")
-    check_device_spec(device), check_precision_spec(precision)
-    out_dir = Path(out).expanduser()
-    check_out(out_dir, fmt)
-    paths = list_videos(Path(video_dir).expanduser())
-    require_av()
-    source = resolve_tower(model)
+    sampling, out_dir, paths, source = _check(
+        video_dir, out, model, fps, frames, max_frames, fmt, batch_size, device, precision
+    )
     videos, skipped = _probe_all(paths, skip_bad)
     torch_device = resolve_device(device)
     prec = resolve_precision(precision, torch_device)
-    cache = FrameCache(
-        {
-            "model_id": source.model_id,
-            "kind": source.kind,
-            "precision": prec,
-            "sampling": sampling.record(),
-        }
-    )
+    key = {"model_id": source.model_id, "kind": source.kind, "precision": prec,
+           "sampling": sampling.record()}  # fmt: skip
+    cache = FrameCache(key)
     results = {v.clip_id: got for v in videos if (got := cache.get(v.sha256)) is not None}
     todo = [v for v in videos if v.clip_id not in results]
     fresh: dict[str, dict] = {}
@@ -149,9 +133,8 @@ def extract_features(
         from .tower import ImageTower
 
         tower = ImageTower(source, torch_device, prec)
-        fresh, bad = _embed_all(
-            tower, todo, sampling, cache, batch_size, workers, skip_bad, progress
-        )
+        fresh, bad = _embed_all(tower, todo, sampling, cache, batch_size, workers, skip_bad,
+                                progress)  # fmt: skip
         results.update(fresh)
         skipped += bad
     kept = [v for v in videos if v.clip_id in results]
@@ -162,19 +145,27 @@ def extract_features(
     target = write_outputs(out_dir, fmt, features, manifest)
     counts = [len(f) for f in features.values()]
     return ExtractReport(
-        target,
-        out_dir / MANIFEST,
-        source.model_id,
-        int(next(iter(features.values())).shape[1]),
-        len(kept),
-        len(fresh),
-        len(videos) - len(todo),
-        tuple(skipped),
-        (min(counts), max(counts), sum(counts) / len(counts)),
-        str(torch_device),
-        prec,
+        target, out_dir / MANIFEST, source.model_id, int(features[kept[0].clip_id].shape[1]),
+        len(kept), len(fresh), len(videos) - len(todo), tuple(skipped),
+        (min(counts), max(counts), sum(counts) / len(counts)), str(torch_device), prec,
         time.monotonic() - started,
-    )
+    )  # fmt: skip
+
+
+def _check(video_dir, out, model, fps, frames, max_frames, fmt, batch_size, device, precision):
+    """Every check that needs no video decoded and no model loaded: (sampling, the output
+    folder, the videos, the image model found)."""
+    from ...devices import check_device_spec, check_precision_spec
+
+    sampling = check_sampling(fps, frames, max_frames)
+    if not 1 <= batch_size <= 65536:
+        raise UserError(f"--batch-size must be in [1, 65536], got {batch_size}")
+    check_device_spec(device), check_precision_spec(precision)
+    out_dir = Path(out).expanduser()
+    check_out(out_dir, fmt)
+    paths = list_videos(Path(video_dir).expanduser())
+    require_av()
+    return sampling, out_dir, paths, resolve_tower(model)
 
 
 def _probe_all(paths: list[Path], skip_bad: bool) -> tuple[list[Video], list[tuple[str, str]]]:

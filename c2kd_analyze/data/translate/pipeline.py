@@ -18,7 +18,7 @@ from .model import LENGTH_POLICY, Seq2Seq
 from .registry import DEFAULT_TRANSLATOR
 from .roundtrip import RoundTrip, require_sacrebleu, round_trip
 from .source import TranslatorSource, resolve_translator
-from .table import machine_rows, read_table, write_table
+from .table import CaptionsTable, machine_rows, read_table, write_table
 
 if TYPE_CHECKING:
     import torch
@@ -137,15 +137,42 @@ def translate_captions(
     before any model loads; each distinct caption is translated once per model and direction
     (cache). ``check_round_trip`` translates the translations back with ``back_model`` (default
     ``model``) and reports chrF per language, with the ``worst`` captions."""
-    from ...devices import (
-        check_device_spec,
-        check_precision_spec,
-        resolve_device,
-        resolve_precision,
-    )
+    from ...devices import resolve_device, resolve_precision
 
     started = time.monotonic()
     check_options(beams, batch_tokens, worst)
+    plan = _plan(data_dir, to, model, back_model, device, precision, check_round_trip)
+    torch_device = resolve_device(device)
+    models = _Translators(torch_device, resolve_precision(precision, torch_device))
+    settings = (beams, batch_tokens, progress)
+    table, results, translated = plan.table, [], {}
+    for lang in plan.targets:
+        table, result, translated[lang] = _translate_language(
+            models, table, plan.sources[lang], lang, settings
+        )
+        results.append(result)
+    write_table(table)
+    trips = tuple(
+        _round_trip(models, source, translated[lang], lang, settings, worst)
+        for lang, source in plan.backs.items()
+    )
+    seconds = time.monotonic() - started
+    return TranslateReport(table.path, str(torch_device), models.precision, beams,
+                           tuple(results), trips, seconds)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Plan:
+    table: CaptionsTable
+    targets: tuple[str, ...]
+    sources: dict[str, TranslatorSource]  # by target language
+    backs: dict[str, TranslatorSource]  # by target language: its model back to English
+
+
+def _plan(data_dir, to, model, back_model, device, precision, check_round_trip) -> _Plan:
+    """Every check that needs no model loaded, in the order a user fixes them."""
+    from ...devices import check_device_spec, check_precision_spec
+
     check_device_spec(device), check_precision_spec(precision)
     folder = _data_folder(data_dir)
     targets = parse_targets(to)
@@ -156,49 +183,24 @@ def translate_captions(
     table = read_table(folder)
     sources = {lang: resolve_translator(model, "en", lang) for lang in targets}
     _one_target_per_pair_model(sources, model)
-    backs = (
-        {
-            lang: resolve_translator(back_model or model, lang, "en", "--back-model")
-            for lang in targets
-        }
-        if check_round_trip
-        else {}
-    )
-    torch_device = resolve_device(device)
-    models = _Translators(torch_device, resolve_precision(precision, torch_device))
-    settings = (beams, batch_tokens, progress)
-    results, translated = [], {}
-    for lang in targets:
-        todo = machine_rows(table, lang, {}, sources[lang].model_id)  # the rows to fill
-        english = [t for t in todo["__english"].to_list() if t.strip()]
-        done, stats = translate_texts(models, sources[lang], english, "en", lang, *settings)
-        translated[lang] = done
-        rows = machine_rows(table, lang, done, sources[lang].model_id)
-        table = table.with_translations(lang, rows)
-        empty = sum(1 for t in rows["caption"].to_list() if not t)
-        results.append(
-            LanguageResult(
-                lang,
-                sources[lang].model_id,
-                rows.height,
-                *stats,
-                len(table.human_pairs(lang)),
-                empty,
-            )
-        )
-    write_table(table)
-    trips = tuple(
-        _round_trip(models, backs[lang], translated[lang], lang, settings, worst) for lang in backs
-    )
-    return TranslateReport(
-        table.path,
-        str(torch_device),
-        models.precision,
-        beams,
-        tuple(results),
-        trips,
-        time.monotonic() - started,
-    )
+    backs = {}
+    if check_round_trip:
+        backs = {lang: resolve_translator(back_model or model, lang, "en", "--back-model")
+                 for lang in targets}  # fmt: skip
+    return _Plan(table, targets, sources, backs)
+
+
+def _translate_language(models, table, source, lang, settings):
+    """(the table with ``lang``'s machine rows, their result, {English: translation})."""
+    todo = machine_rows(table, lang, {}, source.model_id)  # the rows to fill
+    english = [t for t in todo["__english"].to_list() if t.strip()]
+    done, (fresh, cached) = translate_texts(models, source, english, "en", lang, *settings)
+    rows = machine_rows(table, lang, done, source.model_id)
+    table = table.with_translations(lang, rows)
+    empty = sum(1 for t in rows["caption"].to_list() if not t)
+    result = LanguageResult(lang, source.model_id, rows.height, fresh, cached,
+                            len(table.human_pairs(lang)), empty)  # fmt: skip
+    return table, result, done
 
 
 def _data_folder(data_dir: str | Path) -> Path:
