@@ -74,7 +74,7 @@ def looks_like_folder(value: str) -> bool:
     """``--model`` names a folder: it exists, or it is written as a path (``./x``, ``/x``,
     ``~/x``)."""
     path = Path(value).expanduser()
-    return path.exists() or value.startswith((".", "/", "~")) or os.sep + os.sep in value
+    return path.exists() or value.startswith((".", "/", "~"))
 
 
 def model_folder(value: str, what: str, option: str = "--model") -> Path:

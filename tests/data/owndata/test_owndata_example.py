@@ -42,10 +42,13 @@ def test_the_readme_example_is_the_five_steps():
                      ["run", "--dataset"], ["report", "runs/mine"]]  # fmt: skip
     text = README.read_text()
     from c2kd_analyze.data.frames.registry import list_towers
+    from c2kd_analyze.data.translate.families import M2M100_LANGUAGES, NLLB_CODES
     from c2kd_analyze.data.translate.registry import list_translators
 
     for spec in [*list_translators(), *list_towers()]:
         assert f"| `{spec.name}`" in text, spec.name  # every model in the README's table
+    assert f"| 200 ({len(NLLB_CODES)} by ISO 639-1 code) |" in text
+    assert f"| 100 ({len(M2M100_LANGUAGES)} by ISO 639-1 code) |" in text
 
 
 def _cli(args, root, cache) -> subprocess.CompletedProcess:

@@ -158,7 +158,11 @@ def test_a_pair_model_translates_one_direction(tiny_marian, example):
 
 
 @pytest.mark.parametrize("name", ["nllb-600m", "m2m100-418m", "madlad400-3b", "opus-mt"])
-def test_an_absent_registered_model_fails_fast_in_one_line(name, example):
+def test_an_absent_registered_model_fails_fast_in_one_line(name, example, tmp_path, monkeypatch):
+    import huggingface_hub.constants as hf_constants
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
     _, data = example
     started = time.perf_counter()
     with pytest.raises(UserError) as err:
