@@ -139,3 +139,17 @@ def test_folders_models_and_outputs_are_checked_first(tiny_clip, tiny_nllb, exam
     with pytest.raises(UserError, match=r"c00.mp4 and c00.webm would both be clip 'c00'"):
         extract_features(videos, tmp_path / "out", model=str(tiny_clip), progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_precision_is_part_of_the_cache_key(tiny_clip, example, tmp_path):
+    from safetensors.numpy import load_file
+
+    videos, data = example
+    extract_features(videos, data, model=str(tiny_clip), progress=False)
+    fp32 = load_file(str(data / "features.safetensors"))
+    report = extract_features(videos, tmp_path / "bf16", model=str(tiny_clip), device="cpu",
+                              precision="bf16", progress=False)  # fmt: skip
+    assert (report.decoded, report.cached, report.precision) == (12, 0, "bf16")
+    bf16 = load_file(str(tmp_path / "bf16" / "features.safetensors"))
+    for clip, want in fp32.items():  # bf16 autocast: close to fp32, not equal
+        assert np.allclose(bf16[clip], want, atol=0.1) and not np.array_equal(bf16[clip], want)
