@@ -34,7 +34,8 @@ def _translate_batching(quick: bool) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         # wide enough that arithmetic, not the generation loop's overhead, takes the time
         folder = build_tiny_nllb(Path(tmp) / "m", width=512, layers=3)
-        engine = Seq2Seq(resolve_translator(str(folder), "en", "de"), torch.device("cpu"), "fp32")  # fmt: skip
+        source = resolve_translator(str(folder), "en", "de")
+        engine = Seq2Seq(source, torch.device("cpu"), "fp32")
         lengths = engine.token_lengths(texts, "en", "de")
         sorted_batches = token_batches(lengths, max_tokens=32 * 24)
         fixed = [list(range(i, min(i + 32, len(texts)))) for i in range(0, len(texts), 32)]
@@ -47,10 +48,12 @@ def _translate_batching(quick: bool) -> list[str]:
             padded = sum(len(b) * max(lengths[i] for i in b) for b in batches)
             padding[name] = 1 - sum(lengths) / padded
     a, b = timings["token-batches"], timings["fixed-32"]
-    return [f"translate_batching: ratio={b / a:.2f} (fixed-32 in input order={b:.2f}s, "
-            f"{padding['fixed-32']:.0%} padding; length-ordered token batches={a:.2f}s, "
-            f"{padding['token-batches']:.0%} padding; {len(texts)} captions, NLLB layout 512 wide "
-            "x 3+3 layers, greedy)"]
+    return [
+        f"translate_batching: ratio={b / a:.2f} (fixed-32 in input order={b:.2f}s, "
+        f"{padding['fixed-32']:.0%} padding; length-ordered token batches={a:.2f}s, "
+        f"{padding['token-batches']:.0%} padding; {len(texts)} captions, NLLB layout 512 wide "
+        "x 3+3 layers, greedy)"
+    ]
 
 
 def _translate_cache(quick: bool) -> list[str]:
@@ -67,8 +70,10 @@ def _translate_cache(quick: bool) -> list[str]:
             t0 = time.perf_counter()
             translate_captions(data, "de,fr,zh", model=model, beams=2, progress=False)
             runs.append(time.perf_counter() - t0)
-    return [f"translate_cache: ratio={runs[0] / runs[1]:.1f} (cold={runs[0]:.2f}s, "
-            f"warm={runs[1]:.2f}s: 12 captions into 3 languages, beams 2; warm loads no model)"]
+    return [
+        f"translate_cache: ratio={runs[0] / runs[1]:.1f} (cold={runs[0]:.2f}s, "
+        f"warm={runs[1]:.2f}s: 12 captions into 3 languages, beams 2; warm loads no model)"
+    ]
 
 
 def _extract(quick: bool) -> list[str]:
@@ -100,10 +105,14 @@ def _extract(quick: bool) -> list[str]:
                              batch_size=batch, progress=False)  # fmt: skip
             timings[name] = time.perf_counter() - t0
     a, b, w = timings["batch-64"], timings["batch-1"], timings["warm"]
-    lines.append(f"extract_batching: ratio={b / a:.2f} (one frame per forward pass={b:.2f}s, "
-                 f"64 frames across videos={a:.2f}s; {n_videos} videos x 16 frames, 224 px ViT)")
-    lines.append(f"extract_cache: ratio={a / w:.1f} (cold={a:.2f}s, warm={w:.2f}s: the rerun "
-                 "hashes the videos, decodes none and loads no model)")
+    lines.append(
+        f"extract_batching: ratio={b / a:.2f} (one frame per forward pass={b:.2f}s, "
+        f"64 frames across videos={a:.2f}s; {n_videos} videos x 16 frames, 224 px ViT)"
+    )
+    lines.append(
+        f"extract_cache: ratio={a / w:.1f} (cold={a:.2f}s, warm={w:.2f}s: the rerun "
+        "hashes the videos, decodes none and loads no model)"
+    )
     return lines
 
 

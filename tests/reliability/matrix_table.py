@@ -413,18 +413,23 @@ def _npz_out(tmp: Path) -> str:
     return str(tmp / "feats")
 
 
-_TRANSLATE = Base({"data_dir": english_captions},
-                  lambda tmp: ["--to", "de", "--model", tiny_nllb(), "--no-progress"])
-_EXTRACT = Base({"video_dir": videos},
-                lambda tmp: ["--out", str(tmp / "feats"), "--model", tiny_clip(), "--no-progress"])
-BASES.update({
-    ("datasets", "translate"): _TRANSLATE,
-    ("datasets", "translators"): Base(),
-    ("features", "extract"): _EXTRACT,
-    ("features", "models"): Base(),
-})
-_FRAMES_GIVEN = Base({"video_dir": videos},
-                     lambda tmp: [*_EXTRACT.options(tmp), "--frames", "4"])
+_TRANSLATE = Base(
+    {"data_dir": english_captions},
+    lambda tmp: ["--to", "de", "--model", tiny_nllb(), "--no-progress"],
+)
+_EXTRACT = Base(
+    {"video_dir": videos},
+    lambda tmp: ["--out", str(tmp / "feats"), "--model", tiny_clip(), "--no-progress"],
+)
+BASES.update(
+    {
+        ("datasets", "translate"): _TRANSLATE,
+        ("datasets", "translators"): Base(),
+        ("features", "extract"): _EXTRACT,
+        ("features", "models"): Base(),
+    }
+)
+_FRAMES_GIVEN = Base({"video_dir": videos}, lambda tmp: [*_EXTRACT.options(tmp), "--frames", "4"])
 TABLE.update({
     ("datasets", "translate", "data_dir"): [
         Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),

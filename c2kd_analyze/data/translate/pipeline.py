@@ -261,12 +261,7 @@ def _run_batches(engine, cache, texts, src, tgt, beams, batch_tokens, progress) 
     out: dict[str, str] = {}
     pending: dict[str, str] = {}
     lengths = engine.token_lengths(texts, src, tgt)
-    with progress_bar(
-        len(texts),
-        f"translating en->{tgt}" if src == "en" else f"translating {src}->{tgt}",
-        progress,
-        min_total=64,
-    ) as advance:
+    with progress_bar(len(texts), f"translating {src}->{tgt}", progress, min_total=64) as advance:
         for batch in token_batches(lengths, batch_tokens):
             chunk = [texts[i] for i in batch]
             pending.update(zip(chunk, engine.translate(chunk, src, tgt, beams), strict=True))
