@@ -153,3 +153,48 @@ def test_the_precision_is_part_of_the_cache_key(tiny_clip, example, tmp_path):
     bf16 = load_file(str(tmp_path / "bf16" / "features.safetensors"))
     for clip, want in fp32.items():  # bf16 autocast: close to fp32, not equal
         assert np.allclose(bf16[clip], want, atol=0.1) and not np.array_equal(bf16[clip], want)
+
+
+def test_any_vision_model_folder_runs_as_an_auto_tower(example, tmp_path):
+    """A ViT (no CLIP or SigLIP layout): its pooled output, as transformers computes it."""
+    import torch
+    from transformers import ViTConfig, ViTImageProcessor, ViTModel
+
+    torch.manual_seed(5)
+    folder = tmp_path / "tiny-vit"
+    config = ViTConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                       intermediate_size=32, image_size=32, patch_size=8)  # fmt: skip
+    ViTModel(config).eval().save_pretrained(folder)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    videos, data = example
+    report = extract_features(videos, data, model=str(folder), frames=2, progress=False)
+    assert report.dim == 16
+    from safetensors.numpy import load_file
+
+    got = load_file(str(data / "features.safetensors"))["c05"]
+    frames, _ = sample_frames(videos / "c05.mp4", Sampling(fps=None, frames=2),
+                              probe(videos / "c05.mp4"))  # fmt: skip
+    pixels = ViTImageProcessor.from_pretrained(str(folder))(images=list(frames),
+                                                            return_tensors="pt")  # fmt: skip
+    with torch.inference_mode():
+        want = ViTModel.from_pretrained(str(folder))(**pixels).pooler_output.numpy()
+    assert np.allclose(got, want, atol=1e-5)
+
+
+def test_a_registered_tower_loads_from_the_hf_cache(tiny_clip, tmp_path, monkeypatch):
+    import shutil
+
+    import huggingface_hub.constants as hf_constants
+
+    from c2kd_analyze.data.frames.source import resolve_tower
+
+    pinned = "c237dc49a33fc61debc9276459120b7eac67e7ef"
+    repo = tmp_path / "hub" / "models--openai--clip-vit-base-patch32"
+    shutil.copytree(tiny_clip, repo / "snapshots" / pinned)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(pinned)
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    source = resolve_tower("clip-b32")
+    assert source.model_id == f"openai/clip-vit-base-patch32@{pinned}" and source.kind == "clip"
+    assert resolve_tower("openai/clip-vit-base-patch32").model_id == source.model_id
