@@ -32,6 +32,7 @@ def extract_cmd(
         "safetensors", "--format", help="safetensors (one file) or npy (features/<clip>.npy)."
     ),
     batch_size: int = typer.Option(64, "--batch-size", help="Frames per forward pass."),
+    workers: int = typer.Option(4, "--workers", help="Threads decoding videos (1-64)."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
     precision: str = typer.Option("auto", "--precision", help="auto, fp32, bf16 or fp16."),
     skip_bad: bool = typer.Option(
@@ -58,6 +59,7 @@ def extract_cmd(
         device=device,
         precision=precision,
         skip_bad=skip_bad,
+        workers=workers,
         progress=not no_progress,
     )
     for line in report.lines():

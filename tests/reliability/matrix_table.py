@@ -493,6 +493,9 @@ TABLE.update({
     ],
     ("features", "extract", "fmt"): [Bad("npz", ("--format", "npz", "safetensors"))],
     ("features", "extract", "batch_size"): [Bad("0", ("--batch-size", "[1, 65536]"))],
+    ("features", "extract", "workers"): [
+        Bad("0", ("--workers", "[1, 64]")), Bad("65", ("--workers", "[1, 64]")),
+    ],
     ("features", "extract", "device"): [
         Bad("tpu", ("--device", "tpu")), Bad("cuda:99", ("--device", "cuda:99")),
     ],

@@ -101,7 +101,7 @@ def extract_features(
     device: str = "auto",
     precision: str = "auto",
     skip_bad: bool = False,
-    workers: int = 2,
+    workers: int = 4,
     progress: bool = True,
 ) -> ExtractReport:
     """Embed uniformly sampled frames of every video in ``video_dir`` (clip id = file name
@@ -117,10 +117,12 @@ def extract_features(
     from ...devices import resolve_device, resolve_precision
 
     started = time.monotonic()
+    if not 1 <= workers <= 64:
+        raise UserError(f"--workers must be in [1, 64], got {workers}")
     sampling, out_dir, paths, source = _check(
         video_dir, out, model, fps, frames, max_frames, fmt, batch_size, device, precision
     )
-    videos, skipped = _probe_all(paths, skip_bad)
+    videos, skipped = _probe_all(paths, skip_bad, workers)
     torch_device = resolve_device(device)
     prec = resolve_precision(precision, torch_device)
     key = {"model_id": source.model_id, "kind": source.kind, "precision": prec,
@@ -168,16 +170,30 @@ def _check(video_dir, out, model, fps, frames, max_frames, fmt, batch_size, devi
     return sampling, out_dir, paths, resolve_tower(model)
 
 
-def _probe_all(paths: list[Path], skip_bad: bool) -> tuple[list[Video], list[tuple[str, str]]]:
-    videos, skipped = [], []
-    for path in paths:
+def _probe_all(
+    paths: list[Path], skip_bad: bool, workers: int
+) -> tuple[list[Video], list[tuple[str, str]]]:
+    """Hash and open every video, decoding its first frame (threads: both wait on I/O or
+    FFmpeg, which release the GIL); the first bad one, in file order, stops all unless
+    ``skip_bad``."""
+
+    def one(path: Path) -> Video | BadVideo:
         try:
-            videos.append(Video(path.stem, path, file_sha256(path), probe(path)))
+            return Video(path.stem, path, file_sha256(path), probe(path))
         except BadVideo as exc:
-            if not skip_bad:
-                raise
-            log.warning("skipping %s", exc)
-            skipped.append((path.name, _why(exc)))
+            return exc
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        found = list(pool.map(one, paths))
+    videos, skipped = [], []
+    for path, got in zip(paths, found, strict=True):
+        if isinstance(got, Video):
+            videos.append(got)
+        elif not skip_bad:
+            raise got
+        else:
+            log.warning("skipping %s", got)
+            skipped.append((path.name, _why(got)))
     return videos, skipped
 
 
