@@ -15,6 +15,7 @@ from ..errors import Interrupted, UserError
 from . import datasets as _datasets
 from . import doctor as _doctor
 from . import export as _export
+from . import features as _features
 from . import report as _report
 from . import run as _run
 from . import runs as _runs
@@ -37,6 +38,7 @@ app.add_typer(_teachers.app, name="teachers")
 app.add_typer(_datasets.app, name="datasets")
 app.add_typer(_doctor.app)
 app.add_typer(_export.app)
+app.add_typer(_features.app, name="features")
 
 
 _verbose = False

@@ -1,4 +1,4 @@
-"""`c2kd-analyze datasets ...`: list the datasets, check one before a run."""
+"""`c2kd-analyze datasets ...`: list the datasets, check one before a run, translate captions."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from pathlib import Path
 
 import typer
 
-from .options import data_dir_path
+from .options import DEVICE_HELP, data_dir_path
 
-app = typer.Typer(help="List datasets and check one before training.", no_args_is_help=True)
+app = typer.Typer(
+    help="List datasets, check one before training, translate your captions.", no_args_is_help=True
+)
 
 
 @app.command("list")
@@ -85,3 +87,68 @@ def check_cmd(
     report = check_dataset(name, data_dir=data_dir, features=features, **options)
     for line in report.lines():
         typer.echo(line)
+
+
+@app.command("translate")
+def translate_cmd(
+    data_dir: Path = typer.Argument(
+        ..., help="A generic-format folder whose captions table has English captions."
+    ),
+    to: str = typer.Option(..., "--to", help="Languages to write, ISO 639-1: de,fr,zh,..."),
+    model: str = typer.Option(
+        "nllb-600m",
+        "--model",
+        help="A translation model: a name (see `datasets translators`), a Hugging Face id "
+        "(org/name, from the local cache) or a saved model folder.",
+    ),
+    back_model: str | None = typer.Option(
+        None,
+        "--back-model",
+        help="The model for the round trip back to English (default: --model).",
+    ),
+    beams: int = typer.Option(4, "--beams", help="Beam size, 1-32 (1: greedy)."),
+    batch_tokens: int = typer.Option(
+        4096, "--batch-tokens", help="Tokens per batch, padding included (>= 16)."
+    ),
+    round_trip: bool = typer.Option(
+        False, "--round-trip", help="Translate back to English and report chrF per language."
+    ),
+    worst: int = typer.Option(5, "--worst", help="Worst round-trip captions listed per language."),
+    device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    precision: str = typer.Option("auto", "--precision", help="auto, fp32, bf16 or fp16."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+) -> None:
+    """Translate DATA_DIR's English captions into --to and write them beside the English rows,
+    marked in a translated_by column (human captions are never replaced). Each caption is
+    translated once per model (cache): a rerun translates nothing."""
+    from ..data.translate.pipeline import translate_captions
+
+    report = translate_captions(
+        data_dir,
+        to,
+        model=model,
+        back_model=back_model,
+        device=device,
+        precision=precision,
+        beams=beams,
+        batch_tokens=batch_tokens,
+        check_round_trip=round_trip,
+        worst=worst,
+        progress=not no_progress,
+    )
+    for line in report.lines():
+        typer.echo(line)
+
+
+@app.command("translators")
+def translators_cmd() -> None:
+    """Show the registered translation models: model, pinned revision, languages, licence."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..data.translate.registry import list_translators
+
+    table = Table("name", "model", "size", "family", "languages", "licence")
+    for s in list_translators():
+        table.add_row(s.name, s.model_label, s.size, s.family, s.languages_label, s.licence)
+    Console(width=160).print(table)

@@ -58,8 +58,8 @@ def _present(folder: Path, names: tuple[str, ...]) -> list[Path]:
     return [folder / n for n in names if os.path.lexists(folder / n)]
 
 
-def generic_layout(folder: Path) -> GenericLayout:
-    """The folder's captions table and features source, each checked (one line on a problem)."""
+def captions_path(folder: Path) -> Path:
+    """The folder's one captions table (``captions.parquet`` or ``captions.csv``), checked."""
     tables = _present(folder, _TABLES)
     if not tables:
         raise UserError(
@@ -69,6 +69,12 @@ def generic_layout(folder: Path) -> GenericLayout:
         raise UserError(
             f"{folder}: both captions.parquet and captions.csv exist; keep one table of captions"
         )
+    return checked_file(tables[0])
+
+
+def generic_layout(folder: Path) -> GenericLayout:
+    """The folder's captions table and features source, each checked (one line on a problem)."""
+    captions = captions_path(folder)
     sources = _present(folder, _FEATURES)
     if not sources:
         raise UserError(
@@ -78,7 +84,7 @@ def generic_layout(folder: Path) -> GenericLayout:
     if len(sources) > 1:
         names = " and ".join(p.name for p in sources)
         raise UserError(f"{folder}: both {names} exist; keep one source of features")
-    captions, features = checked_file(tables[0]), sources[0]
+    features = sources[0]
     if features.name == "features":
         _check_folder(features)
     else:
@@ -103,6 +109,13 @@ def _check_folder(path: Path) -> None:
 
 def read_table(path: Path) -> pl.DataFrame:
     """The captions table with the required (and optional) columns, every one as text."""
+    table = read_raw(path)
+    return text_columns(table, path, [*REQUIRED, *(c for c in OPTIONAL if c in table.columns)])
+
+
+def read_raw(path: Path) -> pl.DataFrame:
+    """The captions table as stored, every column, once the required ones are checked to be
+    there."""
     import polars as pl
 
     try:
@@ -117,8 +130,14 @@ def read_table(path: Path) -> pl.DataFrame:
         raise UserError(
             f"{path}: missing column(s) {', '.join(missing)}; need {', '.join(REQUIRED)}"
         )
-    cols = [*REQUIRED, *(c for c in OPTIONAL if c in table.columns)]
-    return pl.DataFrame([_text_column(table, c, path) for c in cols])
+    return table
+
+
+def text_columns(table: pl.DataFrame, path: Path, names: list[str]) -> pl.DataFrame:
+    """Columns ``names`` of ``table`` as text (one line naming a column that holds no texts)."""
+    import polars as pl
+
+    return pl.DataFrame([_text_column(table, c, path) for c in names])
 
 
 def _text_column(table: pl.DataFrame, name: str, path: Path) -> pl.Series:

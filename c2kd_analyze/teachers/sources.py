@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import UserError
 from .spec import TeacherSpec
@@ -50,12 +51,23 @@ def check_folder(spec: TeacherSpec, folder: Path) -> Path:
     return folder
 
 
+class HubModel(Protocol):
+    """A model on the Hugging Face hub at one revision: a teacher's spec, or a data-building
+    model's (translation, image tower)."""
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def revision(self) -> str: ...
+
+
 #: A file in a model folder holding the hub commit it was downloaded at (written by
 #: ``teachers fetch NAME --to DIR``; write it yourself for a folder you copied).
 REVISION_FILE = ".c2kd-revision"
 
 
-def hf_cache_snapshot(spec: TeacherSpec, *, exact: bool = False) -> Path | None:
+def hf_cache_snapshot(spec: HubModel, *, exact: bool = False) -> Path | None:
     """The snapshot folder of ``spec.model`` in the local HF cache, or None (no network).
 
     The pinned revision first; unless ``exact``, then whatever ``main`` points at in the cache

@@ -428,3 +428,142 @@ SLOW: dict[str, str] = {
 # the strict mark turns the suite red, and the entry is removed)
 
 KNOWN_BUGS: dict[str, str] = {}
+
+
+# ---------------------------------------------------------------------------------------------
+# your own data: `datasets translate`, `features extract` (tiny real models, built once per
+# process in a temporary folder: tests/data/owndata/owndata_models.py)
+
+
+@functools.cache
+def _owndata_model(builder: str) -> str:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data" / "owndata"))
+    import owndata_models
+
+    folder = tempfile.TemporaryDirectory(prefix="c2kd-matrix-model-")
+    _KEEP.append(folder)
+    return str(getattr(owndata_models, builder)(Path(folder.name) / builder))
+
+
+def tiny_nllb(tmp: Path | None = None) -> str:
+    return _owndata_model("build_tiny_nllb")
+
+
+def tiny_clip(tmp: Path | None = None) -> str:
+    return _owndata_model("build_tiny_clip")
+
+
+def english_captions(tmp: Path, lang: str = "en") -> str:
+    folder = tmp / "mydata"
+    folder.mkdir(exist_ok=True)
+    rows = [f"c{i},{lang},Chop the onions {i}.,{'train' if i < 4 else 'test'}" for i in range(6)]
+    (folder / "captions.csv").write_text("clip_id,lang,caption,split\n" + "\n".join(rows) + "\n")
+    return str(folder)
+
+
+def videos(tmp: Path, bad: bytes | None = None) -> str:
+    _owndata_model("build_tiny_clip")  # puts the builders on sys.path
+    from owndata_models import write_video
+
+    folder = tmp / "myvideos"
+    for i in range(2):
+        write_video(folder / f"c{i}.mp4", n_frames=6, seed=i)
+    if bad is not None:
+        (folder / "broken.mp4").write_bytes(bad)
+    return str(folder)
+
+
+def _npz_out(tmp: Path) -> str:
+    (tmp / "feats").mkdir(exist_ok=True)
+    (tmp / "feats" / "features.npz").write_bytes(b"someone else's features")
+    return str(tmp / "feats")
+
+
+_TRANSLATE = Base(
+    {"data_dir": english_captions},
+    lambda tmp: ["--to", "de", "--model", tiny_nllb(), "--no-progress"],
+)
+_EXTRACT = Base(
+    {"video_dir": videos},
+    lambda tmp: ["--out", str(tmp / "feats"), "--model", tiny_clip(), "--no-progress"],
+)
+BASES.update(
+    {
+        ("datasets", "translate"): _TRANSLATE,
+        ("datasets", "translators"): Base(),
+        ("features", "extract"): _EXTRACT,
+        ("features", "models"): Base(),
+    }
+)
+_FRAMES_GIVEN = Base({"video_dir": videos}, lambda tmp: [*_EXTRACT.options(tmp), "--frames", "4"])
+TABLE.update({
+    ("datasets", "translate", "data_dir"): [
+        Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
+        Bad(a_folder, ("no captions.parquet or captions.csv",), label="<no captions>"),
+        Bad(lambda tmp: english_captions(tmp, "de"), ("no English captions",),
+            label="<no English captions>"),
+    ],
+    ("datasets", "translate", "to"): [
+        Bad("xx", ("xx", "ISO 639-1")),
+        Bad("en", ("--to en", "from English")),
+        Bad("de,de", ("--to", "duplicates")),
+        Bad(",", ("--to", "at least one")),
+        Bad("kl", ("kl", "no code")),  # ISO 639-1, but NLLB-200 has no Greenlandic
+    ],
+    ("datasets", "translate", "model"): [
+        Bad(tiny_clip, ("not a sequence-to-sequence translation model",),
+            label="<an image model folder>"),
+        Bad("nlb-600m", ("did you mean", "nllb-600m")),
+        Bad("nllb-600m", ("nllb-600m", "not in the local Hugging Face cache", "--model DIR")),
+        Bad("facebook/nllb-200-distilled-600M", ("not in the local Hugging Face cache",)),
+        Bad(a_folder, ("no config.json",), label="<an empty folder>"),
+        Bad(missing, ("nowhere", "no such folder"), label="<missing>"),
+    ],
+    ("datasets", "translate", "back_model"): [Bad("nllb-600m", ("--back-model", "--round-trip"))],
+    ("datasets", "translate", "beams"): [
+        Bad("0", ("--beams", "[1, 32]")), Bad("33", ("--beams", "[1, 32]")),
+    ],
+    ("datasets", "translate", "batch_tokens"): [Bad("8", ("--batch-tokens", "at least 16"))],
+    ("datasets", "translate", "worst"): [Bad("-1", ("--worst", ">= 0"))],
+    ("datasets", "translate", "device"): [
+        Bad("tpu", ("--device", "tpu")), Bad("cuda:99", ("--device", "cuda:99")),
+    ],
+    ("datasets", "translate", "precision"): [Bad("fp8", ("--precision", "fp8"))],
+    ("features", "extract", "video_dir"): [
+        Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
+        Bad(a_folder, ("holds no video files",), label="<no videos>"),
+        Bad(lambda tmp: videos(tmp, bytes(range(256)) * 8), ("broken.mp4", "--skip-bad"),
+            label="<a corrupt video>"),
+        Bad(lambda tmp: videos(tmp, b""), ("broken.mp4", "--skip-bad"),
+            label="<an empty video>"),
+    ],
+    ("features", "extract", "out"): [
+        Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
+        Bad(_npz_out, ("features.npz", "not written by"), label="<holding features.npz>"),
+    ],
+    ("features", "extract", "model"): [
+        Bad(tiny_nllb, ("not an image model",), label="<a translation model folder>"),
+        Bad("clip-b23", ("did you mean", "clip-b32")),
+        Bad("clip-b32", ("clip-b32", "not in the local Hugging Face cache")),
+        Bad(a_folder, ("no config.json",), label="<an empty folder>"),
+    ],
+    ("features", "extract", "fps"): [
+        Bad("0", ("--fps", "(0, 1000]")), Bad("-1", ("--fps", "-1")),
+        Bad("2", ("--fps or --frames",), label="2 <with --frames>", base=_FRAMES_GIVEN),
+    ],
+    ("features", "extract", "frames"): [
+        Bad("0", ("--frames", "at least 1")), Bad("31", ("--frames 31", "--max-frames 30")),
+    ],
+    ("features", "extract", "max_frames"): [
+        Bad("0", ("--max-frames", "[1, 10000]")), Bad(HUGE, ("--max-frames", HUGE)),
+    ],
+    ("features", "extract", "fmt"): [Bad("npz", ("--format", "npz", "safetensors"))],
+    ("features", "extract", "batch_size"): [Bad("0", ("--batch-size", "[1, 65536]"))],
+    ("features", "extract", "workers"): [
+        Bad("0", ("--workers", "[1, 64]")), Bad("65", ("--workers", "[1, 64]")),
+    ],
+    ("features", "extract", "device"): [
+        Bad("tpu", ("--device", "tpu")), Bad("cuda:99", ("--device", "cuda:99")),
+    ],
+    ("features", "extract", "precision"): [Bad("fp8", ("--precision", "fp8"))],
+})  # fmt: skip

@@ -1,0 +1,1 @@
+"""The image-tower zoo: one file per model, each defining ``SPEC = VisionSpec(...)``."""

@@ -1,0 +1,1 @@
+"""The translation zoo: one file per model, each defining ``SPEC = TranslatorSpec(...)``."""
