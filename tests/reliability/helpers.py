@@ -111,3 +111,34 @@ def write_generic(folder: Path, *, n_train=8, n_test=4, dim=16, langs=("en", "de
         feats["train1"][1, 2] = np.nan
     np.savez(folder / "features.npz", **feats)
     return folder
+
+
+#: runs the CLI in-process and stops it at an exact write (kill, or pause until told to go on)
+DIE_AT = str(Path(__file__).with_name("die_at_rename.py"))
+
+
+def paused_after_first_cell(
+    args: list[str], cache: Path, folder: Path, prefix: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, Path]:
+    """Start ``c2kd-analyze ARGS`` so that it stops right after the first cell's done.json is
+    vouched for, and return once it waits there: ``(process, go)``; creating the file ``go``
+    lets it carry on. Whatever the test does meanwhile (a fault, a signal) lands at that exact
+    point, however loaded the machine is (``folder``: where the two marker files go, which the
+    process must be able to write)."""
+    import time
+
+    from c2kd_analyze import io
+
+    paused, go = folder / "paused", folder / "go"
+    done_sum = f"{TINY_CELLS[0]}/done.json{io.CHECKSUM_SUFFIX}"
+    pause = ["--pause", str(paused), str(go), done_sum, "1", "--"]
+    proc = subprocess.Popen(
+        [*prefix, sys.executable, DIE_AT, *pause, *args], env=env(cache),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while not paused.exists():
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        assert time.monotonic() < deadline, "the run never reached its first cell"
+        time.sleep(0.01)
+    return proc, go

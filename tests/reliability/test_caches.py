@@ -9,39 +9,18 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from .helpers import CLI, TINY, cli, env, small_config
+from .helpers import CLI, NOBODY, TINY, cli, env, small_config
 
 pytestmark = pytest.mark.slow
 
-NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
 
-
-@pytest.fixture
-def world_tmp():
-    """A scratch folder every user can reach (pytest's own tmp is root's alone)."""
-    if os.geteuid() != 0 or shutil.which("setpriv") is None:
-        pytest.skip("needs root and setpriv to run the CLI as an unprivileged user")
-    folder = Path(tempfile.mkdtemp(prefix="c2kd-cache-"))
-    folder.chmod(0o777)
-    try:
-        yield folder
-    finally:
-        for path in [folder, *folder.rglob("*")]:
-            if not path.is_symlink():
-                path.chmod(0o777)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def test_a_read_only_cache_that_holds_the_demo_data(world_tmp):
-    cache = world_tmp / "cache"
+def test_a_read_only_cache_that_holds_the_demo_data(shared_tmp):
+    cache = shared_tmp / "cache"
     check = ["datasets", "check", "demo", "--n-train", "48", "--n-test", "16"]
     filled = cli(check, cache)
     assert filled.returncode == 0, filled.stderr

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -30,11 +28,11 @@ from .helpers import (
     TINY_CELLS,
     assert_one_line_error,
     cli,
-    env,
+    paused_after_first_cell,
     run_args,
     stray_temp_files,
 )
-from .test_interrupt import DIE_AT, same_tables
+from .test_interrupt import same_tables
 
 pytestmark = pytest.mark.slow
 
@@ -72,20 +70,9 @@ def test_disk_fault_keeps_finished_cells_and_resumes(shared_tmp, reference, faul
     out, cache = disk / "out", shared_tmp / "cache"
     args = run_args(shared_tmp, out)
     first = out / "cells" / TINY_CELLS[0]
-    # the run stops right after the first cell's done.json is vouched for and waits until the
-    # fault is in place: no other cell can finish meanwhile, however loaded the machine is
-    paused, go = shared_tmp / "paused", shared_tmp / "go"
-    done_sum = f"{TINY_CELLS[0]}/done.json{io.CHECKSUM_SUFFIX}"
-    pause = ["--pause", str(paused), str(go), done_sum, "1", "--"]
-    proc = subprocess.Popen(
-        [*NOBODY, sys.executable, DIE_AT, *pause, *args], env=env(cache),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 240
-    while not paused.exists():
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    # the run waits after its first cell until the fault is in place: no other cell can finish
+    # meanwhile, however loaded the machine is
+    proc, go = paused_after_first_cell(args, cache, shared_tmp, prefix=NOBODY)
     assert io.is_valid(first / "done.json")
     if fault == "disk-full":
         ballast = _fill(disk)

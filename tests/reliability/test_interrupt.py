@@ -20,11 +20,9 @@ import pytest
 
 from c2kd_analyze import io
 
-from .helpers import TINY_CELLS, cli, env, popen, run_args, stray_temp_files
+from .helpers import DIE_AT, TINY_CELLS, cli, env, popen, run_args, stray_temp_files
 
 pytestmark = pytest.mark.slow  # several real runs of the bundled mUSE teacher
-
-DIE_AT = str(Path(__file__).with_name("die_at_rename.py"))
 
 
 def _shards(cache: Path) -> list[Path]:

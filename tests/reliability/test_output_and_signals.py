@@ -8,15 +8,12 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
-import time
 
 import pytest
 
 from c2kd_analyze import io
 
-from .helpers import CLI, TINY_CELLS, cli, env, run_args
-from .test_interrupt import DIE_AT
+from .helpers import CLI, TINY_CELLS, cli, env, paused_after_first_cell, run_args
 
 pytestmark = pytest.mark.slow  # real runs of the bundled mUSE teacher
 
@@ -51,18 +48,8 @@ def test_a_run_whose_reader_went_away_still_writes_its_report(tmp_path, referenc
 def test_ctrl_c_says_what_was_kept_and_the_same_command_resumes(tmp_path, reference):
     out, cache = tmp_path / "run", tmp_path / "cache"
     args = run_args(tmp_path, out)
-    paused, go = tmp_path / "paused", tmp_path / "go"
     # the run waits right after its first cell is vouched for: Ctrl-C lands there, not racing
-    done_sum = f"{TINY_CELLS[0]}/done.json{io.CHECKSUM_SUFFIX}"
-    proc = subprocess.Popen(
-        [sys.executable, DIE_AT, "--pause", str(paused), str(go), done_sum, "1", "--", *args],
-        env=env(cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 240
-    while not paused.exists():
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    proc, _ = paused_after_first_cell(args, cache, tmp_path)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr
