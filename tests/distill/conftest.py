@@ -17,3 +17,7 @@ minilm_dir = _teachers.minilm_dir
 tiny_bert_dir = _teachers.tiny_bert_dir
 xlmr_tokenizer_dir = _teachers.xlmr_tokenizer_dir
 tiny_xlmr_dir = _teachers.tiny_xlmr_dir
+tiny_distilbert_dir = _teachers.tiny_distilbert_dir
+tiny_mpnet_dir = _teachers.tiny_mpnet_dir
+tiny_roberta_dir = _teachers.tiny_roberta_dir
+tiny_qwen3_dir = _teachers.tiny_qwen3_dir

@@ -109,6 +109,38 @@ def test_a_training_step_stays_on_its_device_and_never_syncs():
     assert record.seen.get("cpu", set()) <= {"_to_copy.default", "lift_fresh.default"}
 
 
+def _full_setup(folder, device: str):
+    """Full mode: a tiny HF tower (real tokenizer) fine-tuned under the head, on ``device``."""
+    from tiny_towers import full_model, tokenized
+
+    model, _, frames, mask, recipe, targets = _setup(device)
+    tables = caption_tables(tiny_dataset(n_train=40, n_test=8, missing_lang="fr").train,
+                            recipe.languages)  # fmt: skip
+    full = full_model(folder, frames.shape[-1]).to(device)
+    return full, tokenized(folder, tables, device), frames, mask, recipe, targets
+
+
+@pytest.mark.parametrize("tower", ["bert", "xlmr"])
+def test_a_full_mode_step_stays_on_its_device_and_never_syncs(tower, request):
+    """The same on ``meta`` with a fine-tuned Hugging Face tower (BERT and XLM-R, real
+    tokenizers): the text forward over every language, the ready attention mask (a 2-D one
+    makes transformers ask ``mask.all()``, which raises on meta), pooling, both losses, the
+    backward through the encoder and Adam's step."""
+    model, texts, frames, mask, recipe, targets = _full_setup(
+        request.getfixturevalue(f"tiny_{tower}_dir"), "meta"
+    )
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    clips, cap = np.arange(5, 21), np.arange(16) % 2
+    record = _TensorDevices()
+    with record:
+        loss = step_loss(BatchEncoder(model), texts, frames, mask, clips, cap, recipe, targets)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    assert "embedding_dense_backward.default" in record.seen["meta"]  # the encoder was trained
+    assert record.seen.get("cpu", set()) <= {"_to_copy.default", "lift_fresh.default"}
+
+
 @gpu
 @needs_cuda
 def test_a_training_step_on_cuda_reads_only_cuda_tensors():

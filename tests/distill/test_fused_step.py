@@ -1,10 +1,11 @@
 """The fused training step (one text forward over every language, losses batched over
 languages) against the per-language computation it replaced, written out here as the reference.
 
-Same seed, same batch, fp32: the loss agrees to rtol 1e-5 and every parameter's gradient to
-rtol 1e-4 / atol 1e-6 (the two differ only in float summation order: one (L*B, T) forward padded
-to the batch's longest caption vs one (B_l, T_l) forward per language, batched vs looped
-reductions). Models run in eval mode so that dropout draws no random masks (which would differ
+Same seed, same batch, fp32: the loss agrees to rtol 1e-5, and every parameter's gradient to
+1e-5 of its largest entry (plus 1e-9: the attention key biases' gradient is exactly zero in exact
+arithmetic, softmax ignores a constant shift, so both sides hold rounding noise of ~1e-11). The
+two differ only in float summation order: one (L*B, T) forward padded to the batch's longest
+caption vs one (B_l, T_l) forward per language, batched vs looped reductions. Models run in eval mode so that dropout draws no random masks (which would differ
 between one forward and nine); the losses do not depend on the mode otherwise.
 """
 
@@ -27,6 +28,7 @@ from c2kd_analyze.distill.models import RetrievalModel, Standardize, TextHead, V
 from c2kd_analyze.distill.train import Recipe, TeacherTargets, batch_loss
 
 LANGS = ("en", "de", "fr")
+GRAD_RTOL, GRAD_ATOL = 1e-5, 1e-9
 #: clips 5, 10, 15 and 20 lack French; caption 1 of clip 7 is empty in German
 CLIPS, CAPS = np.arange(5, 21), np.arange(16) % 2
 
@@ -116,7 +118,11 @@ def _compare(model, texts, frames, mask, recipe, targets, clips=CLIPS, caps=CAPS
     torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
     assert got_grads.keys() == want_grads.keys()
     for name, grad in want_grads.items():
-        torch.testing.assert_close(got_grads[name], grad, rtol=1e-4, atol=1e-6, msg=name)
+        # a tensor's largest error against its largest entry: a single entry near zero carries
+        # the rounding of its big neighbours (measured: <= 2e-6 of the largest entry)
+        scale = float(grad.abs().max())
+        err = float((got_grads[name] - grad).abs().max())
+        assert err <= GRAD_RTOL * scale + GRAD_ATOL, (name, err, scale)
 
 
 @pytest.mark.parametrize(
