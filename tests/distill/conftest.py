@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 _spec = importlib.util.spec_from_file_location(
     "teachers_conftest", Path(__file__).parents[1] / "teachers" / "conftest.py"
 )
@@ -21,3 +23,21 @@ tiny_distilbert_dir = _teachers.tiny_distilbert_dir
 tiny_mpnet_dir = _teachers.tiny_mpnet_dir
 tiny_roberta_dir = _teachers.tiny_roberta_dir
 tiny_qwen3_dir = _teachers.tiny_qwen3_dir
+
+
+@pytest.fixture(scope="session")
+def tiny_bert12_dir(tmp_path_factory, minilm_dir) -> Path:
+    """A BERT with a real model's depth (12 layers, as me5-small and LaBSE) but 16 wide: op
+    counts grow with depth, not width."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=30522, hidden_size=16, num_hidden_layers=12, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=64,
+    )  # fmt: skip
+    folder = tmp_path_factory.mktemp("tiny-bert12")
+    BertModel(config).eval().save_pretrained(folder)
+    _teachers._copy_tokenizer(minilm_dir, folder)
+    return folder
