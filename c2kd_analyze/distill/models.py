@@ -196,7 +196,7 @@ class VideoTower(nn.Module):
             batch_first=True,
             norm_first=True,
         )
-        # no final LayerNorm, as the original; nested tensors off so train and eval share a path
+        # no final LayerNorm, as the original; its layers' weights, run by encoder_block
         self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
         self.proj = GatedEmbeddingUnit(width, projection_dim)
         self._init_weights()
@@ -230,8 +230,30 @@ class VideoTower(nn.Module):
         cls = self.cls_token.expand(x.shape[0], -1, -1)
         x = torch.cat([cls, x], dim=1)  # (B, 1 + T, W)
         keep = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)
-        x = self.blocks(x, src_key_padding_mask=~keep)
+        for layer in self.blocks.layers:
+            x = encoder_block(layer, x, keep)
         return self.proj(x[:, 0])
+
+
+def encoder_block(layer: nn.TransformerEncoderLayer, x: torch.Tensor, keep: torch.Tensor):
+    """``layer(x, src_key_padding_mask=~keep)`` of a pre-LN, GELU, dropout-free layer, computed
+    from its own weights in (B, T, W) layout: (B, T, W) -> (B, T, W); ``keep`` (B, T) bool.
+
+    Why: ``nn.MultiheadAttention`` trains in (T, B, W) layout and packs q, k, v through
+    transposes, so every step copies the activations back and forth (and fills and adds their
+    gradients); here they stay batch-first, one view of the packed projection. The numbers are
+    the module's (tested equal); the weights and their names are the module's, so checkpoints and
+    the exported tower (which runs ``nn.TransformerEncoder``) are unchanged.
+    """
+    attn = layer.self_attn
+    n, t, width = x.shape
+    heads = attn.num_heads
+    h = layer.norm1(x)
+    qkv = F.linear(h, attn.in_proj_weight, attn.in_proj_bias)  # (B, T, 3W)
+    q, k, v = qkv.view(n, t, 3, heads, width // heads).permute(2, 0, 3, 1, 4).unbind(0)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=keep[:, None, None, :])
+    x = x + attn.out_proj(out.transpose(1, 2).reshape(n, t, width))
+    return x + layer.linear2(F.gelu(layer.linear1(layer.norm2(x))))
 
 
 class RetrievalModel(nn.Module):
