@@ -59,13 +59,39 @@ def _model(feature_dim: int):
     return RetrievalModel(head, VideoTower(feature_dim, 256, width=128)).train()
 
 
-def train_step(quick: bool) -> list[str]:
+def _time_stage(ds, texts, frames, mask, cap, batches, targets, steps: int) -> tuple[float, float]:
+    """Median CPU ms per step, (before, after), the two sides alternating step by step."""
+    import per_language
     import torch
 
-    import per_language
     from c2kd_analyze.devices import grad_scaler
-    from c2kd_analyze.distill.train import BatchEncoder, Recipe, make_optimizer
-    from c2kd_analyze.distill.train import train_step as fused_step
+    from c2kd_analyze.distill.train import BatchEncoder, Recipe, make_optimizer, train_step
+
+    recipe = Recipe(languages=ds.languages, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=64,
+                    temperature=0.05, seed=0, balance=0.5)  # fmt: skip
+    old, new = _model(ds.feature_dim), _model(ds.feature_dim)
+    old_opt = per_language.optimizer(old, recipe.lr)
+    new_opt = make_optimizer(new, recipe, torch.device("cpu"))
+    scaler, encoder = grad_scaler(torch.device("cpu"), "fp32"), BatchEncoder(new)
+
+    def before(c):
+        per_language.step(old, old_opt, texts, frames, mask, c, cap[c], recipe, targets)
+
+    def after(c):
+        train_step(encoder, new_opt, scaler, texts, frames, mask, c, cap[c], recipe, targets)
+
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    for i in range(steps + 2):
+        for name, step in (("before", before), ("after", after)):
+            t0 = time.process_time()
+            step(batches[i % len(batches)])
+            if i >= 2:  # warm-up: allocator, lazy inits
+                times[name].append(time.process_time() - t0)
+    return 1000 * statistics.median(times["before"]), 1000 * statistics.median(times["after"])
+
+
+def train_step(quick: bool) -> list[str]:
+    import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -76,26 +102,7 @@ def train_step(quick: bool) -> list[str]:
     lines = []
     try:
         for stage, tg in (("translate-train", None), ("c2kd", targets)):
-            recipe = Recipe(languages=ds.languages, epochs=1, lr=1e-3, lr_decay=0.9,
-                            batch_size=64, temperature=0.05, seed=0, balance=0.5)  # fmt: skip
-            old, new = _model(ds.feature_dim), _model(ds.feature_dim)
-            old_opt = per_language.optimizer(old, recipe.lr)
-            new_opt = make_optimizer(new, recipe, torch.device("cpu"))
-            scaler, encoder = grad_scaler(torch.device("cpu"), "fp32"), BatchEncoder(new)
-            sides = {
-                "before": lambda c: per_language.step(old, old_opt, texts, frames, mask, c,
-                                                      cap[c], recipe, tg),
-                "after": lambda c: fused_step(encoder, new_opt, scaler, texts, frames, mask, c,
-                                              cap[c], recipe, tg),
-            }  # fmt: skip
-            times: dict[str, list[float]] = {name: [] for name in sides}
-            for i in range(steps + 2):
-                for name, step in sides.items():
-                    t0 = time.process_time()
-                    step(batches[i % len(batches)])
-                    if i >= 2:  # warm-up: allocator, lazy inits
-                        times[name].append(time.process_time() - t0)
-            before, after = (1000 * statistics.median(times[k]) for k in ("before", "after"))
+            before, after = _time_stage(ds, texts, frames, mask, cap, batches, tg, steps)
             lines.append(
                 f"train_step[frozen,{stage},B=64,9langs]: ratio={before / after:.2f} "
                 f"(before={before:.1f} ms, after={after:.1f} ms, CPU time, 1 thread)"

@@ -1,12 +1,14 @@
 """The training step as it was before the fused one: the "before" side of the step benchmarks.
 
 One text forward per language over that language's valid captions (each batch padded to its
-own longest, the encoder given the 2-D attention mask), each embedding scattered into the batch
-layout with ``index_copy``, the losses language by language on each language's sub-matrix, the
-video tower's blocks run by ``nn.TransformerEncoder`` itself, Adam with torch's default
-(per-parameter) implementation. Written out here, from the project's own models and loss functions, so the
-benchmarks keep comparing against it after the project moved on; the tests keep the same
-computation as their reference for the fused step's losses and gradients.
+own longest, the encoder given the 2-D attention mask), each embedding scattered into the
+batch layout with ``index_copy``, the losses language by language on each language's
+sub-matrix, the video tower's blocks run by ``nn.TransformerEncoder`` itself, Adam with torch's
+default (per-parameter) implementation. (One thing is not as it was: a pooler nothing reads is
+no longer run, a B x H x H matmul per language.) Written out here, from the project's own
+models and loss functions, so the benchmarks keep comparing against it after the project moved
+on; the tests keep the same computation as their reference for the fused step's losses and
+gradients.
 """
 
 from __future__ import annotations

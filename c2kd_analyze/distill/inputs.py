@@ -149,7 +149,9 @@ class TokenizedTexts:
         pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         apply = prompt if callable(prompt) else (lambda text: str(prompt) + text)
         texts = [apply(t) for table in tables.values() for t in table.texts]
-        encoded = tokenizer(texts, truncation=True, max_length=max_tokens)["input_ids"] if texts else []
+        encoded = (
+            tokenizer(texts, truncation=True, max_length=max_tokens)["input_ids"] if texts else []
+        )
         lengths = np.array([len(e) for e in encoded], dtype=np.int64)
         width = round_up(int(lengths.max()) if lengths.size else 1, pad_to)
         ids = np.full((len(encoded), width), pad_id, dtype=np.int64)

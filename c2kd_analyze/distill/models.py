@@ -147,7 +147,7 @@ class FineTunedTextTower(nn.Module):
         pooler = getattr(encoder, "pooler", None)
         if pooling != "pooler" and isinstance(pooler, nn.Module):
             pooler.requires_grad_(False)
-            pooler.forward = _no_pooler  # type: ignore[method-assign]
+            pooler.forward = _no_pooler
         self._major = _transformers_major() if takes_ready_mask(encoder) else 0
 
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:

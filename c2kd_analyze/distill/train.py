@@ -195,8 +195,9 @@ FUSED_ADAM = frozenset({"cuda", "cpu"})
 def make_optimizer(model: RetrievalModel, recipe: Recipe, device: torch.device):
     """Adam over :func:`param_groups`: torch's fused kernel on CUDA and the CPU, multi-tensor
     (``foreach``) elsewhere, instead of a loop of small kernels per parameter."""
-    how = {"fused": True} if device.type in FUSED_ADAM else {"foreach": True}
-    return torch.optim.Adam(param_groups(model, recipe), lr=recipe.lr, **how)
+    fused = device.type in FUSED_ADAM
+    return torch.optim.Adam(param_groups(model, recipe), lr=recipe.lr, fused=fused or None,
+                            foreach=None if fused else True)  # fmt: skip
 
 
 def train_step(

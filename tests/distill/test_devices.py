@@ -114,7 +114,7 @@ def _full_setup(folder, device: str):
     """Full mode: a tiny HF tower (real tokenizer) fine-tuned under the head, on ``device``."""
     from tiny_towers import full_model, tokenized
 
-    model, _, frames, mask, recipe, targets = _setup(device)
+    _, _, frames, mask, recipe, targets = _setup(device)
     tables = caption_tables(tiny_dataset(n_train=40, n_test=8, missing_lang="fr").train,
                             recipe.languages)  # fmt: skip
     full = full_model(folder, frames.shape[-1]).to(device)

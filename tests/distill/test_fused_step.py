@@ -5,8 +5,9 @@ Same seed, same batch, fp32: the loss agrees to rtol 1e-5, and every parameter's
 1e-5 of its largest entry (plus 1e-9: the attention key biases' gradient is exactly zero in exact
 arithmetic, softmax ignores a constant shift, so both sides hold rounding noise of ~1e-11). The
 two differ only in float summation order: one (L*B, T) forward padded to the batch's longest
-caption vs one (B_l, T_l) forward per language, batched vs looped reductions. Models run in eval mode so that dropout draws no random masks (which would differ
-between one forward and nine); the losses do not depend on the mode otherwise.
+caption vs one (B_l, T_l) forward per language, batched vs looped reductions. Models run in
+eval mode so that dropout draws no random masks (which would differ between one forward and
+nine); the losses do not depend on the mode otherwise.
 """
 
 from __future__ import annotations

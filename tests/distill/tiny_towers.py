@@ -23,7 +23,10 @@ def full_model(folder: Path, feature_dim: int, dim: int = 16, seed: int = 0) -> 
 
 
 def tokenized(
-    folder: Path, tables: dict[str, CaptionTable], device="cpu", max_tokens: int = 24,
+    folder: Path,
+    tables: dict[str, CaptionTable],
+    device="cpu",
+    max_tokens: int = 24,
     pad_to: int = 1,
 ) -> TokenizedTexts:
     from transformers import AutoTokenizer
