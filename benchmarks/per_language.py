@@ -93,13 +93,13 @@ def optimizer(model, lr: float) -> torch.optim.Optimizer:
     return torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
 
 
-def step(model, opt, texts, frames, mask, clips, cap_idx, recipe, targets=None, autocast=None):
-    """One optimisation step the old way; returns the loss (detached)."""
-    import contextlib
-
+def step(model, opt, texts, frames, mask, clips, cap_idx, recipe, targets=None):
+    """One optimisation step the old way, the encoders under the recipe's autocast; returns the
+    loss (detached)."""
+    from c2kd_analyze.devices import autocast
     from c2kd_analyze.distill.train import batch_teacher
 
-    with autocast or contextlib.nullcontext():
+    with autocast(frames.device, recipe.precision):
         video, text, valid = embed(model, texts, frames, mask, clips, cap_idx, recipe.languages)
     teacher = en_valid = None
     if targets is not None:
