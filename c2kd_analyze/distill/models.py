@@ -83,7 +83,9 @@ class TextHead(nn.Module):
 #: encoder families whose Hugging Face forward takes an attention mask it does not inspect
 #: (transformers >= 5: a 4-D mask is used as given; 4.x: a 3-D one becomes the extended mask),
 #: where a plain 2-D mask makes it ask the device whether any row is padded (``mask.all()``,
-#: a host sync per forward). Verified for these model types; others get the 2-D mask.
+#: a host sync per forward). Tested (tests/distill/test_ready_mask.py) with transformers 5; the
+#: 4.x entry follows those versions' code (``get_extended_attention_mask``) and has not run here.
+#: Other model types get the 2-D mask.
 READY_MASK_TYPES: dict[int, frozenset[str]] = {
     5: frozenset({"bert", "xlm-roberta", "roberta", "distilbert", "mpnet"}),
     4: frozenset({"bert", "xlm-roberta", "roberta"}),
