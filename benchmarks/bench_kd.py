@@ -4,8 +4,9 @@ The original runs every teacher network on every batch to get T; we read T from 
 teachers' cached embeddings (``T = t_text[rows] @ t_video[clips].T``). On the same demo
 batches (9 languages) and the same student we time:
 
-- ``own``: the student's own step (embed, NCE + KD loss, backward, Adam) with T given free;
-- ``cached``: T from the cache (:func:`batch_teacher`), the way training runs;
+- ``own``: the student's C2KD training step (embed, NCE + KD loss, backward, Adam), the way
+  training runs it (its T read from the cache: the ``cached`` part below);
+- ``cached``: T from the cache alone (:func:`batch_teacher`);
 - ``online``: T from running the teacher models (text tower on the English captions plus the
   video tower, no grad), the original's way.
 
@@ -90,21 +91,16 @@ def _teacher_matrix(teachers, frames, mask, clips, cap, pool: str):
 
 
 def _measure(student, texts, teachers, targets, frames, mask, batches, recipe, repeats):
-    import torch
+    from c2kd_analyze.devices import grad_scaler
+    from c2kd_analyze.distill.train import BatchEncoder, batch_teacher, make_optimizer, train_step
 
-    from c2kd_analyze.distill.train import batch_teacher, embed_batch, embeddings_loss
+    opt = make_optimizer(student, recipe, frames.device)
+    encoder, scaler = BatchEncoder(student), grad_scaler(frames.device, "fp32")
 
-    opt = torch.optim.Adam([p for p in student.parameters() if p.requires_grad], lr=1e-5)
-    given = {id(b): batch_teacher(texts, *b, targets) for b in batches}
+    def step(b):  # the project's C2KD step, its teacher matrix from the cache included
+        train_step(encoder, opt, scaler, texts, frames, mask, *b, recipe, targets)
 
-    def step(b, teacher_fn):
-        emb = embed_batch(student, texts, frames, mask, *b, recipe.languages)
-        loss = embeddings_loss(emb, recipe, *teacher_fn(b))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-
-    own = _median_ms(lambda b: step(b, lambda b: given[id(b)]), batches, repeats)
+    own = _median_ms(step, batches, repeats)
     cached = _median_ms(lambda b: batch_teacher(texts, *b, targets), batches, repeats)
     online = _median_ms(
         lambda b: _teacher_matrix(teachers, frames, mask, *b, targets.pool), batches, repeats

@@ -17,6 +17,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# as `c2kd-analyze run` sets it (before torch is imported): OpenMP threads spinning between ops
+# crawl on a shared machine; a test counting ops at the dispatcher ran 18 s instead of 4 s
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 CONSOLE_SCRIPT = str(Path(sys.executable).with_name("c2kd-analyze"))
 

@@ -137,7 +137,10 @@ def _main(argv: list[str] | None, prog_name: str | None) -> None:
         if isinstance(rc, int) and rc:
             sys.exit(rc)
     except UserError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        from ..distill.distributed import EveryRankError, is_main
+
+        if is_main() or not isinstance(exc, EveryRankError):  # said once under torchrun
+            typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except exits as exc:
         sys.exit(getattr(exc, "exit_code", 0))

@@ -223,6 +223,20 @@ def run(
     progress: bool = typer.Option(
         True, "--progress/--no-progress", help="Show progress bars.", rich_help_panel=EXECUTION
     ),
+    compile_: bool = typer.Option(
+        False,
+        "--compile",
+        help="Run the fine-tuned text encoder (--mode full) under torch.compile; needs a C "
+        "compiler. Same numbers up to float rounding.",
+        rich_help_panel=EXECUTION,
+    ),
+    deterministic: bool = typer.Option(
+        False,
+        "--deterministic",
+        help="Deterministic algorithms only (bitwise-repeatable GPU runs; an op without one "
+        "stops the run). CPU runs repeat without it.",
+        rich_help_panel=EXECUTION,
+    ),
     dry_run: bool = typer.Option(
         False,
         "--dry-run",
@@ -253,6 +267,7 @@ def run(
     """
     from ..config import build_config
     from ..distill.distributed import is_main
+    from ..distill.execution import Execution
     from ..distill.runner import run_experiment
     from ..distill.shard import Shard
     from ..teachers.sources import parse_teacher_dirs
@@ -280,6 +295,7 @@ def run(
     outcome = run_experiment(
         cfg, out, overwrite=overwrite, data_dir=data_dir, teacher_dirs=dirs, progress=progress,
         shard=part, device=device, trust_remote_code=trust_remote_code,
+        execution=Execution(compile=compile_, deterministic=deterministic),
     )  # fmt: skip
     if not is_main():  # under torchrun rank 0 alone prints and reports
         return

@@ -33,6 +33,7 @@ from ..data.types import Dataset, Split
 from ..devices import Precision
 from ..teachers.spec import Pooling
 from .captions import CaptionTable, caption_tables, teacher_tables
+from .execution import Execution, compile_encoder
 from .inputs import FrozenTexts, TextInputs, TokenizedTexts
 from .models import FineTunedTextTower, RetrievalModel, Standardize, TextHead, VideoTower
 
@@ -79,8 +80,10 @@ class RunContext:
         device: torch.device | str = "cpu",
         trust_remote_code: bool = False,
         progress: bool = True,
+        execution: Execution | None = None,
     ) -> None:
         self.cfg = cfg
+        self.execution = execution or Execution()
         self.trust_remote_code = trust_remote_code
         self.progress = progress  # encoders may draw bars while they encode
         self.device = torch.device(device)
@@ -232,7 +235,8 @@ class RunContext:
 
             tokenizer, _ = self._hf_parts(name)
             prompt = get_spec(name).apply_prompt
-            self._frozen[key] = TokenizedTexts(tables, tokenizer, limit, prompt, self.device)
+            self._frozen[key] = TokenizedTexts(tables, tokenizer, limit, prompt, self.device,
+                                               pad_to=self.execution.pad_to)  # fmt: skip
         return self._frozen[key]
 
     # models --------------------------------------------------------------------------------
@@ -255,6 +259,8 @@ class RunContext:
             text = FineTunedTextTower(
                 encoder, encoder.config.hidden_size, cfg.projection_dim, self.pooling(name)
             )
+            if self.execution.compile:
+                compile_encoder(encoder)
         else:
             standardize = self.standardize(name, role)
             torch.manual_seed(seed)  # the statistics are data: the weights' draws start here

@@ -27,8 +27,15 @@ same function of the global batch. This module imports nothing of the training c
 Rank 0 alone writes (run folder, checkpoints); the others wait at barriers. Decisions that read
 the disk (which cells are pending, whether a checkpoint exists) are taken on rank 0 and
 broadcast, so the ranks never disagree on which collectives come next. Each rank computes on its
-own device (``cuda:LOCAL_RANK`` on GPUs); the backend is NCCL on CUDA and gloo on the CPU
-(``C2KD_DIST_BACKEND`` overrides it).
+own device (``cuda:LOCAL_RANK`` on GPUs; ``--device cuda:N`` would put every rank on one GPU and
+is refused); the backend is NCCL on CUDA and gloo on the CPU (``C2KD_DIST_BACKEND`` overrides
+it).
+
+The longest wait is the first one: the other ranks wait at a barrier while rank 0 encodes every
+caption into the shared cache (hours for a large frozen sweep on a slow device). The group's
+timeout is therefore :data:`DEFAULT_TIMEOUT_MIN` minutes (``C2KD_DIST_TIMEOUT`` in minutes
+overrides it), far longer than that encoding; a rank that fails does not leave the others
+waiting for it, as torchrun stops them all.
 """
 
 from __future__ import annotations
@@ -36,8 +43,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +58,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BACKEND_ENV = "C2KD_DIST_BACKEND"
+TIMEOUT_ENV = "C2KD_DIST_TIMEOUT"
+#: the process group's timeout: longer than rank 0's first encoding, which the others wait for
+DEFAULT_TIMEOUT_MIN = 24 * 60
+_CUDA_N = re.compile(r"cuda:\d+")
 
 
 def _dist():
@@ -79,21 +92,58 @@ def backend_for(device: torch.device) -> str:
     return os.environ.get(BACKEND_ENV) or ("nccl" if device.type == "cuda" else "gloo")
 
 
+def _world_from_env() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+class EveryRankError(UserError):
+    """A mistake every rank finds alike, from the same command line: only rank 0 prints it."""
+
+
+def check_rank_device(device_spec: str) -> None:
+    """Refuse ``--device cuda:N`` under torchrun (every rank would compute on that one GPU):
+    one line (from rank 0), before anything is written."""
+    spec = str(device_spec).strip().lower()
+    if _world_from_env() > 1 and _CUDA_N.fullmatch(spec):
+        raise EveryRankError(
+            f"--device {spec} under torchrun would put all {_world_from_env()} ranks on one GPU; "
+            "use --device cuda or auto (each rank takes cuda:LOCAL_RANK) and choose the GPUs "
+            "with CUDA_VISIBLE_DEVICES"
+        )
+
+
+def group_timeout() -> timedelta:
+    """The process group's timeout: ``$C2KD_DIST_TIMEOUT`` minutes, else
+    :data:`DEFAULT_TIMEOUT_MIN`."""
+    value = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        minutes = float(value) if value else DEFAULT_TIMEOUT_MIN
+    except ValueError:
+        raise UserError(f"{TIMEOUT_ENV}={value!r}: give the timeout in minutes") from None
+    if not minutes > 0:
+        raise UserError(f"{TIMEOUT_ENV}={value!r}: give a positive number of minutes")
+    return timedelta(minutes=minutes)
+
+
 def init_from_env(device: torch.device) -> bool:
     """Join the process group torchrun describes (``WORLD_SIZE`` > 1 in the environment), with
     this rank computing on ``device``.
 
     Returns True when this call created the group (the caller then destroys it at the end).
     """
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or _dist() is not None:
+    if _world_from_env() <= 1 or _dist() is not None:
         return False
     import torch
     import torch.distributed as dist
 
     backend = backend_for(device)
+    timeout = group_timeout()
     if device.type == "cuda":
         torch.cuda.set_device(device)  # NCCL's collectives run on the current device
-    dist.init_process_group(backend=backend)
+        # bound to its GPU from the start: NCCL connects eagerly, no guessing of the device
+        dist.init_process_group(backend=backend, device_id=device, timeout=timeout)
+    else:
+        dist.init_process_group(backend=backend, timeout=timeout)
     log.info(
         "rank %d of %d joined (%s, %s)", dist.get_rank(), dist.get_world_size(), backend, device
     )
@@ -106,9 +156,10 @@ def session(device_spec: str = "auto") -> Iterator[None]:
     ``device_spec`` resolves to: ``cuda:LOCAL_RANK`` for ``auto`` on GPUs); tear down what it
     created. Outside torchrun nothing happens (and torch is not imported)."""
     created = False
-    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+    if _world_from_env() > 1:
         from ..devices import resolve_device
 
+        check_rank_device(device_spec)
         created = init_from_env(resolve_device(device_spec))
     try:
         yield
@@ -197,8 +248,10 @@ def gather_rows(x: torch.Tensor, n: int) -> torch.Tensor:
 def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     """``module`` under DistributedDataParallel when several ranks train it, else itself.
 
-    Unused parameters exist (a masking token used only for clips without frames, an HF model's
-    pooler), so DDP must look for them every step.
+    Every trainable parameter takes part in every step (a clip without frames reads the
+    masking token through a branch-free ``where``; a pooler nothing reads is frozen and not
+    run), so DDP need not search the graph for unused ones each step. Buffers are constants
+    (standardisation statistics, position ids): nothing to broadcast.
     """
     _, world = rank_and_world()
     if world == 1:
@@ -206,4 +259,5 @@ def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(module, device_ids=ids, find_unused_parameters=True)
+    return DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False,
+                                   gradient_as_bucket_view=True)  # fmt: skip

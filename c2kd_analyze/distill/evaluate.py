@@ -85,18 +85,26 @@ def merge_duplicates(emb: EvalEmbeddings, clip_ids: Sequence[str]) -> EvalEmbedd
     if n == len(group):
         return emb
     device = emb.video.device
-    at = device_index(group, device)
-    video = emb.video.new_zeros(n, emb.video.shape[1]).index_add_(0, at, emb.video)
+    video = _group_sums(emb.video, group, n)
     text, valid = {}, {}
     for lang, vectors in emb.text.items():
         members = emb.valid[lang]
         has = np.zeros(n, dtype=bool)
         np.logical_or.at(has, group, members)
-        rows = device_index(group[members], device)
-        summed = vectors.new_zeros(n, vectors.shape[1]).index_add_(0, rows, vectors)
+        summed = _group_sums(vectors, group[members], n)
         text[lang] = F.normalize(summed[device_index(np.flatnonzero(has), device)], dim=-1)
         valid[lang] = has
     return EvalEmbeddings(video=F.normalize(video, dim=-1), text=text, valid=valid)
+
+
+def _group_sums(vectors: torch.Tensor, group: np.ndarray, n: int) -> torch.Tensor:
+    """Rows (m, P) summed by ``group`` (m,) into (n, P), on the rows' device. Summed on the CPU
+    (in row order, the same float sums on every device and run), where a GPU's ``index_add_``
+    would add duplicates atomically in a varying order; once per evaluation, only for data
+    with duplicate clip ids."""
+    rows = torch.from_numpy(np.ascontiguousarray(group, dtype=np.int64))
+    host = vectors.detach().cpu()
+    return host.new_zeros(n, host.shape[1]).index_add_(0, rows, host).to(vectors.device)
 
 
 def evaluate(

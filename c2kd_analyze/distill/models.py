@@ -80,12 +80,63 @@ class TextHead(nn.Module):
         return self.proj(self.norm(pooled))
 
 
+#: encoder families whose Hugging Face forward takes an attention mask it does not inspect
+#: (transformers >= 5: a 4-D mask is used as given; 4.x: a 3-D one becomes the extended mask),
+#: where a plain 2-D mask makes it ask the device whether any row is padded (``mask.all()``,
+#: a host sync per forward). Tested (tests/distill/test_ready_mask.py) with transformers 5; the
+#: 4.x entry follows those versions' code (``get_extended_attention_mask``) and has not run here.
+#: Other model types get the 2-D mask.
+READY_MASK_TYPES: dict[int, frozenset[str]] = {
+    5: frozenset({"bert", "xlm-roberta", "roberta", "distilbert", "mpnet"}),
+    4: frozenset({"bert", "xlm-roberta", "roberta"}),
+}
+
+
+def _transformers_major() -> int:
+    import transformers
+
+    return int(transformers.__version__.split(".")[0])
+
+
+def takes_ready_mask(encoder: nn.Module) -> bool:
+    """Whether ``encoder`` (a Hugging Face model) reads a prepared mask without inspecting it."""
+    config = getattr(encoder, "config", None)
+    if config is None or getattr(config, "is_decoder", False):
+        return False
+    if getattr(config, "_attn_implementation", "eager") not in ("eager", "sdpa"):
+        return False  # flash / flex attention want the 2-D mask
+    families = READY_MASK_TYPES.get(min(_transformers_major(), 5), frozenset())
+    return getattr(config, "model_type", "") in families
+
+
+def ready_mask(attention_mask: torch.Tensor, major: int) -> torch.Tensor:
+    """A (B, T) 0/1 mask as the additive mask a transformer adds to its attention scores:
+    (B, 1, 1, T) float32, 0 for real tokens and the float minimum for padding (transformers 5),
+    or the (B, 1, T) 0/1 mask that transformers 4 extends into the same thing itself."""
+    keep = attention_mask.bool()
+    if major < 5:
+        return keep[:, None, :].float()
+    fill = torch.finfo(torch.float32).min
+    return torch.zeros(keep.shape, device=keep.device).masked_fill(~keep, fill)[:, None, None, :]
+
+
+def _no_pooler(hidden_states: torch.Tensor) -> None:
+    """Stands in for a pooler's forward that nothing reads (see :class:`FineTunedTextTower`)."""
+    return None
+
+
 class FineTunedTextTower(nn.Module):
     """``full`` mode: a Hugging Face encoder, fine-tuned, pooled, then a :class:`TextHead`.
 
     ``forward(tokens)`` takes the tokenizer's dict (``input_ids``, ``attention_mask``, ...) of B
     captions and returns (B, P). ``pooling`` is one of :mod:`c2kd_analyze.teachers.pooling`'s
     (the original C2KD mean-pools every model; a teacher's own pooling is its spec's).
+
+    The encoder gets a ready attention mask where its family takes one (:func:`ready_mask`), so
+    a forward never reads a value back from the device. A pooler layer that the pooling does not
+    read is left out of the graph: it is not run and its weights are frozen (they stay in the
+    state dict, unchanged, so checkpoints and exported folders keep every key), so no parameter
+    goes without a gradient and data-parallel training need not search for unused ones.
     """
 
     def __init__(
@@ -95,12 +146,19 @@ class FineTunedTextTower(nn.Module):
         self.encoder = encoder
         self.pooling = pooling
         self.head = TextHead(hidden_dim, projection_dim)
+        pooler = getattr(encoder, "pooler", None)
+        if pooling != "pooler" and isinstance(pooler, nn.Module):
+            pooler.requires_grad_(False)
+            pooler.forward = _no_pooler
+        self._major = _transformers_major() if takes_ready_mask(encoder) else 0
 
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
         from ..teachers.pooling import pool_output
 
-        out = self.encoder(**tokens)
-        return self.head(pool_output(out, tokens["attention_mask"], self.pooling))
+        mask = tokens["attention_mask"]
+        given = ready_mask(mask, self._major) if self._major else mask
+        out = self.encoder(**{**tokens, "attention_mask": given})
+        return self.head(pool_output(out, mask, self.pooling))
 
 
 class VideoTower(nn.Module):
@@ -140,7 +198,7 @@ class VideoTower(nn.Module):
             batch_first=True,
             norm_first=True,
         )
-        # no final LayerNorm, as the original; nested tensors off so train and eval share a path
+        # no final LayerNorm, as the original; its layers' weights, run by encoder_block
         self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
         self.proj = GatedEmbeddingUnit(width, projection_dim)
         self._init_weights()
@@ -174,8 +232,30 @@ class VideoTower(nn.Module):
         cls = self.cls_token.expand(x.shape[0], -1, -1)
         x = torch.cat([cls, x], dim=1)  # (B, 1 + T, W)
         keep = torch.cat([torch.ones_like(mask[:, :1]), mask], dim=1)
-        x = self.blocks(x, src_key_padding_mask=~keep)
+        for layer in self.blocks.layers:
+            x = encoder_block(layer, x, keep)
         return self.proj(x[:, 0])
+
+
+def encoder_block(layer: nn.TransformerEncoderLayer, x: torch.Tensor, keep: torch.Tensor):
+    """``layer(x, src_key_padding_mask=~keep)`` of a pre-LN, GELU, dropout-free layer, computed
+    from its own weights in (B, T, W) layout: (B, T, W) -> (B, T, W); ``keep`` (B, T) bool.
+
+    Why: ``nn.MultiheadAttention`` trains in (T, B, W) layout and packs q, k, v through
+    transposes, so every step copies the activations back and forth (and fills and adds their
+    gradients); here they stay batch-first, one view of the packed projection. The numbers are
+    the module's (tested equal); the weights and their names are the module's, so checkpoints and
+    the exported tower (which runs ``nn.TransformerEncoder``) are unchanged.
+    """
+    attn = layer.self_attn
+    n, t, width = x.shape
+    heads = attn.num_heads
+    h = layer.norm1(x)
+    qkv = F.linear(h, attn.in_proj_weight, attn.in_proj_bias)  # (B, T, 3W)
+    q, k, v = qkv.view(n, t, 3, heads, width // heads).permute(2, 0, 3, 1, 4).unbind(0)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=keep[:, None, None, :])
+    x = x + attn.out_proj(out.transpose(1, 2).reshape(n, t, width))
+    return x + layer.linear2(F.gelu(layer.linear1(layer.norm2(x))))
 
 
 class RetrievalModel(nn.Module):

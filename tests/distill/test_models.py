@@ -53,3 +53,26 @@ def test_video_tower_train_and_eval_agree_and_backprop():
     with torch.no_grad():
         eval_out = tower.eval()(frames, mask)
     torch.testing.assert_close(train_out.detach(), eval_out, atol=1e-5, rtol=1e-5)
+
+
+def test_encoder_block_is_the_torch_layer():
+    """The video tower's batch-first block computes ``nn.TransformerEncoderLayer``'s output and
+    gradients from the layer's own weights, padded keys masked."""
+    from c2kd_analyze.distill.models import encoder_block
+
+    torch.manual_seed(0)
+    tower = VideoTower(12, 8, width=16)
+    for layer in tower.blocks.layers:  # non-trivial biases and norms
+        for p in layer.parameters():
+            p.data.normal_(0, 0.3)
+    x = torch.randn(5, 7, 16, requires_grad=True)
+    keep = torch.rand(5, 7) > 0.4
+    keep[:, 0] = True
+    want = tower.blocks(x, src_key_padding_mask=~keep)
+    (gx_want,) = torch.autograd.grad(want.square().sum(), x)
+    got = x
+    for layer in tower.blocks.layers:
+        got = encoder_block(layer, got, keep)
+    (gx_got,) = torch.autograd.grad(got.square().sum(), x)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(gx_got, gx_want, rtol=1e-4, atol=1e-5)
