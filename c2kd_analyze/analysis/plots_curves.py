@@ -29,6 +29,7 @@ def plot_curves(
     ``dashed`` (the teachers) are drawn dashed. The legend lists every method drawn."""
     import polars as pl
     from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
 
     legend_room = 1.0 + 0.07 * max(len(m) for m in methods)
     fig, axes = new_figure(
@@ -47,6 +48,7 @@ def plot_curves(
             )  # fmt: skip
             art.set_gid(f"curve:{method}:{panel.name}")
             drawn.append(method)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps and epochs count
         ax.set_xlabel(panel.xlabel)
         ax.set_ylabel(panel.ylabel)
         if panel.log_y:

@@ -303,3 +303,13 @@ def test_figures_are_shown_unscaled_so_their_text_is_at_least_10px(name):
     fig.canvas.draw()  # constrained layout, tick labels
     sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
     assert sizes and min(sizes) >= MIN_POINTS, (name, min(sizes))
+
+
+def test_training_curves_count_steps_in_whole_numbers():
+    """20 steps: matplotlib alone would tick 0, 2.5, 5, ..."""
+    frame = pl.DataFrame({"method": ["translate-train"] * 20, "x": range(20), "y": [1.0] * 20})
+    panel = CurvePanel("loss", frame, "step", "loss")
+    fig = plots_curves.plot_curves([panel], ["translate-train"], COLOURS, frozenset(), "c")
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 0 <= t <= 19]
+    assert ticks and all(float(t).is_integer() for t in ticks)
