@@ -440,6 +440,23 @@ def test_answer_leaves_out_constant_scores(odd_report):
     assert "**muse** student against" not in answer and "; muse " not in answer
     best = answer.split("best teacher per language", 1)[1]
     assert "muse" not in best.replace("minilm-en", "")
+    # nor is it on the answer's figure
+    svg = (odd_report[0] / "figures" / "demo_r1_student_gains.svg").read_text()
+    drawn = set(re.findall(r'<g id="gain:([^"]+):[^":]+">', svg))
+    assert drawn == {"c2kd labse", "c2kd minilm-en"}
+
+
+def test_no_translate_train_no_answer_figure(tmp_path):
+    """Without translate-train there is nothing to subtract: the answer keeps its words only."""
+    from c2kd_analyze.analysis.report.blocks import Bullets, Figure
+    from c2kd_analyze.analysis.report.s1_answer import answer_blocks
+
+    run = write_run(tmp_path, RunSpec(seeds=(0,), directions=("t2v",), n_queries=30))
+    io.remove(run / "cells" / "translate-train-s0" / "done.json")
+    (view,) = analyse([run], n_resamples=100).views
+    blocks = answer_blocks(view)
+    assert any(isinstance(b, Bullets) for b in blocks)
+    assert not any(isinstance(b, Figure) for b in blocks)
 
 
 def test_a_folder_with_teacher_cells_only_still_reports(tmp_path):
