@@ -5,7 +5,14 @@ Recall and gaps are drawn in percentage points. Axes follow the report's one ord
 the row order of :mod:`systems`, languages English first, then the dataset's order. Every bar and
 point takes its colour from the one label -> colour mapping (:func:`systems.system_colours`), and
 carries an SVG id (``bar:<method>:<lang>``, ``point:<teacher>:<panel>``) so the colours can be
-read back from the SVG files.
+read back from the SVG files. The answer's figure is :mod:`.plots_gains`, the training curves
+:mod:`.plots_curves`; both draw on :func:`new_figure` and :func:`render`.
+
+Sizes: a figure is at most :data:`MAX_WIDTH` inches wide, so that ``report.html`` (which shows a
+figure at most :data:`PAGE_PX` pixels wide) never shrinks it and one point of text is
+``DPI / 72`` pixels on the page: the smallest text drawn (``small``, 8.3 pt) is 12.7 px, the
+ticks (10 pt) 15 px. A wider figure would be scaled down with its text: the R@1 bars of nine
+languages and six systems were once 20 inches wide, their text 6-9 px.
 """
 
 from __future__ import annotations
@@ -20,13 +27,18 @@ if TYPE_CHECKING:
 
 DIRECTION_NAMES = {"t2v": "text→video", "v2t": "video→text"}
 BAR_LABEL = "gap to English closed vs translate-train (%)"
+#: pixels per inch of the PNG files, and the widest a figure is shown in report.html (CSS px)
+DPI, PAGE_PX = 110, 1100
+MAX_WIDTH = PAGE_PX / DPI
 
 
-def _figure(width: float, height: float, ncols: int = 1):
+def new_figure(width: float, height: float, ncols: int = 1, *, sharey: bool = True):
+    """``(figure, [axes...])``: one row of ``ncols`` panels, ``width`` capped at
+    :data:`MAX_WIDTH` inches (the layout is constrained: labels and legends shrink the axes)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False, sharey=True)[0]
+    fig = Figure(figsize=(min(width, MAX_WIDTH), height), dpi=DPI, layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False, sharey=sharey)[0]
     return fig, list(axes)
 
 
@@ -70,7 +82,9 @@ def _heatmap(matrix, value, methods, langs, title, unit, *, cmap, center) -> Fig
 
     values = grid(matrix, value, methods, langs)
     label_room = 0.07 * max(len(m) for m in methods)  # inches for the longest method name
-    fig, (ax,) = _figure(max(6.0, 2.2 + label_room + 0.75 * len(langs)), 1.6 + 0.45 * len(methods))
+    fig, (ax,) = new_figure(
+        max(6.0, 2.2 + label_room + 0.75 * len(langs)), 1.3 + 0.4 * len(methods)
+    )
     finite = values[np.isfinite(values)]
     if center is not None:  # symmetric limits, so equal distances from the centre look alike
         bound = float(np.max(np.abs(finite - center))) if finite.size else 1.0
@@ -119,7 +133,7 @@ def _grouped_bars(ax, heights, methods: list[str], langs: list[str], colours: di
 
 def _bar_figure(methods: list[str], langs: list[str]):
     legend = 1.0 + 0.07 * max(len(m) for m in methods)
-    return _figure(max(7.0, 1.5 + legend + 0.22 * len(langs) * (len(methods) + 1)), 4.2)
+    return new_figure(max(7.0, 1.5 + legend + 0.22 * len(langs) * (len(methods) + 1)), 3.6)
 
 
 def plot_recall_bars(
@@ -191,7 +205,7 @@ def plot_diagnostics(
     import polars as pl
 
     rho = dict(correlations.select("diagnostic", "rho").iter_rows())
-    fig, axes = _figure(4.0 * len(DIAGNOSTIC_LABELS), 3.8, ncols=len(DIAGNOSTIC_LABELS))
+    fig, axes = new_figure(4.0 * len(DIAGNOSTIC_LABELS), 3.4, ncols=len(DIAGNOSTIC_LABELS))
     for ax, (name, label) in zip(axes, DIAGNOSTIC_LABELS.items(), strict=True):
         scale = 1.0 if name == "agreement_kl" else 100.0
         data = table.select(

@@ -1,12 +1,14 @@
 """Open report.html in headless Chromium, offline, at 1400 px: every figure decodes and shows,
-no table runs past the window, and the page is short.
+no table runs past the window, the page is short, and no figure's text is under 10 px as shown.
 
 Needs Debian's ``chromium`` package (``apt-get install -y chromium``); skipped without it.
 """
 
 from __future__ import annotations
 
+import html as _html
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,6 +52,51 @@ WIDE = RunSpec(
 )  # fmt: skip
 
 
+# Measures the text of every figure as the page shows it. A PNG's text cannot be read, so each
+# figure's SVG (the same drawing: same size in inches, same layout) is put beside its <img>,
+# scaled to the width the page gives the image; each <text>'s size on screen is its font size
+# times the scale of its transform to the screen.
+FONT_PROBE = """<script>
+window.addEventListener('load', () => {
+  const figures = [...document.querySelectorAll('figure')].map(fig => {
+    const img = fig.querySelector('img'), svg = fig.querySelector('svg');
+    const box = svg.viewBox.baseVal, shown = img.clientWidth;
+    svg.setAttribute('width', shown);
+    svg.setAttribute('height', shown * box.height / box.width);
+    const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => {
+      const m = t.getScreenCTM();
+      return {text: t.textContent,
+              px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)};
+    });
+    return {id: fig.id, shown, natural: [img.naturalWidth, img.naturalHeight],
+            box: [box.width, box.height], texts};
+  });
+  const out = document.createElement('pre'); out.id = 'probe';
+  out.textContent = JSON.stringify(figures);
+  document.body.appendChild(out);
+});
+</script>"""
+MIN_TEXT_PX = 10
+
+
+@pytest.fixture(scope="module")
+def wide_report(tmp_path_factory) -> Path:
+    """The widest report (nine languages, five students' worth of systems), written once."""
+    run = write_run(tmp_path_factory.mktemp("runs"), WIDE)
+    write_report([run], n_resamples=200)
+    return run
+
+
+def _probe(tmp_path: Path, page: str, script: str) -> object:
+    """Load ``page`` with ``script`` added at 1400 px; what the script wrote into #probe."""
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", script + "</body>"))
+    proc = _chromium(tmp_path, "--window-size=1400,900", "--dump-dom", probe.as_uri())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = proc.stdout.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
+    return json.loads(_html.unescape(found))
+
+
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     flags = [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,21 +109,19 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_figures_render_in_headless_chromium(tmp_path):
-    run = write_run(tmp_path / "runs", WIDE)
-    html = write_report([run], n_resamples=200)
+def test_figures_render_in_headless_chromium(tmp_path, wide_report):
+    run, html = wide_report, wide_report / "report.html"
     n_figures = len(list((run / "figures").glob("*.png")))
-    probe = tmp_path / "probe.html"
-    probe.write_text(html.read_text().replace("</body>", PROBE + "</body>"))
-    proc = _chromium(tmp_path, "--window-size=1400,900", "--dump-dom", probe.as_uri())
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    found = proc.stdout.split('<pre id="probe">', 1)[1].split("</pre>", 1)[0]
-    state = json.loads(found.replace("&quot;", '"'))
+    state = _probe(tmp_path, html.read_text(), PROBE)
+    assert isinstance(state, dict)
     assert len(state["imgs"]) == n_figures >= 4
     assert all(img["ok"] and img["w"] > 200 and img["shown"] > 100 for img in state["imgs"]), state
     assert state["tables"] == len(list((run / "tables").glob("*.md")))
     assert state["wide"] == []  # every column fits, the intervals' avg column included
-    assert state["height"] < 8000  # 10,389 px before the appendix and the wrapping tables
+    # 10,389 px before the appendix and the wrapping tables; 7,567 px then, with the figures
+    # scaled down to 6-9 px text; 8,895 px with text of 10 px or more, the answer's figure and
+    # the training curves (each about 450 px)
+    assert state["height"] < 9400
 
     shot = tmp_path / "shot.png"
     size = f"--window-size=1400,{state['height']}"
@@ -88,3 +133,26 @@ def test_figures_render_in_headless_chromium(tmp_path):
     pixels = np.asarray(Image.open(shot).convert("RGB").resize((130, 900)), dtype=int)
     colourful = int((pixels.max(axis=-1) - pixels.min(axis=-1) > 60).sum())
     assert colourful > 500  # the figures' colours are on the page, not just black text on white
+
+
+@pytest.mark.slow
+def test_every_figures_text_is_at_least_10px_at_1400px(tmp_path, wide_report):
+    run = wide_report
+    page = (run / "report.html").read_text()
+
+    def with_svg(match: re.Match) -> str:  # the figure's own SVG beside its PNG
+        svg = (run / "figures" / f"{match.group(1)}.svg").read_text()
+        return match.group(0) + svg[svg.index("<svg") :]
+
+    page, n = re.subn(r'<figure id="fig-([^"]+)"><img[^>]*>', with_svg, page)
+    assert n == len(list((run / "figures").glob("*.svg"))) >= 7
+    figures = _probe(tmp_path, page, FONT_PROBE)
+    assert isinstance(figures, list) and len(figures) == n
+    for fig in figures:
+        (w, h), (bw, bh) = fig["natural"], fig["box"]
+        assert w / h == pytest.approx(bw / bh, rel=0.01), fig["id"]  # the SVG is the PNG's drawing
+        assert len(fig["texts"]) >= 5, fig["id"]  # ticks, labels, title at least
+        small = [(t["text"], round(t["px"], 1)) for t in fig["texts"] if t["px"] < MIN_TEXT_PX]
+        assert not small, (fig["id"], fig["shown"], small[:5])
+    ids = {fig["id"] for fig in figures}
+    assert {"fig-demo_r1_student_gains", "fig-demo_training_curves", "fig-demo_r1_bars"} <= ids

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 from bs4 import BeautifulSoup
 from synthetic_runs import RunSpec, write_run
@@ -230,32 +231,109 @@ def test_rows_and_languages_in_one_order_everywhere(soup):
     ]  # fmt: skip
 
 
+#: the colour property of each kind of mark: bars and points are filled; a gain point's edge,
+#: its whisker and a curve are stroked (an open point is filled white)
+MARK_COLOUR = {"bar": "fill", "point": "fill", "gain": "stroke", "whisker": "stroke",
+               "curve": "stroke"}  # fmt: skip
+
+
 def _svg_fills(path: Path) -> dict[str, set[str]]:
-    """Method (bars) or its student (scatter points of a teacher) -> the fill colours of its
-    marks in one SVG (the first fill inside each ``<g id="bar:..."|"point:...">``)."""
+    """Method (bars, gains, curves) or its student (scatter points of a teacher) -> the colours of
+    its marks in one SVG (the first fill or stroke inside each ``<g id="<kind>:...">``)."""
     text = path.read_text()
     found: dict[str, set[str]] = {}
-    for match in re.finditer(r'<g id="(bar|point):([^"]+?):[^":]+">', text):
+    for match in re.finditer(r'<g id="(bar|point|gain|whisker|curve):([^"]+?):[^":]+">', text):
         kind, name = match.groups()
-        fill = re.search(r"fill: (#[0-9a-f]{6})", text[match.end() : match.end() + 3000])
+        prop = MARK_COLOUR[kind]
+        fill = re.search(rf"{prop}: (#[0-9a-f]{{6}})", text[match.end() : match.end() + 3000])
         assert fill is not None, (path.name, name)
-        found.setdefault(name if kind == "bar" else f"c2kd {name}", set()).add(fill.group(1))
+        found.setdefault(f"c2kd {name}" if kind == "point" else name, set()).add(fill.group(1))
     return found
 
 
 def test_each_system_has_one_colour_in_every_figure(report_dir):
     per_figure = {p.name: _svg_fills(p) for p in sorted((report_dir / "figures").glob("*.svg"))}
     drawn = {name: fills for name, fills in per_figure.items() if fills}
-    assert set(drawn) == {"demo_r1_bars.svg", "demo_gap_closed.svg", "demo_diagnostics.svg"}
+    assert set(drawn) == {
+        "demo_r1_student_gains.svg", "demo_r1_bars.svg", "demo_gap_closed.svg",
+        "demo_diagnostics.svg", "demo_training_curves.svg",
+    }  # fmt: skip
     colour: dict[str, str] = {}
     for figure, fills in drawn.items():
         for system, seen in fills.items():
             assert len(seen) == 1, (figure, system, seen)
             assert colour.setdefault(system, next(iter(seen))) == next(iter(seen)), figure
-    # seaborn's colour-blind palette in --teachers order; baselines grey
+    # seaborn's colour-blind palette in --teachers order; baselines grey; a teacher's own
+    # training curve in its student's colour
     assert colour["c2kd labse"] == "#0173b2" and colour["c2kd muse"] == "#de8f05"
     assert colour["c2kd pool max(labse+muse+minilm-en)"] == "#d55e00"
     assert colour["zero-shot"][1:3] == colour["zero-shot"][3:5] == colour["zero-shot"][5:]
+    assert colour["teacher muse"] == colour["c2kd muse"]
+    assert set(per_figure["demo_training_curves.svg"]) == set(ROWS)  # every system trained
+
+
+# --- the answer's figure and the training curves ---------------------------------------------
+
+
+def test_answer_figure_sits_under_the_bullets(soup):
+    heading = soup.find("h2", string=re.compile("^The answer"))
+    after = [t for t in heading.find_next_siblings() if t.name in ("ul", "figure", "table", "h2")]
+    assert [t.name for t in after[:3]] == ["ul", "figure", "table"]
+    assert after[1]["id"] == "fig-demo_r1_student_gains"
+    assert "filled points are significant" in after[1].find("figcaption").get_text()
+
+
+def test_answer_figure_draws_the_reports_tests(report_dir):
+    """Points, whisker ends and fills read back from the SVG are the report's own test table
+    (each student minus translate-train: difference, 95% interval, Holm significance)."""
+    import svg_read
+
+    tests = pl.read_csv(report_dir / "tables" / "demo_t2v_r1_tests.csv")
+    tt = tests.filter(pl.col("baseline") == "translate-train")
+    text = (report_dir / "figures" / "demo_r1_student_gains.svg").read_text()
+    to_data = svg_read.axis_map(text)
+    points, whiskers = svg_read.marks(text, "gain"), svg_read.marks(text, "whisker")
+    expected = {(r["method"], r["lang"]): r for r in tt.iter_rows(named=True)}
+    assert set(points) == set(whiskers) == set(expected)
+    assert {lang for _, lang in expected} == {"en", "de", "fr", "zh", "avg"}
+    assert {m for m, _ in expected} == {f"c2kd {s}" for s in STUDENTS}
+    filled = 0
+    for key, row in expected.items():
+        (_, y_low), (_, y_high) = svg_read.path_points(whiskers[key])
+        assert [to_data(y_low), to_data(y_high)] == pytest.approx(
+            [100 * row["low"], 100 * row["high"]], abs=1e-3
+        ), key
+        assert to_data(svg_read.use_y(points[key])) == pytest.approx(100 * row["diff"], abs=1e-3)
+        fill = svg_read.style(points[key], "fill")
+        assert (fill != "#ffffff") == row["significant"], key
+        filled += row["significant"]
+    assert 0 < filled < len(expected)  # both kinds of point are on the figure
+
+
+def test_training_curves_draw_the_cells_histories(report_dir):
+    """Each system's curve in the SVG is its cells' losses smoothed as the caption says: read
+    the history files here, smooth them with a plain-Python moving average, compare."""
+    import svg_read
+    from test_curves import _ema
+
+    text = (report_dir / "figures" / "demo_training_curves.svg").read_text()
+    to_x, to_y = svg_read.axis_map(text, "x"), svg_read.axis_map(text, "y", log=True)
+    curves = svg_read.marks(text, "curve")
+    for cell, method in (("c2kd-labse", "c2kd labse"), ("teacher-muse", "teacher muse")):
+        seeds = [
+            io.read_parquet(report_dir / "cells" / f"{cell}-s{s}" / "history.parquet")
+            for s in (0, 1)
+        ]
+        smooth = [_ema(h.sort("step")["loss"].to_list()) for h in seeds]
+        expected = [(a + b) / 2 for a, b in zip(*smooth, strict=True)]
+        drawn = [(to_x(x), to_y(y)) for x, y in svg_read.path_points(curves[(method, "loss")])]
+        assert [x for x, _ in drawn] == pytest.approx(list(range(len(expected))), abs=1e-3)
+        assert [y for _, y in drawn] == pytest.approx(expected, rel=1e-4)
+    assert svg_read.style(curves[("teacher muse", "loss")], "stroke-dasharray") is not None
+    assert svg_read.style(curves[("c2kd muse", "loss")], "stroke-dasharray") is None
+    md = (report_dir / "report.md").read_text()
+    assert "### Training curves: demo" in md.split("## Appendix", 1)[1]
+    assert "exponential moving average" in md and "the mean over 2 seeds" in md
 
 
 def test_one_name_and_one_description_per_test(report_dir, soup):
@@ -362,17 +440,41 @@ def test_answer_leaves_out_constant_scores(odd_report):
     assert "**muse** student against" not in answer and "; muse " not in answer
     best = answer.split("best teacher per language", 1)[1]
     assert "muse" not in best.replace("minilm-en", "")
+    # nor is it on the answer's figure
+    svg = (odd_report[0] / "figures" / "demo_r1_student_gains.svg").read_text()
+    drawn = set(re.findall(r'<g id="gain:([^"]+):[^":]+">', svg))
+    assert drawn == {"c2kd labse", "c2kd minilm-en"}
+
+
+def test_no_translate_train_no_answer_figure(tmp_path):
+    """Without translate-train there is nothing to subtract: the answer keeps its words only."""
+    from c2kd_analyze.analysis.report.blocks import Bullets, Figure
+    from c2kd_analyze.analysis.report.s1_answer import answer_blocks
+
+    run = write_run(tmp_path, RunSpec(seeds=(0,), directions=("t2v",), n_queries=30))
+    io.remove(run / "cells" / "translate-train-s0" / "done.json")
+    (view,) = analyse([run], n_resamples=100).views
+    blocks = answer_blocks(view)
+    assert any(isinstance(b, Bullets) for b in blocks)
+    assert not any(isinstance(b, Figure) for b in blocks)
 
 
 def test_a_folder_with_teacher_cells_only_still_reports(tmp_path):
-    """One shard alone may hold no baseline and no student: the report says so, no figure."""
+    """One shard alone may hold no baseline and no student: the report says so, and draws no
+    comparison, only the teachers' training curves."""
     run = write_run(tmp_path, RunSpec(seeds=(0,), directions=("t2v",), n_queries=30))
     for cell in (run / "cells").iterdir():
         if not cell.name.startswith("teacher"):
             io.remove(cell / "done.json")
     md = write_report([run], n_resamples=100).with_suffix(".md").read_text()
     assert "No teacher to compare: it has no C2KD students." in md
-    assert "| teacher labse |" in md and not list((run / "figures").glob("*.png"))
+    assert "| teacher labse |" in md
+    figures = [p.name for p in (run / "figures").glob("*.png")]
+    assert figures == ["demo_training_curves.png"]
+    curves = (run / "figures" / "demo_training_curves.svg").read_text()
+    assert set(re.findall(r'<g id="curve:([^":]+):loss">', curves)) == {
+        "teacher labse", "teacher muse", "teacher minilm-en",
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -384,8 +486,11 @@ def test_an_unchanged_report_is_not_rebuilt_and_a_changed_one_is(tmp_path, teach
     from c2kd_analyze import io
     from c2kd_analyze.analysis.report import write_report
 
-    run = write_run(tmp_path, RunSpec(seeds=(0,), n_queries=30))
-    if teacher_cells_only:  # one shard's folder: what the report needs to draw no figure
+    # no training history and one shard's teacher cells: what the report needs to draw no figure
+    run = write_run(
+        tmp_path, RunSpec(seeds=(0,), n_queries=30, history_steps=0 if teacher_cells_only else 30)
+    )
+    if teacher_cells_only:
         for cell in (run / "cells").iterdir():
             if not cell.name.startswith("teacher"):
                 io.remove(cell / "done.json")

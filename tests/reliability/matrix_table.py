@@ -120,6 +120,17 @@ def synthetic_run(tmp: Path) -> str:
     return str(shutil.copytree(_synthetic_original(), tmp / "runs" / _synthetic_original().name))
 
 
+def history_without_loss(tmp: Path) -> str:
+    """A run folder one of whose cells has a history.parquet (checksum valid) without ``loss``:
+    the training curves cannot be drawn from it."""
+    from c2kd_analyze import io
+
+    run = Path(synthetic_run(tmp))
+    history = sorted((run / "cells").iterdir())[0] / "history.parquet"
+    io.write_parquet(history, io.read_parquet(history).drop("loss"))
+    return str(run)
+
+
 def exportable_run(tmp: Path) -> str:
     """A run folder with one cell whose checkpoint (random weights) lies in ``tmp / "cache"``,
     the cache of the case's process (and of the in-process cases: the tests' C2KD_CACHE)."""
@@ -340,6 +351,8 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad(a_folder, ("afolder", "not a run folder"), label="<an empty folder>"),
         Bad(missing, ("nowhere", "not a folder"), label="<missing>"),
         Bad(config_folder, ("config.json", "is a folder"), label="<config.json is a folder>"),
+        Bad(history_without_loss, ("history.parquet", "missing column", "loss"),
+            label="<a history without loss>"),
     ],
     ("report", "out"): [Bad(a_file, ("afile.txt",), label="<a file>")],
     ("export", "out"): [

@@ -8,7 +8,8 @@ one module each, in the order they appear:
   test summary), :mod:`.s4_ranking` (teachers ranked, heatmap), :mod:`.s5_gaps` (gap to English),
   :mod:`.s6_diagnostics` (teacher diagnostics);
 - :mod:`.s7_methods`: how the numbers are made, the runs;
-- :mod:`.s8_appendix`: collapsed details (other k and direction, every test, per language).
+- :mod:`.s8_appendix`: the training curves, then collapsed details (other k and direction,
+  every test, per language).
 
 :mod:`.blocks` is the page as data, :mod:`.render` turns it into Markdown and HTML,
 :mod:`.files` writes the files (and removes the ones an earlier report left behind).
@@ -50,9 +51,11 @@ class Analysis:
 
 
 def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> Analysis:
-    """Load the runs and compute tables, statistics, gaps, ties and diagnostics per dataset."""
+    """Load the runs and compute tables, statistics, gaps, ties and diagnostics per dataset, and
+    read the training histories."""
     from ..compare import compute_statistics
     from ..crosslingual import micro_average, rank_consistency
+    from ..curves import load_history
     from ..gaps import gap_closed, language_gaps
     from ..load import load_runs
     from ..systems import add_methods, system_colours
@@ -86,6 +89,7 @@ def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> 
         "ties": tie_ranges(ranks, results),
         "micro": micro_average(results),
         "consistency": rank_consistency(ranks),
+        "history": load_history(meta, results),
     }
     colours = system_colours(results)
     views = tuple(

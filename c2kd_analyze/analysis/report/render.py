@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ...layout import RunFolder
 from ..export import to_markdown
+from ..plots import PAGE_PX
 from .blocks import Block, Bullets, Figure, Heading, Note, Para, Table
 
 FIGURES = RunFolder(Path(".")).figures_dir.name  # the Markdown links figures relatively
@@ -31,14 +32,14 @@ th:first-child,td:first-child,td.t{text-align:left}
 th:first-child,td:first-child{max-width:16em;overflow-wrap:break-word}
 .sub{display:block;font-size:.85em;color:#555}
 thead th{background:#f0f0f3}tbody tr:nth-child(even){background:#fafafa}
-figure{margin:1em 0 2em}figure img{max-width:min(100%,1100px);height:auto;border:1px solid #eee}
+figure{margin:1em 0 2em}figure img{max-width:min(100%,PAGE_PXpx);height:auto;border:1px solid #eee}
 figcaption{font-size:.9em;color:#555}
 .note{background:#fff4d6;border-left:4px solid #e0a800;padding:.6em 1em;margin:1em 0}
 .warning{background:#fde2e1;border-left:6px solid #c62828;font-size:1.05em}
 details{margin:.4em 0;border:1px solid #ddd;border-radius:4px;padding:.3em .8em}
 summary{cursor:pointer;font-weight:600}
 code{background:#f3f3f3;padding:0 .25em;border-radius:3px}
-"""
+""".replace("PAGE_PX", str(PAGE_PX))  # figures are drawn this wide at most: shown unscaled
 
 #: spaces that must not break in a table cell: inside "± 1.1", "[40.1, 50.3]", "< 0.001"
 _KEEP = re.compile(r"(?<=±) |(?<=,) (?=[-+]?\d)|(?<=<) ")

@@ -1,7 +1,9 @@
 """Section 1, the answer: the best teacher overall and per language, where each student differs
 significantly from the baselines, and the gap to English each closes *beside* its own English
 change (a share of the gap closed is never a ranking on its own: a student whose English falls
-closes "gap" without gaining anything)."""
+closes "gap" without gaining anything). Under the bullets, the same comparison as a picture:
+each student minus translate-train per language and on average, with its interval and whether
+it is significant."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from typing import TYPE_CHECKING
 from ..formatting import fmt_p, interval_expr, p_expr, pct, pct_expr, wide
 from ..plots import DIRECTION_NAMES
 from ..tables import AVG
-from .blocks import Block, Bullets, Heading, Para, Table
+from .blocks import Block, Bullets, Figure, Heading, Para, Table
+from .s2_results import TEST_NAME
 from .view import DatasetView
 
 if TYPE_CHECKING:
@@ -33,7 +36,37 @@ def answer_blocks(view: DatasetView) -> list[Block]:
     students = [m for m in view.students() if m not in left_out]
     items = [_overall(view, ranks, versus), *_left_out(view, left_out)]
     items += [*_significance(view, versus, students), *_gap_lines(view, students)]
-    return [Heading(title), Bullets(tuple(items)), _best_table(view, ranks, versus)]
+    figure = _gains_figure(view, _against_tt(view, versus), students)
+    return [Heading(title), Bullets(tuple(items)), *figure, _best_table(view, ranks, versus)]
+
+
+def _gains_figure(view: DatasetView, tt: pl.DataFrame, students: list[str]) -> list[Block]:
+    """Each student minus translate-train (its own mode's) per language and the average."""
+    import polars as pl
+
+    from ..plots import render
+    from ..plots_gains import plot_student_gains
+
+    tt = tt.filter(pl.col("method").is_in(students)) if not tt.is_empty() else tt
+    if tt.is_empty():
+        return []
+    drawn = [m for m in students if m in set(tt["method"].to_list())]
+    d, k = DIRECTION_NAMES[view.direction], view.k1
+    fig = plot_student_gains(
+        tt,
+        drawn,
+        [*view.langs, AVG],
+        f"{view.dataset}: each teacher's C2KD student minus translate-train, {d} R@{k}",
+        view.colours,
+        f"Δ R@{k} vs translate-train (points)",
+    )
+    png, svg = render(fig)
+    caption = (
+        f"Each teacher's C2KD student minus translate-train in {d} R@{k} (points), per language "
+        "and on average, with 95% paired-bootstrap intervals over queries; filled points are "
+        f"significant ({TEST_NAME}, Holm-corrected, α = 0.05), open points are not"
+    )
+    return [Figure(f"{view.dataset}_r{k}_student_gains", caption, png, svg)]
 
 
 def _left_out(view: DatasetView, methods: list[str]) -> list[str]:

@@ -1,11 +1,11 @@
-"""Section 8, the appendix: everything a reader may want but need not scroll past, collapsed
-(``<details>``) in the HTML page: the other k and direction, the full test table, the gap by
-language and the per-language teacher diagnostics."""
+"""Section 8, the appendix: per dataset, the training curves (shown), then everything a reader
+may want but need not scroll past, collapsed (``<details>``) in the HTML page: the other k and
+direction, the full test table, the gap by language and the per-language teacher diagnostics."""
 
 from __future__ import annotations
 
 from ..plots import DIRECTION_NAMES
-from .blocks import Block, Details, Heading
+from .blocks import Block, Details, Figure, Heading
 from .s2_results import rank_table, recall_table
 from .s3_significance import test_table
 from .s5_gaps import gap_table
@@ -14,8 +14,37 @@ from .view import DatasetView
 
 
 def appendix_blocks(views: tuple[DatasetView, ...]) -> list[Block]:
-    parts = [b for view in views for b in _dataset_appendix(view)]
+    parts = [b for view in views for b in curves_blocks(view) + _dataset_appendix(view)]
     return [Heading("Appendix", 2), *parts] if parts else []
+
+
+def curves_blocks(view: DatasetView) -> list[Block]:
+    """The training-curves figure: the smoothed loss per step of every system."""
+    from ..curves import SMOOTHING, loss_panel
+    from ..plots import render
+    from ..plots_curves import plot_curves
+
+    # validation R@1 per epoch (result rows with split "val") would be a second panel here
+    panels = [p for p in (loss_panel(view.history),) if p is not None]
+    if not panels:
+        return []
+    teachers = frozenset(m for m in view.methods if view.stages[m] == "teacher")
+    title = f"{view.dataset}: training loss per step"
+    fig = plot_curves(panels, list(view.methods), view.colours, teachers, title)
+    png, svg = render(fig)
+    n = len(view.seeds)
+    seeds = f"the mean over {n} seeds" if n > 1 else "one seed"
+    caption = (
+        f"Training loss per step of every system: {SMOOTHING}, {seeds}; log scale. Dashed: the "
+        "teachers' own training, solid: the baselines and students, in the colours of every "
+        "other figure. The stages' losses are different sums (translate-train and the teachers "
+        "sum over every language, zero-shot has English alone, C2KD mixes NCE and KL), so "
+        "compare their shapes, not their heights"
+    )
+    return [
+        Heading(f"Training curves: {view.dataset}", 3),
+        Figure(f"{view.dataset}_training_curves", caption, png, svg),
+    ]
 
 
 def _dataset_appendix(view: DatasetView) -> list[Block]:

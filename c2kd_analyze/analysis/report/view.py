@@ -39,6 +39,7 @@ class DatasetView:
     seeds: tuple[int, ...]
     micro: pl.DataFrame  # crosslingual.micro_average of this dataset
     consistency: pl.DataFrame  # crosslingual.rank_consistency of this dataset
+    history: pl.DataFrame  # curves.load_history of this dataset: the training losses per step
 
     def recall(self, direction: str, k: int) -> pl.DataFrame:
         """Summary rows of recall@k in ``direction`` (all methods, languages and ``avg``)."""
@@ -100,8 +101,8 @@ def build_view(
     stats: Statistics,
     colours: dict[str, str],
 ) -> DatasetView:
-    """``frames``: results, summary, gaps, closed, diagnostics, ties, micro, consistency of
-    every dataset (sliced here)."""
+    """``frames``: results, summary, gaps, closed, diagnostics, ties, micro, consistency and
+    history of every dataset (sliced here)."""
     import polars as pl
 
     def mine(name: str) -> pl.DataFrame:
@@ -138,4 +139,5 @@ def build_view(
         seeds=tuple(sorted(set(mine("results")["seed"].to_list()))),
         micro=mine("micro"),
         consistency=mine("consistency"),
+        history=mine("history"),
     )
