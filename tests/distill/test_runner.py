@@ -95,7 +95,7 @@ def test_other_config_refused_unless_overwrite(tmp_path):
     assert set(out.results["run_id"]) == {out.run_id}
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "notes.txt").write_text("mine")
-    with pytest.raises(UserError, match="holds no c2kd-analyze run"):
+    with pytest.raises(UserError, match=r"holds files c2kd-analyze did not write \(notes.txt\)"):
         run_experiment(cfg, tmp_path / "junk", dataset=ds, progress=False, overwrite=True)
     assert (tmp_path / "junk" / "notes.txt").read_text() == "mine"
 
