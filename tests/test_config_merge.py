@@ -43,7 +43,7 @@ def test_an_option_keeps_the_files_other_keys(tmp_path):
         dataset_options={"n_train": "200", "n_test": "50", "seed": "1"},
         max_tokens="train=22,test=30", teacher_lr={"muse": 1e-4, "minilm-en": 2e-4},
     )  # fmt: skip
-    assert same.run_id == cfg.run_id
+    assert same.hash() == cfg.hash()
 
 
 def test_a_presets_table_is_merged_too():
@@ -107,3 +107,35 @@ def test_an_unknown_key_is_one_short_line_with_the_close_name(tmp_path):
     line = str(info.value)
     assert "unknown key 'epoch' (did you mean 'epochs'?)" in line
     assert len(line) < 200 + len(str(path)), line  # not every key name (it was 493 characters)
+
+
+def test_a_run_id_needs_a_resolved_config_and_leaves_the_preset_name_out():
+    cfg = build_config("demo", teachers="muse")
+    with pytest.raises(ValueError, match="resolved config"):
+        cfg.run_id  # noqa: B018  (the property raises)
+    run = cfg.resolved("fp32", "")
+    assert run.is_resolved and run.run_id.startswith("demo-")
+    # the same values reached through another preset: the same run (a preset only supplies them)
+    assert cfg.replace(preset="paper-rudder").resolved("fp32", "").run_id == run.run_id
+    # what a run decides itself is in the id
+    assert cfg.resolved("bf16", "").run_id != run.run_id
+    assert cfg.resolved("fp32", "abc").run_id != run.run_id
+
+
+def test_a_preset_is_a_config_file_like_any_other(tmp_path):
+    """Presets are read by the --config loader: the demo preset's file given as --config gives
+    the same settings as the preset, its [full_mode] table included, and a user's file with a
+    [full_mode] table works as a preset does."""
+    from c2kd_analyze.config.presets import PRESET_DIR
+
+    for mode in (None, "full"):
+        by_name = build_config("demo", mode=mode)
+        by_file = build_config("demo", PRESET_DIR / "demo.toml", mode=mode)
+        assert by_file.hash() == by_name.hash(), mode
+    assert build_config("demo", mode="full").encoder_lr == 2e-5  # from the [full_mode] table
+    mine = _toml(tmp_path, 'description = "mine"\nepochs = 3\n[full_mode]\nepochs = 7\n')
+    assert build_config("demo", mine).epochs == 3
+    assert build_config("demo", mine, mode="full").epochs == 7
+    bad = _toml(tmp_path, "[full_mode]\nepoch = 7\n")
+    with pytest.raises(UserError, match="unknown key 'epoch'"):
+        build_config("demo", bad)

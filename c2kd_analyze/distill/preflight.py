@@ -99,8 +99,9 @@ def check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
     from ..data import check_usable
 
     check_usable(dataset)  # again: a dataset passed in memory skipped the loader's check
-    loaded = dataset.source_fingerprint[: len(cfg.data_fingerprint)]
-    if cfg.data_fingerprint and dataset.source_fingerprint and loaded != cfg.data_fingerprint:
+    wanted = cfg.data_fingerprint or ""
+    loaded = dataset.source_fingerprint[: len(wanted)]
+    if wanted and dataset.source_fingerprint and loaded != wanted:
         raise UserError(
             f"the data in {dataset.source} changed while the run started (files fingerprint "
             f"{loaded}, the run id was made with {cfg.data_fingerprint}); run the command again"

@@ -51,13 +51,15 @@ def default_run_dir(cfg: RunConfig) -> Path:
 
 
 def resolve_config(cfg: RunConfig, device: str, data_dir: str | Path | None) -> RunConfig:
-    """``cfg`` with what a run decides itself: the precision ``auto`` means on ``device``, and
-    the fingerprint of the data folder (both part of the run id)."""
+    """``cfg`` with what a run decides itself (:meth:`RunConfig.resolved`): the precision
+    ``auto`` means on ``device``, and the fingerprint of the files the dataset's reader reads
+    (both part of the run id). The one value that carries the run id: the folder's name, its
+    config.json and every result row use it."""
     from ..devices import planned_precision
 
-    return cfg.replace(
-        precision=planned_precision(device, cfg.precision),
-        data_fingerprint=provenance.data_fingerprint(cfg.dataset, data_dir, cfg.features),
+    return cfg.resolved(
+        planned_precision(device, cfg.precision),
+        provenance.data_fingerprint(cfg.dataset, data_dir, cfg.features),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from c2kd_analyze.config import PRESETS, build_config
+from c2kd_analyze.config import build_config, presets
 from c2kd_analyze.errors import UserError
 
 
@@ -20,7 +20,7 @@ def test_demo_frozen_and_full_learning_rates(tmp_path):
     assert build_config("demo", toml, mode="frozen").lr == 1e-3
 
 
-@pytest.mark.parametrize("name", [p for p in PRESETS if p.startswith("paper-")])
+@pytest.mark.parametrize("name", [p for p in presets() if p.startswith("paper-")])
 def test_paper_presets_use_the_papers_recipe(name):
     cfg = build_config(name)
     assert cfg.lr in (1e-4, 5e-5) and cfg.distill_temp == 0.1 and cfg.pool in ("max", "min", "mean")

@@ -25,8 +25,10 @@ from c2kd_analyze.layout import RunFolder
 WHERE = {"data_dir": None, "teacher_dirs": {}}
 
 
-def _cfg(**kw):
-    return build_config("demo", teachers="muse", student="muse", **kw)
+def _cfg(data_fingerprint: str = "", **kw):
+    """A resolved config (a run's, on a CPU): only a resolved config has a run id."""
+    cfg = build_config("demo", teachers="muse", student="muse", **kw)
+    return cfg.resolved("fp32", data_fingerprint)
 
 
 def _finish_a_cell(folder: RunFolder, run_id: str, name: str = "teacher-muse-s0") -> None:
