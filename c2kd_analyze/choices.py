@@ -40,16 +40,16 @@ def values(kind: Any) -> tuple[str, ...]:
 
 HELP: dict[str, dict[str, str]] = {
     "mode": {
-        "frozen": "encoders frozen, their outputs cached; heads and video tower trained",
-        "full": "text encoders fine-tuned (the paper)",
+        "frozen": "encoders frozen, their outputs cached, heads and video tower trained",
+        "full": "text encoders fine-tuned, as the paper",
     },
     "teacher_recipe": {
-        "translate-train": "teachers trained on every language (the paper)",
-        "english": "teachers trained on English captions only",
+        "translate-train": "on every language, as the paper",
+        "english": "on English captions only",
     },
     "precision": {
-        "auto": "bf16 autocast where the device computes it natively (a CUDA GPU of compute "
-        "capability 8.0 or more, a CPU with AMX), else fp32",
+        "auto": "bf16 autocast where the device computes it natively: a CUDA GPU of compute "
+        "capability 8.0 or more, a CPU with AMX; else fp32",
         "fp32": "no autocast",
         "bf16": "bf16 autocast of the encoders",
         "fp16": "fp16 autocast with a gradient scaler",
@@ -65,12 +65,12 @@ HELP: dict[str, dict[str, str]] = {
         "mean": "the element-wise mean",
     },
     "finetune_pooling": {
-        "spec": "each model pooled as its spec says (its authors' pooling)",
-        "mean": "masked mean for every model (the original code, the paper presets)",
+        "spec": "each model as its spec says, its authors' pooling",
+        "mean": "masked mean for every model, as the original code and the paper presets",
     },
 }
 
 
 def described(name: str) -> str:
-    """``a (what a is), b (what b is)``: a closed set's values with their help, for ``--help``."""
-    return ", ".join(f"{value} ({text})" for value, text in HELP[name].items())
+    """``a: what a is; b: what b is``: a closed set's values with their help, for ``--help``."""
+    return "; ".join(f"{value}: {text}" for value, text in HELP[name].items())

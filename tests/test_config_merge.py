@@ -139,3 +139,10 @@ def test_a_preset_is_a_config_file_like_any_other(tmp_path):
     bad = _toml(tmp_path, "[full_mode]\nepoch = 7\n")
     with pytest.raises(UserError, match="unknown key 'epoch'"):
         build_config("demo", bad)
+
+
+def test_a_presets_lr_for_a_teacher_the_run_does_not_use_does_not_apply():
+    assert dict(build_config("paper-rudder").teacher_lr) == {"muse-distil": 1e-4}
+    assert build_config("paper-rudder", teachers="muse,minilm-en").teacher_lr == ()
+    with pytest.raises(UserError, match="--teacher-lr names labse"):  # the user's own: checked
+        build_config("paper-rudder", teachers="muse,minilm-en", teacher_lr={"labse": 1e-4})

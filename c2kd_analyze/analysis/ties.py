@@ -17,6 +17,8 @@ from .hits import policy_hits
 if TYPE_CHECKING:
     import polars as pl
 
+    from .load import LoadedRuns
+
 _KEYS = ("dataset", "direction", "order", "method", "lang")
 #: the smallest recall range (a fraction) that ties must span to be reported: 0.05 points, so
 #: the range shows at the tables' one decimal
@@ -75,18 +77,20 @@ def tie_ranges(ranks: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
     return ranges.filter(visible).sort("dataset", "direction", "order", "lang", "k")
 
 
-def tie_warnings(run_dirs: list, k: int = 1) -> list[str]:
+def tie_warnings(
+    run_dirs: list | None = None, k: int = 1, *, loaded: LoadedRuns | None = None
+) -> list[str]:
     """One line per system and direction whose queries tie in a run (what ``run`` prints after
     its table): the languages and the range of R@k between pessimistic and optimistic
     tie-breaking. Every direction the run evaluated is covered (video-to-text ties among
-    identical captions while text-to-video does not)."""
+    identical captions while text-to-video does not). ``loaded``: the runs already read."""
     import polars as pl
 
     from .formatting import pct
     from .load import load_runs
     from .systems import add_methods, ordered_langs
 
-    results, ranks, _, meta = load_runs(run_dirs)
+    results, ranks, _, meta = loaded if loaded is not None else load_runs(run_dirs or [])
     declared = [lang for m in meta.values() for lang in m.languages]
     teachers = [t for m in meta.values() for t in m.teachers]
     ranges = tie_ranges(add_methods(ranks, teachers), add_methods(results, teachers))

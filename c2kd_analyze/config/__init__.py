@@ -16,7 +16,7 @@ setups (docs/method.md §5) and a fast demo recipe.
 
 from __future__ import annotations
 
-from .errors import flag_of, validated
+from .errors import validated
 from .files import load_toml
 from .presets import Preset, preset, presets
 from .schema import (
@@ -28,10 +28,11 @@ from .schema import (
     MaxTokens,
     RunConfig,
 )
-from .sources import TABLES, build_config, merge_sources
+from .settings import SETTINGS, Setting, default_of, flag_of
+from .sources import TABLES, build_config, configure, merge_sources
 
 __all__ = [
-    "DEFAULT_TEACHERS", "FIELDS", "INTERNAL", "NOT_HASHED", "TABLES", "FieldError", "MaxTokens",
-    "Preset", "RunConfig", "build_config", "flag_of", "load_toml", "merge_sources", "preset",
-    "presets", "validated",
+    "DEFAULT_TEACHERS", "FIELDS", "INTERNAL", "NOT_HASHED", "SETTINGS", "TABLES", "FieldError",
+    "MaxTokens", "Preset", "RunConfig", "Setting", "build_config", "configure", "default_of",
+    "flag_of", "load_toml", "merge_sources", "preset", "presets", "validated",
 ]  # fmt: skip

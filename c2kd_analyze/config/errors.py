@@ -11,13 +11,7 @@ from pydantic import ValidationError
 
 from ..errors import UserError
 from .schema import FIELDS, FieldError, RunConfig
-
-#: config field -> command-line flag, where they differ from ``--<field-with-dashes>``
-_FLAGS = {"dataset_options": "--dataset-option", "eval_directions": "eval_directions"}
-
-
-def flag_of(name: str) -> str:
-    return _FLAGS.get(name, "--" + name.replace("_", "-"))
+from .settings import flag_of
 
 
 def _num(value: float) -> str:

@@ -67,12 +67,37 @@ def _layers(files: list[tuple[str, ConfigFile]], given: dict[str, Any]) -> list:
     return [*layers, ("the command line", given)]
 
 
+def _drop_preset_lr_of_others(values: dict, sources: dict[str, str], teachers) -> None:
+    """A preset's per-teacher lr for a teacher the run does not use does not apply (RUDDER's
+    ``muse-distil`` lr with ``--teachers muse``); the user's own is still checked."""
+    table = TABLES["teacher_lr"](values.get("teacher_lr")) if "teacher_lr" in values else None
+    if not table:
+        return
+    unused = [
+        name for name in table
+        if name not in teachers and sources.get(f"teacher_lr.{name}", "").startswith("preset")
+    ]  # fmt: skip
+    for name in unused:
+        del table[name]
+        sources.pop(f"teacher_lr.{name}")
+    values["teacher_lr"] = table
+
+
 def build_config(
     preset_name: str = "demo", file: str | Path | None = None, **options: Any
 ) -> RunConfig:
     """Preset, then TOML file, then options that are not None (tables merge per key: see
     :data:`TABLES`); each file's ``[full_mode]`` table on top of it in full mode. Raises
     UserError on bad values."""
+    return configure(preset_name, file, **options)[0]
+
+
+def configure(
+    preset_name: str = "demo", file: str | Path | None = None, **options: Any
+) -> tuple[RunConfig, dict[str, str]]:
+    """:func:`build_config`, and where each value came from: field (or ``field.key`` of a
+    table) -> ``preset NAME``, ``config file PATH`` or ``the command line``; a field absent
+    from it has its default."""
     given = {k: v for k, v in options.items() if v is not None}
     files = [(f"preset {preset_name}", preset(preset_name))]
     if file is not None:
@@ -83,5 +108,7 @@ def build_config(
     teachers = RunConfig._names(values.get("teachers", DEFAULT_TEACHERS))
     if sources.get("pool", "").startswith("preset") and len(teachers) < 2:
         values["pool"] = None  # a preset's pool needs two teachers; one teacher simply has none
+    _drop_preset_lr_of_others(values, sources, teachers)
     values["preset"] = preset_name
-    return validated(values, sources)
+    sources["preset"] = "the command line" if preset_name != "demo" else ""
+    return validated(values, sources), {k: v for k, v in sources.items() if v}

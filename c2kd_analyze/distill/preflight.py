@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import TABLES, RunConfig, flag_of
+from ..config import TABLES, RunConfig
 from ..errors import UserError
 
 if TYPE_CHECKING:
@@ -113,6 +113,32 @@ def check_dataset(cfg: RunConfig, dataset: Dataset) -> None:
         )
 
 
+def value_source(name: str, value: object, sources: dict[str, str]) -> str:
+    """Where a config value came from, in words: ``default``, ``preset NAME``, ``config file
+    PATH``, ``option --flag``; for a table, each key's source."""
+    from ..config import flag_of
+
+    def said(where: str | None) -> str:
+        if where is None:
+            return "default"
+        return f"option {flag_of(name)}" if where == "the command line" else where
+
+    if name == "preset":
+        return "option --preset" if sources.get("preset") else "default"
+    if name == "data_fingerprint":
+        return "the files the dataset's reader reads"
+    if name == "precision" and sources.get(name) is None:
+        return f"default auto, for {value} on this device"
+    if name in TABLES:
+        keys = [k for k in sources if k.startswith(name + ".")]
+        if keys:
+            by_source: dict[str, list[str]] = {}
+            for key in keys:
+                by_source.setdefault(said(sources[key]), []).append(key.split(".", 1)[1])
+            return "; ".join(f"{', '.join(ks)}: {where}" for where, ks in by_source.items())
+    return said(sources.get(name))
+
+
 def _shown(value: object) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
@@ -124,8 +150,11 @@ def describe_run(
     teacher_dirs: dict[str, Path],
     shard: Shard,
     device: str,
+    sources: dict[str, str] | None = None,
 ) -> list[str]:
-    """What ``run --dry-run`` prints: the resolved config, the models, the device, the cells."""
+    """What ``run --dry-run`` prints: the resolved config (each value with where it came from:
+    ``sources``, see :func:`~c2kd_analyze.config.configure`), the models, the device, the
+    cells."""
     from ..data import dataset_info
     from ..teachers import get_spec
     from ..teachers.sources import is_offline_ready
@@ -144,7 +173,7 @@ def describe_run(
             shown = ",".join(f"{k}={_shown(v)}" for k, v in table.items()) or "(none)"
         else:
             shown = ",".join(map(str, value)) if isinstance(value, list) else value
-        lines.append(f"  {name} = {shown}    ({flag_of(name)})")
+        lines.append(f"  {name} = {shown}    ({value_source(name, value, sources or {})})")
     lines += ["", "models:"]
     for name, role in [*((t, "teacher") for t in cfg.teachers), (cfg.student, "student")]:
         spec = get_spec(name)

@@ -39,11 +39,15 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RunOutcome:
     run_dir: Path
-    run_id: str
+    config: RunConfig  # resolved: its run id is the folder's
     results: pl.DataFrame  # RESULT_COLUMNS, every cell of the run
     cells_run: tuple[str, ...]
     cells_skipped: tuple[str, ...]
     seconds: float
+
+    @property
+    def run_id(self) -> str:
+        return self.config.run_id
 
 
 def default_run_dir(cfg: RunConfig) -> Path:
@@ -251,7 +255,7 @@ def run_experiment(
         results = io.read_parquet(folder.results)
     return RunOutcome(
         run_dir=run_dir,
-        run_id=cfg.run_id,
+        config=cfg,
         results=results,
         cells_run=tuple(c.name for c in ran),
         cells_skipped=tuple(c.name for c in mine if c not in ran),
@@ -268,8 +272,10 @@ def describe_run(
     shard: Shard | None = None,
     device: str = "auto",
     trust_remote_code: bool = False,
+    sources: dict[str, str] | None = None,
 ) -> list[str]:
-    """The lines ``run --dry-run`` prints: resolved config, models, device, cell plan."""
+    """The lines ``run --dry-run`` prints: resolved config (``sources``: where each value came
+    from, :func:`~c2kd_analyze.config.configure`), models, device, cell plan."""
     from .preflight import describe_run as describe
 
     teacher_dirs = dict(teacher_dirs or {})
@@ -277,7 +283,10 @@ def describe_run(
     # what a real run would refuse (a data folder may still be missing: the plan says so)
     check_inputs(cfg, teacher_dirs, data_dir, trust_remote_code, need_data=False)
     run_dir = _run_dir(cfg, out_dir)
-    return describe(cfg, run_dir, teacher_dirs=teacher_dirs, shard=shard or Shard(), device=device)
+    return describe(
+        cfg, run_dir, teacher_dirs=teacher_dirs, shard=shard or Shard(), device=device,
+        sources=sources or {},
+    )  # fmt: skip
 
 
 def _run_dir(cfg: RunConfig, out_dir: str | Path | None) -> Path:

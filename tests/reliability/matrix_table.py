@@ -215,7 +215,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad(" ", ("--data-dir", "empty"), label="' '"),
     ],
     ("run", "features"): [Bad("s3d", ("demo", "s3d"))],
-    ("run", "dataset_option"): [
+    ("run", "dataset_options"): [
         Bad("n_train=abc", ("n_train", "abc", "integer")),
         Bad("n_train=300.5", ("n_train", "300.5", "integer")),
         Bad("seed=-1", ("seed", "-1", "[0,")),
@@ -306,6 +306,21 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
     ],
     ("run", "lr"): [Bad("-1", ("--lr", "-1")), Bad("0", ("--lr", "> 0"))],
     ("run", "encoder_lr"): [Bad("0", ("--encoder-lr",)), Bad("-1e-5", ("--encoder-lr",))],
+    ("run", "lr_decay"): [Bad("0", ("--lr-decay", "(0, 1]")), Bad("1.5", ("--lr-decay", "(0, 1]"))],
+    ("run", "projection_dim"): [
+        Bad("0", ("--projection-dim", "[1, 16384]")),
+        Bad(HUGE, ("--projection-dim", "16384", HUGE)),
+    ],
+    ("run", "video_width"): [
+        Bad("0", ("--video-width", "[1, 16384]")),
+        Bad("10", ("--video-width", "multiple of 4")),
+    ],
+    ("run", "n_video_tokens"): [
+        Bad("0", ("--n-video-tokens", "[1, 8192]")),
+        Bad(HUGE, ("--n-video-tokens", "8192", HUGE)),
+    ],
+    ("run", "finetune_pooling"): [Bad("max", ("--finetune-pooling", "max", "spec"))],
+    ("run", "eval_directions"): [Bad("t2x", ("--eval-directions", "t2x", "t2v"))],
     ("run", "batch_size"): [
         Bad("1", ("--batch-size", "[2,")),
         Bad("0", ("--batch-size", "[2,")),

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ..compare import Statistics
-    from ..load import RunMeta
+    from ..load import LoadedRuns, RunMeta
     from .view import DatasetView
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,13 @@ class Analysis:
     colours: dict[str, str]
 
 
-def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> Analysis:
+def analyse(
+    run_dirs: list[Path],
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    loaded: LoadedRuns | None = None,
+) -> Analysis:
     """Load the runs and compute tables, statistics, gaps, ties and diagnostics per dataset, and
     read the training histories."""
     from ..compare import compute_statistics
@@ -68,7 +74,7 @@ def analyse(run_dirs: list[Path], *, n_resamples: int = 1000, seed: int = 0) -> 
             f"--resamples must be at least {MIN_RESAMPLES} (p-values down to 0.01), got "
             f"{n_resamples}"
         )
-    results, ranks, diagnostics, meta = load_runs(run_dirs)
+    results, ranks, diagnostics, meta = loaded if loaded is not None else load_runs(run_dirs)
     teachers = list(dict.fromkeys(t for m in meta.values() for t in m.teachers))
     results, ranks = add_methods(results, teachers), add_methods(ranks, teachers)
     datasets = sorted(set(results["dataset"].to_list()))
@@ -137,9 +143,15 @@ def report_blocks(analysis: Analysis) -> list[Block]:
 
 
 def write_report(
-    run_dirs: list[Path], out: Path | None = None, *, n_resamples: int = 1000, seed: int = 0
+    run_dirs: list[Path],
+    out: Path | None = None,
+    *,
+    n_resamples: int = 1000,
+    seed: int = 0,
+    loaded: LoadedRuns | None = None,
 ) -> Path:
-    """Analyse ``run_dirs`` and write the report into ``out`` (default: the single run folder).
+    """Analyse ``run_dirs`` and write the report into ``out`` (default: the single run folder);
+    ``loaded``: the runs already read (``load_runs(run_dirs)``), not read again.
 
     Returns the path of ``report.html``. Writes ``report.md``, ``report.html``,
     ``figures/*.png|svg`` and ``tables/*.md|csv|tex``, and removes the figures and tables an
@@ -173,7 +185,7 @@ def write_report(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
     ) as bar:
         task = bar.add_task("report: loading runs and computing statistics", total=None)
-        analysis = analyse(run_dirs, n_resamples=n_resamples, seed=seed)
+        analysis = analyse(run_dirs, n_resamples=n_resamples, seed=seed, loaded=loaded)
         bar.update(task, description="report: drawing figures")
         blocks = report_blocks(analysis)
         bar.update(task, description="report: writing files")
