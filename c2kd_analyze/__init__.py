@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it
 _API = {
     "run": "api", "plan": "api", "load_run": "api", "report": "api", "Run": "api",
+    "save_config": "api",
     "RunConfig": "config", "build_config": "config", "UserError": "errors",
 }  # fmt: skip
 

@@ -175,6 +175,27 @@ def plan(
     )  # fmt: skip
 
 
+def save_config(
+    config: RunConfig, path: str | Path, *, device: str = "auto", data_dir: str | Path | None = None
+) -> Path:
+    """Write ``config``'s settings to ``path`` as a config file (resolved for ``device`` and
+    ``data_dir`` as a run would be, so its run id is the run's); returns the path."""
+    from . import io
+    from .config.files import config_toml
+    from .distill.runner import resolve_config
+
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise UserError(f"--save-config {path} is a folder; give a file name, e.g. run.toml")
+    text = config_toml(resolve_config(config, device, data_dir))
+    try:
+        with io.atomic_path(path) as tmp:
+            tmp.write_text(text)
+    except OSError as exc:
+        raise io.write_error(path, exc) from exc
+    return path
+
+
 def load_run(path: str | Path) -> Run:
     """A run folder written by :func:`run` (or ``c2kd-analyze run``), read back."""
     from .analysis.load import read_meta

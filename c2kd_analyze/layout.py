@@ -3,6 +3,7 @@
 ::
 
     RUN_DIR/config.json        {"run_id", "config", "versions", "git_sha", "dataset", "where", ...}
+    RUN_DIR/config.toml        every setting of the run: `run --config` on it runs it again
     RUN_DIR/.lock              the run folder's lock (shards, torchrun, concurrent runs)
     RUN_DIR/.active            share-locked by every process working on the run (see runner)
     RUN_DIR/cells/<cell>/metrics.parquet      results.RESULT_COLUMNS
@@ -82,6 +83,11 @@ class RunFolder:
         return self.path / "config.json"
 
     @property
+    def config_toml(self) -> Path:
+        """The run's settings as a config file (``run --config`` on it runs it again)."""
+        return self.path / "config.toml"
+
+    @property
     def lock(self) -> Path:
         return self.path / LOCK_NAME
 
@@ -135,8 +141,8 @@ class RunFolder:
     def run_files(self) -> tuple[Path, ...]:
         """Files of the run itself (``--overwrite`` removes them)."""
         return (
-            self.config, self.results, self.history, self.report_md, self.report_html,
-            self.report_key,
+            self.config, self.config_toml, self.results, self.history, self.report_md,
+            self.report_html, self.report_key,
         )  # fmt: skip
 
     @property

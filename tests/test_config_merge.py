@@ -146,3 +146,40 @@ def test_a_presets_lr_for_a_teacher_the_run_does_not_use_does_not_apply():
     assert build_config("paper-rudder", teachers="muse,minilm-en").teacher_lr == ()
     with pytest.raises(UserError, match="--teacher-lr names labse"):  # the user's own: checked
         build_config("paper-rudder", teachers="muse,minilm-en", teacher_lr={"labse": 1e-4})
+
+
+names = st.sampled_from(["muse", "minilm-en", "me5-small", "labse", "xlmr"])
+
+
+@st.composite
+def run_settings(draw):
+    teachers = draw(st.lists(names, min_size=1, max_size=3, unique=True))
+    seeds = draw(st.lists(st.integers(0, 9), min_size=1, max_size=3, unique=True))
+    out = {
+        "teachers": ",".join(teachers),
+        "seeds": ",".join(map(str, seeds)),
+        "epochs": draw(st.integers(1, 30)),
+        "mode": draw(st.sampled_from([None, "frozen", "full"])),
+        "encoder_lr": draw(st.sampled_from([None, 2e-5, 1e-4])),
+        "max_tokens": draw(st.sampled_from([None, "35", "train=22", "test=30,teacher=35"])),
+        "dataset_options": draw(st.sampled_from([None, {"n_train": "300"}, {"noise": "0.5"}])),
+        "ties": draw(st.sampled_from([None, "mean"])),
+    }
+    if len(teachers) > 1:
+        out["pool"] = draw(st.sampled_from([None, "none", "max", "mean"]))
+    return draw(st.sampled_from(["demo", "paper-msrvtt", "paper-rudder"])), out
+
+
+@settings(max_examples=120, deadline=None)
+@given(made=run_settings(), other=st.sampled_from(["demo", "paper-vatex", "paper-youcook2"]))
+def test_config_toml_runs_the_same_run_again(tmp_path_factory, made, other):
+    """A run's config.toml, given as --config beside any other preset, is the same run."""
+    from c2kd_analyze.config.files import config_toml
+
+    preset, options = made
+    cfg = build_config(preset, dataset="demo", **options).resolved("fp32", "")
+    path = tmp_path_factory.mktemp("toml") / "config.toml"
+    path.write_text(config_toml(cfg))
+    again = build_config(other, path).resolved("fp32", "")
+    assert again.run_id == cfg.run_id
+    assert again.to_dict() | {"preset": cfg.preset} == cfg.to_dict()

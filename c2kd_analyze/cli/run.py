@@ -57,6 +57,10 @@ def run(**options: Any) -> None:
         teacher_dirs=parse_teacher_dirs(options["teacher_dir"]),
         trust_remote_code=options["trust_remote_code"],
     )  # fmt: skip
+    if options["save_config"] is not None:
+        saved = api.save_config(cfg, options["save_config"], device=options["device"],
+                                data_dir=options["data_dir"])  # fmt: skip
+        typer.echo(f"settings: {saved}", err=options["dry_run"] is False)
     if options["dry_run"]:
         for line in api.plan(cfg, sources=sources, **where):
             typer.echo(line)

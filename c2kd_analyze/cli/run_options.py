@@ -106,6 +106,10 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
          "without it.", rich_help_panel=EXECUTION),
     _opt("dry_run", bool, False, "--dry-run", help="Print the resolved config (each value with "
          "its source), the models and the cell plan; run nothing.", rich_help_panel=EXECUTION),
+    _opt("save_config", Path | None, None, "--save-config", help="Write the run's settings to "
+         "FILE as a config file (what the run folder's config.toml holds: `run --config FILE` "
+         "runs it again); with --dry-run, without running.", rich_help_panel=OUTPUT,
+         metavar="FILE", shown="none"),
     _opt("out", Path | None, None, "--out", "-o", help="The run folder.",
          rich_help_panel=OUTPUT, metavar="DIR", shown="runs/<run id>"),
     _opt("overwrite", bool, False, "--overwrite", help="Replace a run of another config in "

@@ -21,6 +21,8 @@ from .schema import FIELDS
 
 #: what a config file may hold besides config fields
 DESCRIPTION, FULL_MODE = "description", "full_mode"
+#: TOML has no null: ``"none"`` unsets a field that may be unset (``pool = "none"``)
+NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -89,3 +91,32 @@ def _unknown_keys(unknown: list[str]) -> str:
     return (
         f"{what} {', '.join(hints)}; `c2kd-analyze run --dry-run` lists every key under 'config:'"
     )
+
+
+def config_toml(cfg: Any) -> str:
+    """A config file that gives ``cfg`` back: every settable field at its value (a resolved
+    config's precision as resolved), so ``run --config`` on it reproduces the run id, whatever
+    the preset. A run folder holds one as ``config.toml``."""
+    import tomli_w
+
+    from .schema import TABLES_OF_PAIRS
+
+    values = {}
+    for name, value in cfg.to_dict().items():
+        if name not in FIELDS:
+            continue
+        if name in TABLES_OF_PAIRS:
+            value = dict(value)
+        if value is None:
+            value = NONE  # unset, and no preset's value comes back
+        if value == {} or value == []:
+            continue
+        values[name] = value
+    head = (
+        f"# c2kd-analyze run {cfg.run_id}: every setting of the run. `c2kd-analyze run --config "
+        "this-file` runs it again\n# (the same run id on the same data; a preset given beside it "
+        "changes nothing)\n"
+        if cfg.is_resolved
+        else "# c2kd-analyze run settings (`c2kd-analyze run --config this-file`)\n"
+    )
+    return head + tomli_w.dumps(values)

@@ -315,6 +315,13 @@ class RunConfig(BaseModel):
 
 #: fields a run sets itself; a config file or option that tries to is refused
 INTERNAL: frozenset[str] = frozenset({"data_fingerprint", "preset"})
+#: fields stored as sorted (key, value) pairs: tables in a config file
+TABLES_OF_PAIRS: frozenset[str] = frozenset({"dataset_options", "teacher_lr"})
 #: recorded in config.json but not part of the run id
 NOT_HASHED: frozenset[str] = frozenset({"preset"})
 FIELDS: frozenset[str] = frozenset(RunConfig.model_fields) - INTERNAL
+
+#: settings that may be unset (None), e.g. ``pool``: ``"none"`` in a file or option unsets them
+NULLABLE: frozenset[str] = frozenset(
+    name for name in FIELDS if RunConfig.model_fields[name].default is None
+)

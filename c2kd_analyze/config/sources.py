@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import validated
-from .files import ConfigFile, read_config_file
+from .files import NONE, ConfigFile, read_config_file
 from .presets import preset
-from .schema import DEFAULT_TEACHERS, MaxTokens, RunConfig
+from .schema import DEFAULT_TEACHERS, NULLABLE, MaxTokens, RunConfig
 
 
 def _as_table(value: Any) -> dict[str, Any] | None:
@@ -103,8 +103,9 @@ def configure(
     if file is not None:
         files.append((f"config file {file}", read_config_file(file)))
     values, sources = merge_sources(_layers(files, given))
-    if str(values.get("pool", "")).lower() == "none":  # `--pool none` unsets a preset's pool
-        values["pool"] = None
+    for name in NULLABLE:  # `--pool none`, `encoder_lr = "none"`: unset (a preset's value too)
+        if isinstance(values.get(name), str) and values[name].strip().lower() == NONE:
+            values[name] = None
     teachers = RunConfig._names(values.get("teachers", DEFAULT_TEACHERS))
     if sources.get("pool", "").startswith("preset") and len(teachers) < 2:
         values["pool"] = None  # a preset's pool needs two teachers; one teacher simply has none

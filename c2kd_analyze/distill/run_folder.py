@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import io
 from ..config import RunConfig
+from ..config.files import config_toml
 from ..errors import UserError
 from ..layout import RunFolder
 from ..owned import describe, foreign_entries, interrupted_claim, remove_ours
@@ -89,9 +90,12 @@ def claim(folder: RunFolder, cfg: RunConfig, where: dict[str, Any], overwrite: b
             )
     else:
         if old.get("run_id") == cfg.run_id and _same_models(old.get("where"), where):
+            if not io.is_valid(folder.config_toml):  # a claim killed before writing it
+                io.write_bytes(folder.config_toml, config_toml(cfg).encode())
             return False
         _take_over(folder, cfg, old, where, overwrite)
     write_config(folder, {"run_id": cfg.run_id, "config": cfg.to_dict(), "where": where})
+    io.write_bytes(folder.config_toml, config_toml(cfg).encode())
     return True
 
 

@@ -204,3 +204,14 @@ def test_the_same_data_at_another_path_is_the_same_run(tmp_path):
     with pytest.raises(UserError, match=r"same config with other teacher folders.*--overwrite"):
         policy.claim(folder, cfg, other_models, overwrite=False)
     assert policy.finished_cells(folder) == 1
+
+
+def test_a_claimed_folder_holds_the_runs_config_toml(tmp_path):
+    folder, cfg = RunFolder(tmp_path / "run"), _cfg(epochs=3)
+    policy.claim(folder, cfg, WHERE, overwrite=False)
+    assert io.is_valid(folder.config_toml)
+    again = build_config("paper-vatex", folder.config_toml).resolved("fp32", "")
+    assert again.run_id == cfg.run_id == io.read_json(folder.config)["run_id"]
+    io.remove(folder.config_toml)  # a claim killed before it: the next process of the run writes it
+    assert policy.claim(folder, cfg, WHERE, overwrite=False) is False
+    assert io.is_valid(folder.config_toml)
