@@ -1,16 +1,21 @@
-"""The result schema: one row per number (DESIGN section 7), plus per-query ranks.
+"""The result schema: one row per number, plus per-query ranks (docs/architecture.md).
 
 Recall is stored as a fraction in [0, 1]; ``k`` is its own column (null for rank metrics);
-languages are ISO 639-1. Wide tables are views made in analysis, never stored.
+languages are ISO 639-1. A row says everything about itself (its stage, teachers, pool, tie
+policy, mode, seed). Wide tables are views made in analysis, never stored. The run folder records
+the :data:`SCHEMA_VERSION` its files follow; :mod:`c2kd_analyze.analysis.compat` reads older ones.
 """
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import get_args
 
-Stage = Literal["teacher", "zero-shot", "translate-train", "c2kd", "c2kd-pool"]
+from .choices import Direction, Stage
+
+#: 1: results without ``pool`` and ``tie_policy`` (they came from config.json); 2: with them
+SCHEMA_VERSION = 2
+
 STAGES: tuple[Stage, ...] = get_args(Stage)
-Direction = Literal["t2v", "v2t"]
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 #: recall (with k) and the ranks follow the run's tie policy (config ``ties``); tied_queries counts
 #: the queries whose true item ties with another item (0 with continuous scores)
@@ -38,6 +43,8 @@ RESULT_COLUMNS: dict[str, str] = {
     # how the cell's teacher(s) were trained: "translate-train" or "english" (a pool's recipes
     # joined by "+"); null for the baselines
     "teacher_recipe": "String",
+    "pool": "String",         # how a c2kd-pool cell's teachers were pooled; null for the others
+    "tie_policy": "String",   # how ties counted in these recalls (config ``ties``)
 }  # fmt: skip
 
 #: per-query ranks kept by every evaluation, so statistics never retrain anything

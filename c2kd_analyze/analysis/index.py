@@ -125,6 +125,7 @@ def _best(path: Path, meta: RunMeta) -> tuple[str, float] | None:
     """The system with the highest t2v R@1 averaged over languages (mean over seeds)."""
     import polars as pl
 
+    from .compat import result_fills
     from .systems import add_methods
     from .tables import AVG, summarize
 
@@ -137,8 +138,8 @@ def _best(path: Path, meta: RunMeta) -> tuple[str, float] | None:
     )
     if r1.is_empty():
         return None
-    pooled = pl.when(pl.col("stage") == "c2kd-pool").then(pl.lit(meta.pool, pl.String))
-    r1 = add_methods(r1.with_columns(pooled.alias("pool")), meta.teachers)
+    fills = {c: e for c, e in result_fills(meta.config).items() if c not in r1.columns}
+    r1 = add_methods(r1.with_columns(**fills), meta.teachers)  # an older run's rows: compat
     avg = summarize(r1).filter(pl.col("lang") == AVG).sort("mean", descending=True)
     return str(avg["method"][0]), float(avg["mean"][0])
 

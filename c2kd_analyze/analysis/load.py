@@ -6,10 +6,9 @@ ranks exist only per cell); a cell counts once its ``done.json`` is valid, so a 
 reads as the cells it finished. Every file is read through ``c2kd_analyze.io``, which verifies
 its checksum.
 
-Two columns come from ``config.json`` rather than the cells: ``pool`` (the run's pooling
-operation, on ``c2kd-pool`` rows only: part of a system's identity) on results and ranks, and
-``tie_policy`` (``config.ties``, "optimistic" in runs older than the setting) on ranks. Ranks of
-runs written before the ``clip`` and ``ties`` columns read as ``clip = query``, ``ties = 0``.
+Every result row says everything about itself, its ``pool`` and ``tie_policy`` included; the
+ranks get their system (and tie policy) from their cell's result rows. Files written by older
+versions are read with :mod:`.compat`'s rules.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import io
+from ..choices import Ties, values
 from ..errors import UserError
 from ..lang import normalize_lang
 from ..layout import RunFolder
@@ -31,8 +31,9 @@ from ..results import (
     STAGES,
     polars_schema,
 )
+from .compat import OLD_TIE_POLICY, rank_fills, result_fills
 
-TIE_POLICIES: tuple[str, ...] = ("optimistic", "mean", "pessimistic")  # distill.metrics.TIES
+TIE_POLICIES: tuple[str, ...] = values(Ties)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -112,7 +113,7 @@ class RunMeta:
 
     @property
     def tie_policy(self) -> str:
-        return str(self.config.get("ties") or "optimistic")
+        return str(self.config.get("ties") or OLD_TIE_POLICY)
 
 
 def _names(cells: tuple[str, ...], limit: int = 3) -> str:
@@ -239,11 +240,10 @@ def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, 
             "completion first"
         )
     results, ranks, diags = [], [], []
+    fills = result_fills(meta.config)
     for cell in done:
-        results.append(
-            _read_frame(cell.metrics, RESULT_COLUMNS, required=True, optional=_old_results)
-        )
-        ranks.append(_read_frame(cell.ranks, RANK_COLUMNS, required=False, optional=_old_ranks))
+        results.append(_read_frame(cell.metrics, RESULT_COLUMNS, required=True, optional=fills))
+        ranks.append(_read_frame(cell.ranks, RANK_COLUMNS, required=False, optional=rank_fills()))
         diags.append(_read_frame(cell.diagnostics, DIAGNOSTIC_COLUMNS, required=False))
     res = pl.concat(results)
     if res.is_empty():
@@ -255,12 +255,8 @@ def _read_cells(path: Path, meta: RunMeta) -> tuple[pl.DataFrame, pl.DataFrame, 
         raise UserError(
             f"run {path}: result rows carry a run_id other than {meta.run_id} (config.json)"
         )
-    pool = pl.when(pl.col("stage") == "c2kd-pool").then(pl.lit(meta.pool, pl.String))
-    res = _normalize_langs(res).with_columns(pool.alias("pool"))
-    rk = _normalize_langs(pl.concat(ranks)).with_columns(
-        pl.lit(meta.tie_policy).alias("tie_policy")
-    )
-    return res, rk, _normalize_langs(pl.concat(diags))
+    res = _normalize_langs(res)
+    return res, _normalize_langs(pl.concat(ranks)), _normalize_langs(pl.concat(diags))
 
 
 def _normalize_langs(frame: pl.DataFrame) -> pl.DataFrame:
@@ -272,31 +268,13 @@ def _normalize_langs(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col("lang").replace_strict(codes, return_dtype=pl.String))
 
 
-def _old_results() -> dict:
-    """Result columns that files written before them lack: every teacher was trained with
-    translate-train before ``--teacher-recipe`` existed."""
-    import polars as pl
-
-    with_teacher = pl.col("stage").is_in(["teacher", "c2kd", "c2kd-pool"])
-    return {"teacher_recipe": pl.when(with_teacher).then(pl.lit("translate-train"))}
-
-
-def _old_ranks() -> dict:
-    """Columns that rank files written before them lack, and how to fill them."""
-    import polars as pl
-
-    return {
-        "clip": pl.col("query"),
-        "ties": pl.when(pl.col("rank").is_not_null()).then(pl.lit(0, pl.Int64)),
-    }
-
-
 def _read_frame(
     file: Path, columns: dict[str, str], *, required: bool, optional=None
 ) -> pl.DataFrame:
     """Read one cell file and coerce it to the schema; a missing optional file is an empty frame.
 
-    ``optional``: a function giving column -> expression to fill it with when the file lacks it.
+    ``optional``: column -> expression to fill it with when the file lacks it (an older
+    version's file: :mod:`.compat`).
     """
     import polars as pl
 
@@ -309,7 +287,7 @@ def _read_frame(
                 f"{file} is missing although its cell is marked done; rerun that cell"
             ) from exc
         return pl.DataFrame(schema=schema)
-    fills = {c: e for c, e in (optional() if optional else {}).items() if c not in frame.columns}
+    fills = {c: e for c, e in (optional or {}).items() if c not in frame.columns}
     if fills:
         frame = frame.with_columns(e.alias(c) for c, e in fills.items())
     missing = [c for c in columns if c not in frame.columns]
@@ -382,10 +360,11 @@ def _unique_cells(res: pl.DataFrame) -> pl.DataFrame:
 
 def _attach_systems(ranks: pl.DataFrame, res: pl.DataFrame) -> pl.DataFrame:
     """Give each rank row its system and seed (from the cell's result rows)."""
-    cells = res.select("run_id", "cell", *SYSTEM_KEY, "seed").unique()
+    cells = res.select("run_id", "cell", *SYSTEM_KEY, "seed", "tie_policy").unique()
     n_cells = cells.select("run_id", "cell").unique().height
     if n_cells != cells.height:
         raise UserError(
-            "a cell's result rows disagree on stage/teacher/seed; the run folder is damaged"
+            "a cell's result rows disagree on stage/teacher/seed/tie policy; the run folder is "
+            "damaged"
         )
     return ranks.join(cells, on=["run_id", "cell"], how="inner")

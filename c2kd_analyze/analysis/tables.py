@@ -72,10 +72,12 @@ def results_table(
 
     if results.select("dataset").n_unique() > 1:
         raise ValueError("results_table takes one dataset's results")
-    frame = results
-    if "pool" not in frame.columns:
-        pooled = pl.when(pl.col("stage") == "c2kd-pool").then(pl.lit(pool, pl.String))
-        frame = frame.with_columns(pooled.alias("pool"))
+    frame = results if "pool" in results.columns else results.with_columns(pool=pl.lit(None))
+    if pool is not None:  # rows of a run written before they named their pool
+        unnamed = (pl.col("stage") == "c2kd-pool") & pl.col("pool").is_null()
+        frame = frame.with_columns(
+            pl.when(unnamed).then(pl.lit(pool, pl.String)).otherwise(pl.col("pool")).alias("pool")
+        )
     frame = add_methods(frame, teachers or ())
     chosen = frame.filter((pl.col("direction") == direction) & (pl.col("metric") == "recall"))
     summary = summarize(chosen.filter(pl.col("k") == k))

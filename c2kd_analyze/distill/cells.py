@@ -279,5 +279,6 @@ def _info(ctx: RunContext, cell: Cell, teacher_model, student_model, mode, key) 
     return CellInfo(
         run_id=ctx.cfg.run_id, cell=cell.name, stage=cell.stage, teacher=cell.teacher_label,
         teacher_model=teacher_model, student_model=student_model, dataset=ctx.dataset.name,
-        seed=cell.seed, mode=mode, teacher_recipe=recipes, checkpoint=key,
+        seed=cell.seed, mode=mode, teacher_recipe=recipes, checkpoint=key, pool=cell.pool,
+        tie_policy=ctx.cfg.ties,
     )  # fmt: skip

@@ -261,3 +261,18 @@ def wrap(module: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     ids = [device.index] if device.type == "cuda" else None
     return DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False,
                                    gradient_as_bucket_view=True)  # fmt: skip
+
+
+def on_main(fn, *args):
+    """``fn(*args)`` on rank 0 only, its result on every rank; a UserError there is raised on
+    every rank (none hangs)."""
+    error, result = None, None
+    if is_main():
+        try:
+            result = fn(*args)
+        except UserError as exc:
+            error = str(exc)
+    error, result = agree((error, result))
+    if error is not None:
+        raise UserError(error)
+    return result

@@ -5,10 +5,10 @@ A cell is claimed by holding an OS file lock (``filelock``, ``flock`` on POSIX) 
 holder exits, however it exits (SIGKILL included), so a dead process never blocks a cell: the
 next process to ask gets it, sees the cell is not done, and runs it.
 
-Protocol (``runner._run_cells``): pass 1 takes every free cell without waiting, skipping the
-cells another process holds; pass 2 waits for those, then runs any the other process did not
-finish. A cell is re-checked for ``done.json`` after it is claimed, so no cell is trained twice
-and no cell's files are ever rewritten while another process reads them.
+Protocol (``runner._run_cells`` with :func:`claim_cell`): pass 1 takes every free cell without
+waiting, skipping the cells another process holds; pass 2 waits for those, then runs any the
+other process did not finish. A cell is re-checked for ``done.json`` after it is claimed, so no
+cell is trained twice and no cell's files are ever rewritten while another process reads them.
 
 Under torchrun only rank 0 touches the lock and every rank follows its answer.
 """
@@ -27,7 +27,7 @@ def lock_path(folder: Path) -> Path:
 
 
 @contextlib.contextmanager
-def claim(folder: Path, *, wait: bool) -> Iterator[bool]:
+def claim_cell(folder: Path, *, wait: bool) -> Iterator[bool]:
     """Hold the lock of ``folder`` (created if needed) for the block; yields whether it is held.
 
     ``wait=False`` never blocks: yields False when another process holds it. ``wait=True``

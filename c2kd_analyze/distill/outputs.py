@@ -20,6 +20,7 @@ from ..results import (
     HISTORY_COLUMNS,
     RANK_COLUMNS,
     RESULT_COLUMNS,
+    SCHEMA_VERSION,
     polars_schema,
 )
 
@@ -48,6 +49,11 @@ class CellInfo:
     split: str = "test"
     teacher_recipe: str | None = None  # how the cell's teacher(s) were trained; None: baselines
     checkpoint: str | None = None  # key of the cell's model in the checkpoint cache (export)
+    pool: str | None = None  # a c2kd-pool cell's pooling operation
+    tie_policy: str = "optimistic"  # the run's --ties
+    #: where the cell ran (device, world size) and with which versions: recorded in done.json,
+    #: so the cells of a sharded run each say where they were made
+    provenance: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ def metrics_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
         "run_id": info.run_id, "cell": info.cell, "stage": info.stage, "teacher": info.teacher,
         "teacher_model": info.teacher_model, "student_model": info.student_model,
         "dataset": info.dataset, "split": info.split, "seed": info.seed, "mode": info.mode,
-        "teacher_recipe": info.teacher_recipe,
+        "teacher_recipe": info.teacher_recipe, "pool": info.pool, "tie_policy": info.tie_policy,
     }  # fmt: skip
     rows = []
     for r in results:
@@ -144,6 +150,10 @@ def write_cell(folder: CellFolder, info: CellInfo, outputs: CellOutputs) -> None
     io.write_parquet(folder.history, history_frame(info, outputs.history))
     io.write_parquet(folder.diagnostics, diagnostics_frame(info, outputs.diagnostics))
     io.write_json(
-        folder.done, {"run_id": info.run_id, "cell": info.cell, "checkpoint": info.checkpoint}
-    )
+        folder.done,
+        {
+            "run_id": info.run_id, "cell": info.cell, "checkpoint": info.checkpoint,
+            "schema_version": SCHEMA_VERSION, **info.provenance,
+        },
+    )  # fmt: skip
     log.info("cell %s written to %s", info.cell, folder.path)

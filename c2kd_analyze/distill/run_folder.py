@@ -21,9 +21,11 @@ removed again, so a failed command leaves nothing but lock files behind.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,8 @@ from ..config.files import config_toml
 from ..errors import UserError
 from ..layout import RunFolder
 from ..owned import describe, foreign_entries, interrupted_claim, remove_ours
+from ..results import SCHEMA_VERSION
+from .distributed import is_main, main_lock, on_main
 from .locks import SharedLock, held_by_others
 from .plan import Cell, is_done
 
@@ -70,10 +74,51 @@ def _read_config(folder: RunFolder) -> dict[str, Any] | None:
     return old if isinstance(old, dict) else {}
 
 
-def claim(folder: RunFolder, cfg: RunConfig, where: dict[str, Any], overwrite: bool) -> bool:
+@contextlib.contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """The run folder's inter-process lock (rank 0 only under torchrun)."""
+    with main_lock(RunFolder(run_dir).lock):
+        yield
+
+
+@contextlib.contextmanager
+def taken(
+    folder: RunFolder, cfg: RunConfig, where: dict[str, Any], overwrite: bool
+) -> Iterator[Callable[..., None]]:
+    """The one way a run takes over a folder: for the block, the folder is claimed for ``cfg``
+    (:func:`claim_folder`, under the folder's lock, on rank 0) and held (``.active``); it is
+    released on every way out. A run that fails on bad input before finishing any cell
+    leaves nothing but lock files (its claim is undone). Yields ``record(**provenance)``,
+    which adds provenance to config.json under the lock (what the first process records stays:
+    shards of one run each record theirs in their cells' ``done.json``)."""
+    with run_lock(folder.path):  # other shards or runs may be checking this folder now
+        wrote = on_main(claim_folder, folder, cfg, where, overwrite)
+        active = hold(folder) if is_main() else None  # until this process is done
+
+    def record(**provenance: Any) -> None:
+        if is_main():
+            with run_lock(folder.path):
+                update_config(folder, **provenance)
+
+    try:
+        yield record
+    except UserError:
+        if active is not None:
+            active.release()
+            active = None
+        if wrote and is_main() and not finished_cells(folder):
+            with run_lock(folder.path):  # nothing was done: leave nothing but the lock behind
+                abandon(folder)
+        raise
+    finally:
+        if active is not None:
+            active.release()
+
+
+def claim_folder(folder: RunFolder, cfg: RunConfig, where: dict[str, Any], overwrite: bool) -> bool:
     """Take the folder for ``cfg`` (see the module docstring); call it under the folder's lock.
 
-    Returns True when this call wrote ``config.json`` (the caller removes it again if the run
+    Returns True when this call wrote ``config.json`` (:func:`taken` removes it again if the run
     fails before finishing a cell).
     """
     run_dir = folder.path
@@ -94,7 +139,8 @@ def claim(folder: RunFolder, cfg: RunConfig, where: dict[str, Any], overwrite: b
                 io.write_bytes(folder.config_toml, config_toml(cfg).encode())
             return False
         _take_over(folder, cfg, old, where, overwrite)
-    write_config(folder, {"run_id": cfg.run_id, "config": cfg.to_dict(), "where": where})
+    write_config(folder, {"run_id": cfg.run_id, "config": cfg.to_dict(), "where": where,
+                          "schema_version": SCHEMA_VERSION})  # fmt: skip
     io.write_bytes(folder.config_toml, config_toml(cfg).encode())
     return True
 
@@ -158,9 +204,12 @@ def write_config(folder: RunFolder, content: dict[str, Any]) -> None:
 
 
 def update_config(folder: RunFolder, **extra: Any) -> None:
-    """Add provenance (dataset, device, versions) to the config.json this run claimed."""
+    """Add provenance (dataset, device, versions) to the config.json this run claimed; what an
+    earlier process of the run recorded stays (call it under the folder's lock)."""
     content = io.read_json(folder.config)
-    io.write_json(folder.config, {**content, **extra})
+    missing = {k: v for k, v in extra.items() if k not in content}
+    if missing:
+        io.write_json(folder.config, {**content, **missing})
 
 
 def hold(folder: RunFolder) -> SharedLock:

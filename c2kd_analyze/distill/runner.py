@@ -13,19 +13,20 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import io
 from ..config import RunConfig
 from ..errors import Interrupted, UserError
 from ..layout import RunFolder
+from ..paths import cache_dir
 from . import provenance
 from . import run_folder as policy
 from .distributed import agree, barrier, check_rank_device, is_main, main_first, session
 from .execution import Execution, check_execution, execution_scope
 from .plan import Cell, is_done, plan_cells
 from .preflight import check_dataset, check_inputs, check_models
-from .shard import Shard, run_lock
+from .shard import Shard
 
 if TYPE_CHECKING:
     import polars as pl
@@ -89,45 +90,45 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
         ctx.encoder_outputs(name, "test", role)
 
 
-def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec, trust, progress,
+def _start(cfg, dataset, data_dir, teacher_dirs, device_spec, trust, progress,
            execution: Execution):  # fmt: skip
-    """Load the data and the run context on its device; rank 0 records the provenance."""
+    """Load the data and the run context on its device; returns it and the run's provenance
+    (what config.json records, and each cell's done.json the part that can differ per process)."""
     from ..devices import describe_device, resolve_device, resolve_precision
-    from ..paths import cache_dir
     from .context import RunContext
     from .distributed import rank_and_world
 
-    started = time.time()
     device = resolve_device(device_spec)
     resolve_precision(cfg.precision, device)  # e.g. bf16 on a GPU without it: refused here
     dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
     check_dataset(cfg, dataset)
     ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust, progress=progress,
                      execution=execution)  # fmt: skip
-    if is_main():
-        policy.update_config(
-            folder,
-            versions=provenance.versions(),
-            git_sha=provenance.git_sha(),
-            dataset=provenance.dataset_info(dataset, ctx.fingerprint),
-            device={**describe_device(device), "world_size": rank_and_world()[1]},
-            execution=execution.to_dict(),
-        )
-        policy.sweep_orphans([folder.path, cache_dir()], started)
-    return ctx
+    made = {
+        "versions": provenance.versions(),
+        "git_sha": provenance.git_sha(),
+        "device": {**describe_device(device), "world_size": rank_and_world()[1]},
+        "execution": execution.to_dict(),
+    }
+    return ctx, made, provenance.dataset_info(dataset, ctx.fingerprint)
 
 
-def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool) -> list[Cell]:
+def _run_cells(
+    ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool, made: dict[str, Any]
+) -> list[Cell]:
     """Run the ``pending`` cells this process can claim; return the ones it ran.
 
     Other processes may work on the same folder (:mod:`.locks`): first every cell nobody holds
     is claimed and run, then this process waits for the cells others hold and runs any they left
     unfinished (a killed process releases its claim). A claimed cell is checked for
-    ``done.json`` again, so no cell is trained twice or rewritten while another reads it.
+    ``done.json`` again, so no cell is trained twice or rewritten while another reads it. Each
+    cell's ``done.json`` records ``made``: where and with which versions this process ran it.
     """
+    from dataclasses import replace
+
     from ..numerics import NonFiniteError
     from .cells import run_student_cell, run_teacher_cell
-    from .locks import claim
+    from .locks import claim_cell
     from .outputs import write_cell
     from .progress import TrainingProgress
 
@@ -137,7 +138,7 @@ def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bo
     with bars.running():
         for wait in (False, True):
             for cell in list(todo):
-                with claim(folder.cell(cell.name).path, wait=wait) as held:
+                with claim_cell(folder.cell(cell.name).path, wait=wait) as held:
                     if not held:
                         continue
                     todo.remove(cell)
@@ -152,26 +153,12 @@ def _run_cells(ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bo
                     except NonFiniteError as exc:  # name the stage that diverged
                         raise NonFiniteError(f"cell {cell.name}: {exc}") from None
                     if is_main():  # under torchrun every rank trained the cell; rank 0 writes
+                        info = replace(info, provenance=made)
                         write_cell(folder.cell(cell.name), info, outputs)
                     ran.append(cell)
                     bars.end_cell()
                     log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
     return ran
-
-
-def _on_main(fn, *args):
-    """``fn(*args)`` on rank 0 only, its result on every rank; a UserError there is raised on
-    every rank (none hangs)."""
-    error, result = None, None
-    if is_main():
-        try:
-            result = fn(*args)
-        except UserError as exc:
-            error = str(exc)
-    error, result = agree((error, result))
-    if error is not None:
-        raise UserError(error)
-    return result
 
 
 def run_experiment(
@@ -215,34 +202,24 @@ def run_experiment(
     ran: list[Cell] = []
     try:
         with session(device), execution_scope(execution):
-            with run_lock(run_dir):  # other shards or runs may be checking this folder now
-                wrote = _on_main(policy.claim, folder, cfg, where, overwrite)
-                active = policy.hold(folder) if is_main() else None  # until this process is done
-                pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
-            try:
+            with policy.taken(folder, cfg, where, overwrite) as record:
+                with policy.run_lock(run_dir):
+                    pending = agree([c for c in mine if not is_done(run_dir, c, cfg.run_id)])
                 if pending:
-                    ctx = _start(
-                        cfg, dataset, data_dir, teacher_dirs, folder, device, trust_remote_code,
+                    ctx, made, data = _start(
+                        cfg, dataset, data_dir, teacher_dirs, device, trust_remote_code,
                         progress and is_main(), execution,
                     )  # fmt: skip
+                    record(**made, dataset=data)
+                    if is_main():
+                        policy.sweep_orphans([folder.path, cache_dir()], time.time())
                     log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
                     with main_first():  # rank 0 fills the encoder cache, the others read it
                         _warm_features(ctx, pending)
-                    ran = _run_cells(ctx, run_dir, pending, progress and is_main())
-            except UserError:
-                if active is not None:
-                    active.release()
-                    active = None
-                if wrote and is_main() and not policy.finished_cells(folder):
-                    with run_lock(run_dir):  # nothing was done: leave nothing but the lock behind
-                        policy.abandon(folder)
-                raise
-            finally:
-                if active is not None:
-                    active.release()
+                    ran = _run_cells(ctx, run_dir, pending, progress and is_main(), made)
             results = None
             if is_main() and (ran or not io.is_valid(folder.results)):
-                with run_lock(run_dir):
+                with policy.run_lock(run_dir):
                     results = policy.rebuild_tables(run_dir, cells, cfg.run_id)
             barrier()
     except KeyboardInterrupt:  # Ctrl-C: say what is kept and how to go on

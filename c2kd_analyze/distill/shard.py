@@ -21,11 +21,9 @@ the shards have finished.
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 from ..errors import UserError
@@ -58,13 +56,3 @@ class Shard:
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
-
-
-@contextlib.contextmanager
-def run_lock(run_dir: Path) -> Iterator[None]:
-    """The run folder's inter-process lock (rank 0 only under torchrun)."""
-    from ..layout import RunFolder
-    from .distributed import main_lock
-
-    with main_lock(RunFolder(run_dir).lock):
-        yield

@@ -225,6 +225,8 @@ def _cell_frames(spec, run_id, cell, stage, teacher, seed, difficulty, rng):
                 student_model="me5-small@test", dataset=spec.dataset, split="test", lang=lang,
                 direction=direction, n_queries=n, seed=seed, mode="frozen",
                 teacher_recipe=spec.teacher_recipe if teacher else None,
+                pool=spec.pool_op if stage == "c2kd-pool" else None,
+                tie_policy=spec.ties or "optimistic",
             )  # fmt: skip
             res_rows += [
                 {**base, "metric": metric, "k": k, "value": float(v)}
@@ -246,8 +248,11 @@ def _cell_frames(spec, run_id, cell, stage, teacher, seed, difficulty, rng):
     ranks = pl.concat(rank_frames)
     if spec.old_ranks:
         ranks = ranks.drop("clip", "ties")
+    results = pl.DataFrame(res_rows, schema=polars_schema(RESULT_COLUMNS))
+    if spec.ties is None:  # a run older than the setting: its rows said neither (schema 1)
+        results = results.drop("pool", "tie_policy")
     return (
-        pl.DataFrame(res_rows, schema=polars_schema(RESULT_COLUMNS)),
+        results,
         ranks,
         _diagnostics(spec, run_id, cell, stage, teacher, seed),
     )

@@ -227,3 +227,24 @@ def test_two_runs_with_different_seeds_merge(tmp_path):
     assert set(meta) == {"demo-a", "demo-b"}
     assert sorted(results["seed"].unique().to_list()) == [0, 1]
     assert np.all(ranks.group_by("run_id").len()["len"].to_numpy() > 0)
+
+
+def test_rows_say_their_pool_and_tie_policy_and_older_rows_get_them_from_config(tmp_path):
+    """Schema 2 rows carry ``pool`` and ``tie_policy``; a schema-1 run's rows lack them and get
+    config.json's (compat), so both read the same."""
+    new = write_run(tmp_path / "new", RunSpec(seeds=(0,), n_queries=12, pool=True, ties="mean"),
+                    run_id="demo-new")  # fmt: skip
+    old = write_run(tmp_path / "old", RunSpec(seeds=(0,), n_queries=12, pool=True, ties=None),
+                    run_id="demo-old")  # fmt: skip
+    pooled = io.read_parquet(next((new / "cells").glob("c2kd-pool-*")) / "metrics.parquet")
+    assert set(pooled["pool"]) == {"max"} and set(pooled["tie_policy"]) == {"mean"}
+    assert "pool" not in io.read_parquet(next((old / "cells").glob("c2kd-pool-*")) /
+                                         "metrics.parquet").columns  # fmt: skip
+    for run, policy in ((new, "mean"), (old, "optimistic")):
+        results, ranks, _, _ = load_runs([run])
+        pool_rows = results.filter(pl.col("stage") == "c2kd-pool")
+        assert set(pool_rows["pool"]) == {"max"}
+        assert results.filter(pl.col("stage") != "c2kd-pool")["pool"].null_count() == (
+            results.filter(pl.col("stage") != "c2kd-pool").height
+        )
+        assert set(results["tie_policy"]) == {policy} == set(ranks["tie_policy"])

@@ -51,52 +51,52 @@ def _hold_active(folder: RunFolder) -> subprocess.Popen:
 
 def test_a_new_folder_is_claimed_at_once_and_the_same_run_joins(tmp_path):
     folder, cfg = RunFolder(tmp_path / "run"), _cfg()
-    assert policy.claim(folder, cfg, WHERE, overwrite=False) is True
+    assert policy.claim_folder(folder, cfg, WHERE, overwrite=False) is True
     assert io.read_json(folder.config)["run_id"] == cfg.run_id
-    assert policy.claim(folder, cfg, WHERE, overwrite=False) is False  # a shard, a resume
+    assert policy.claim_folder(folder, cfg, WHERE, overwrite=False) is False  # a shard, a resume
 
 
 def test_another_run_is_refused_while_one_works_in_the_folder(tmp_path):
     folder, first, second = RunFolder(tmp_path / "run"), _cfg(), _cfg(epochs=3)
-    policy.claim(folder, first, WHERE, overwrite=False)
+    policy.claim_folder(folder, first, WHERE, overwrite=False)
     holder = _hold_active(folder)
     try:
         with pytest.raises(UserError, match="in use by another run"):
-            policy.claim(folder, second, WHERE, overwrite=True)  # not even with --overwrite
+            policy.claim_folder(folder, second, WHERE, overwrite=True)  # not even with --overwrite
         assert io.read_json(folder.config)["run_id"] == first.run_id
     finally:
         holder.kill()
         holder.wait()
     # the first run died before finishing a cell: its folder holds no work, the second takes it
-    assert policy.claim(folder, second, WHERE, overwrite=False) is True
+    assert policy.claim_folder(folder, second, WHERE, overwrite=False) is True
     assert io.read_json(folder.config)["run_id"] == second.run_id
 
 
 def test_finished_cells_of_another_run_need_overwrite(tmp_path):
     folder, first, second = RunFolder(tmp_path / "run"), _cfg(), _cfg(epochs=3)
-    policy.claim(folder, first, WHERE, overwrite=False)
+    policy.claim_folder(folder, first, WHERE, overwrite=False)
     _finish_a_cell(folder, first.run_id)
     with pytest.raises(UserError, match=r"holds another run.*--overwrite"):
-        policy.claim(folder, second, WHERE, overwrite=False)
+        policy.claim_folder(folder, second, WHERE, overwrite=False)
     assert policy.finished_cells(folder) == 1
-    policy.claim(folder, second, WHERE, overwrite=True)
+    policy.claim_folder(folder, second, WHERE, overwrite=True)
     assert policy.finished_cells(folder) == 0
 
 
 def test_a_damaged_config_never_deletes_finished_cells(tmp_path):
     folder, first = RunFolder(tmp_path / "run"), _cfg()
-    policy.claim(folder, first, WHERE, overwrite=False)
+    policy.claim_folder(folder, first, WHERE, overwrite=False)
     _finish_a_cell(folder, first.run_id)
     folder.config.write_text(folder.config.read_text().replace("demo", "dem0"))  # checksum off
     for cfg in (first, _cfg(epochs=3)):
         with pytest.raises(UserError, match=r"config.json is damaged.*1 finished cell"):
-            policy.claim(folder, cfg, WHERE, overwrite=True)
+            policy.claim_folder(folder, cfg, WHERE, overwrite=True)
     assert policy.finished_cells(folder) == 1
 
 
 def test_abandoning_a_failed_claim_leaves_only_the_lock(tmp_path):
     folder, cfg = RunFolder(tmp_path / "run"), _cfg()
-    policy.claim(folder, cfg, WHERE, overwrite=False)
+    policy.claim_folder(folder, cfg, WHERE, overwrite=False)
     policy.hold(folder).release()
     (folder.path / ".lock").touch()
     policy.abandon(folder)
@@ -195,23 +195,24 @@ def test_the_same_data_at_another_path_is_the_same_run(tmp_path):
     folder, cfg = RunFolder(tmp_path / "run"), _cfg()
     here = {"data_dir": str(tmp_path / "a"), "teacher_dirs": {}}
     moved = {"data_dir": str(tmp_path / "b"), "teacher_dirs": {}}
-    policy.claim(folder, cfg, here, overwrite=False)
+    policy.claim_folder(folder, cfg, here, overwrite=False)
     _finish_a_cell(folder, cfg.run_id)
-    assert policy.claim(folder, cfg, moved, overwrite=False) is False  # joined, nothing removed
+    joined = policy.claim_folder(folder, cfg, moved, overwrite=False)
+    assert joined is False  # joined: nothing removed
     assert policy.finished_cells(folder) == 1
     # other teacher folders may hold other weights: that is said, and needs --overwrite
     other_models = {"data_dir": None, "teacher_dirs": {"labse": str(tmp_path / "labse")}}
     with pytest.raises(UserError, match=r"same config with other teacher folders.*--overwrite"):
-        policy.claim(folder, cfg, other_models, overwrite=False)
+        policy.claim_folder(folder, cfg, other_models, overwrite=False)
     assert policy.finished_cells(folder) == 1
 
 
 def test_a_claimed_folder_holds_the_runs_config_toml(tmp_path):
     folder, cfg = RunFolder(tmp_path / "run"), _cfg(epochs=3)
-    policy.claim(folder, cfg, WHERE, overwrite=False)
+    policy.claim_folder(folder, cfg, WHERE, overwrite=False)
     assert io.is_valid(folder.config_toml)
     again = build_config("paper-vatex", folder.config_toml).resolved("fp32", "")
     assert again.run_id == cfg.run_id == io.read_json(folder.config)["run_id"]
     io.remove(folder.config_toml)  # a claim killed before it: the next process of the run writes it
-    assert policy.claim(folder, cfg, WHERE, overwrite=False) is False
+    assert policy.claim_folder(folder, cfg, WHERE, overwrite=False) is False
     assert io.is_valid(folder.config_toml)

@@ -12,7 +12,7 @@ from c2kd_analyze import io
 from c2kd_analyze.config import build_config
 from c2kd_analyze.distill.runner import run_experiment
 from c2kd_analyze.errors import UserError
-from c2kd_analyze.results import DIAGNOSTIC_COLUMNS, RANK_COLUMNS, RESULT_COLUMNS
+from c2kd_analyze.results import DIAGNOSTIC_COLUMNS, RANK_COLUMNS, RESULT_COLUMNS, SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow  # loads the bundled mUSE and MiniLM
 
@@ -43,11 +43,22 @@ def test_full_run_layout_schema_and_resume(tmp_path):
     assert set(fr["n_queries"]) == {40 - 8}  # every 5th clip lacks French
     config = json.loads((run / "config.json").read_text())
     assert config["run_id"] == out.run_id and config["dataset"]["synthetic"] is True
-    assert out.run_id == cfg.replace(precision="fp32").run_id  # precision resolved on the CPU
+    # the precision resolved for this CPU, the demo has no data files: the id config.json records
+    assert out.run_id == cfg.resolved(out.config.precision, "").run_id
+    assert config["schema_version"] == SCHEMA_VERSION
+    pooled = results.filter(pl.col("stage") == "c2kd-pool")
+    assert (
+        set(pooled["pool"]) == {"mean"}
+        and results.filter(pl.col("stage") != "c2kd-pool")["pool"].is_null().all()
+    )
+    assert set(results["tie_policy"]) == {"optimistic"}  # every row says how its ties counted
     assert config["config"]["teachers"] == ["muse", "minilm-en"] and "torch" in config["versions"]
     for name in names:
         cell = run / "cells" / name
         assert io.is_valid(cell / "done.json")
+        done = io.read_json(cell / "done.json")  # each cell says where and with what it ran
+        assert done["schema_version"] == SCHEMA_VERSION and done["device"]["device"] == "cpu"
+        assert "torch" in done["versions"]
         ranks = io.read_parquet(cell / "ranks.parquet")
         assert list(ranks.columns) == list(RANK_COLUMNS)
         diag = io.read_parquet(cell / "diagnostics.parquet")
@@ -90,7 +101,7 @@ def test_other_config_refused_unless_overwrite(tmp_path):
         run_experiment(other, tmp_path / "run", dataset=ds, progress=False)
     out = run_experiment(other, tmp_path / "run", dataset=ds, progress=False, overwrite=True)
     # the run's id: the config with the precision resolved for the device (fp32 on a CPU)
-    assert out.run_id == other.replace(precision="fp32").run_id
+    assert out.run_id == other.resolved(out.config.precision, "").run_id
     assert json.loads((tmp_path / "run" / "config.json").read_text())["run_id"] == out.run_id
     assert set(out.results["run_id"]) == {out.run_id}
     (tmp_path / "junk").mkdir()

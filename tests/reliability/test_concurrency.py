@@ -77,21 +77,21 @@ def test_survivor_finishes_the_cells_of_a_killed_partner(tmp_path, reference):
 
 def test_lock_is_released_when_its_holder_is_killed(tmp_path):
     """The claim primitive itself: a SIGKILLed holder never blocks the cell."""
-    from c2kd_analyze.distill.locks import claim
+    from c2kd_analyze.distill.locks import claim_cell
 
     folder = tmp_path / "cell"
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time; from c2kd_analyze.distill.locks import claim\n"
-         f"with claim({str(folder)!r}, wait=True) as held:\n"
+         f"with claim_cell({str(folder)!r}, wait=True) as held:\n"
          "    print(held, flush=True); time.sleep(600)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert holder.stdout.readline().strip() == "True"
-    with claim(folder, wait=False) as held:
+    with claim_cell(folder, wait=False) as held:
         assert not held  # another live process holds it
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    with claim(folder, wait=False) as held:
+    with claim_cell(folder, wait=False) as held:
         assert held
     assert Path(folder / ".lock").exists()
