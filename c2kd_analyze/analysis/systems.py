@@ -45,23 +45,28 @@ BASELINE_COLOURS: dict[str, str] = {"zero-shot": "#b4b4b4", "translate-train": "
 def system_label(
     stage: str, teacher: str | None, pool: str | None = None, mode: str | None = None
 ) -> str:
-    """The label of one system (the same text :func:`label_expr` builds for a whole frame).
+    """The label of one system: :func:`label_expr` on one row (``mode``: name it, as in a
+    dataset whose runs used several modes).
 
     >>> system_label("c2kd-pool", "muse+labse", "max"), system_label("c2kd", "muse", mode="full")
     ('c2kd pool max(muse+labse)', 'c2kd muse [full]')
     """
-    if stage in BASELINES or not teacher:
-        label = stage
-    elif stage == "c2kd-pool":
-        label = f"c2kd pool {pool}({teacher})" if pool else f"c2kd pool {teacher}"
-    else:
-        label = f"{stage} {teacher}"
-    return f"{label} [{mode}]" if mode else label
+    import polars as pl
+
+    row = pl.DataFrame(
+        {"stage": [stage], "teacher": [teacher], "pool": [pool], "mode": [mode or "frozen"],
+         "teacher_recipe": [None], "_multi_mode": [mode is not None], "_multi_recipe": [False]},
+        schema={"stage": pl.String, "teacher": pl.String, "pool": pl.String, "mode": pl.String,
+                "teacher_recipe": pl.String, "_multi_mode": pl.Boolean,
+                "_multi_recipe": pl.Boolean},
+    )  # fmt: skip
+    return str(row.select(label_expr()).item())
 
 
 def label_expr() -> pl.Expr:
-    """:func:`system_label` as a polars expression over stage, teacher, pool, mode, and
-    ``_multi_mode`` (whether the row's dataset has runs in several modes)."""
+    """A system's label, built once here for every table, figure and the CLI: a polars
+    expression over stage, teacher, pool, mode, teacher_recipe, ``_multi_mode`` and
+    ``_multi_recipe`` (whether the row's dataset has runs in several modes / teacher recipes)."""
     import polars as pl
 
     stage, teacher, pool = pl.col("stage"), pl.col("teacher"), pl.col("pool")

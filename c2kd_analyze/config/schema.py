@@ -75,27 +75,15 @@ class MaxTokens(BaseModel):
             raise FieldError(
                 "max_tokens", f"--max-tokens must be a number of tokens, got {value!r}", how
             )
-        if isinstance(value, dict) or (isinstance(value, str) and "=" in value):
-            keys = (
-                value
-                if isinstance(value, dict)
-                else [part.partition("=")[0].strip() for part in value.split(",") if part.strip()]
+        parts = cls.parts(value)
+        if parts is None:  # not a number or a table: pydantic says what it is
+            return cls.model_validate(value)
+        unknown = sorted(set(parts) - set(cls.model_fields))
+        if unknown:
+            raise FieldError(
+                "max_tokens", f"--max-tokens has no part {unknown[0]!r}", how, key=unknown[0]
             )
-            unknown = sorted(set(keys) - set(cls.model_fields))
-            if unknown:
-                raise FieldError(
-                    "max_tokens", f"--max-tokens has no part {unknown[0]!r}", how, key=unknown[0]
-                )
-        if isinstance(value, str):
-            text = value.strip()
-            if "=" not in text:
-                value = int(text) if text.isdigit() else text
-            else:
-                pairs = [part.partition("=") for part in text.split(",") if part.strip()]
-                value = {k.strip(): int(v) if v.strip().isdigit() else v for k, _, v in pairs}
-        if isinstance(value, int) and not isinstance(value, bool):
-            return cls(train=value, test=value, teacher=value)
-        return cls.model_validate(value)
+        return cls.model_validate(parts)  # the parts not given keep their defaults
 
     def __str__(self) -> str:
         return f"train={self.train},test={self.test},teacher={self.teacher}"
