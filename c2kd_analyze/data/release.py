@@ -1,7 +1,7 @@
 """Readers for the C2KD release data (``data.tar.gz``): Multi-MSRVTT, Multi-YouCook2, VATEX, RUDDER.
 
-Each release file is a pickled list of dicts, one per video or clip (reference/c2kd-method.md
-section 5). These readers unpickle only those files, at their fixed paths under the folder given
+Each release file is a pickled list of dicts, one per video or clip (docs/method.md
+§6). These readers unpickle only those files, at their fixed paths under the folder given
 as ``--data-dir`` (the extracted ``data/`` folder), through the restricted unpickler in
 ``pickles.py``. They are as tolerant as the original loaders, and say what they tolerated
 (``Dataset.tolerated``, printed by ``datasets check``):

@@ -1,6 +1,6 @@
 """How each C2KD release dataset stores captions in an item, read as the original code reads them.
 
-One reader per record layout (reference/c2kd-method.md section 5.2), each returning the item's
+One reader per record layout (docs/method.md §6), each returning the item's
 captions in the dataset's fixed languages, the English the original's teachers read, and the
 caption keys it ignored.
 """

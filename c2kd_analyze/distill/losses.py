@@ -1,4 +1,4 @@
-"""The C2KD losses as pure functions of similarity matrices (reference section 3).
+"""The C2KD losses as pure functions of similarity matrices (docs/method.md §3).
 
 All inputs are B x B cosine-similarity matrices with texts as rows and videos as columns, the
 positive pair of row ``i`` at column ``i``. Choices of this reimplementation ("clean C2KD"):
@@ -45,7 +45,7 @@ def nce_loss(sims: torch.Tensor, temperature: float) -> torch.Tensor:
     """Symmetric InfoNCE over a (B, B) similarity matrix; the two directions are summed.
 
     ``L = -1/B sum_i log softmax_j(S_ij / t)[i]  -  1/B sum_j log softmax_i(S_ij / t)[j]``
-    (reference section 3.1: the original's NormSoftmaxLoss sums, it does not average).
+    (docs/method.md §3: the original's NormSoftmaxLoss sums, it does not average).
     Returns a scalar tensor.
     """
     import torch

@@ -1,6 +1,6 @@
 """Retrieval metrics: recall at k, median and mean rank, from a similarity matrix.
 
-What the numbers mean here (as the C2KD code, reference section 4.4): row ``i`` of ``sims`` is a
+What the numbers mean here (as the C2KD code, docs/method.md §4): row ``i`` of ``sims`` is a
 query (a caption for text-to-video), the columns are the items it searches (the videos), and the
 one correct item of query ``i`` is column ``i``. For each query we count ``higher``, the items
 scoring strictly above its correct item, and ``tied``, the *other* items scoring exactly the same.

@@ -1,6 +1,6 @@
 """The dual encoder: a text head over a (frozen or fine-tuned) text encoder, and a video tower.
 
-Architecture as reference section 1 (model/avlnet.py of the original), minus its dead weight
+Architecture as docs/method.md §1 (model/avlnet.py of the original), minus its dead weight
 (audio branch, word2vec projections):
 
 - text: encoder output -> masked mean pooling -> LayerNorm(eps 1e-6) -> gated unit to P;

@@ -1,4 +1,4 @@
-"""Small files in exactly the C2KD release layout and record format (reference section 5).
+"""Small files in exactly the C2KD release layout and record format (docs/method.md §6).
 
 Built in the tests into tmp folders; never committed. Each item is a dict as the released
 pickles hold them: ``id``, features under the release's key, captions under its keys, audio.

@@ -33,7 +33,7 @@ def test_bad_encoder_lr():
         build_config("demo", encoder_lr=0.0)
 
 
-# the paper's setup per dataset (reference section 4.2): dataset, token limits train/test/teacher,
+# the paper's setup per dataset (docs/method.md §5): dataset, token limits train/test/teacher,
 # epochs, lr, NCE tau (student / baselines), pool, lambda, projection
 PAPER = {
     "paper-msrvtt": ("multi-msrvtt", (35, 40, 40), 20, 1e-4, (0.1, 0.1), "max", 0.5, 512),

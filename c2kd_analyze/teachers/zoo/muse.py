@@ -9,7 +9,7 @@ SPEC = TeacherSpec(
     backend="muse-numpy",
     dim=512,
     pooling="dan-cnn",
-    parameters=68_900_000,  # measured in the numpy weights (reference/offline-models.md 1.2)
+    parameters=68_900_000,  # counted in the package's numpy weights
     max_tokens=0,  # no token limit: a deep averaging network reads the whole text
     languages=(
         "ar",
