@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .analysis.load import LoadedRuns
     from .config import RunConfig
     from .distill.shard import Shard
+    from .progress import Mode as ProgressMode
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def run(
     teacher_dirs: dict[str, str | Path] | None = None,
     device: str = "auto",
     shard: Shard | str | None = None,
-    progress: bool = True,
+    progress: bool | ProgressMode = True,
     write_report: bool = True,
     trust_remote_code: bool = False,
     compile: bool = False,
@@ -122,20 +123,26 @@ def run(
     ``config``: a :class:`~c2kd_analyze.config.RunConfig`, or none to build one from ``preset``,
     ``config_file`` and ``settings`` (any config field: ``teachers=["muse"]``, ``seeds=[0, 1]``,
     ``dataset_options={"n_train": 500}``, ...; tables merge per key over the preset's and the
-    file's). The other arguments are ``c2kd-analyze run``'s options. ``write_report``: write the
-    report when the run holds every cell (never for one shard).
+    file's). The other arguments are ``c2kd-analyze run``'s options. ``progress``: True (bars
+    on a terminal, lines elsewhere), False (nothing), or a mode of
+    :mod:`c2kd_analyze.progress` (``"bars"``, ``"lines"``, ``"quiet"``). ``write_report``: write
+    the report when the run holds every cell (never for one shard).
     """
     from .distill.execution import Execution
     from .distill.runner import run_experiment
     from .distill.shard import Shard
+    from .progress import progress_mode
 
     cfg = _config(config, preset, config_file, settings)
     part = shard if isinstance(shard, Shard) else Shard.parse(shard)
-    outcome = run_experiment(
-        cfg, out, overwrite=overwrite, data_dir=data_dir, teacher_dirs=_dirs(teacher_dirs),
-        progress=progress, shard=part, device=device, trust_remote_code=trust_remote_code,
-        execution=Execution(compile=compile, deterministic=deterministic),
-    )  # fmt: skip
+    mode: ProgressMode = "auto" if progress is True else "quiet" if progress is False else progress
+    with progress_mode(mode):
+        outcome = run_experiment(
+            cfg, out, overwrite=overwrite, data_dir=data_dir, teacher_dirs=_dirs(teacher_dirs),
+            progress=mode != "quiet", shard=part, device=device,
+            trust_remote_code=trust_remote_code,
+            execution=Execution(compile=compile, deterministic=deterministic),
+        )  # fmt: skip
     result = Run(
         outcome.run_dir, outcome.config, outcome.cells_run, outcome.cells_skipped,
         outcome.seconds,

@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from ..progress import Mode as ProgressMode
 from .run_options import command_signature, config_settings
 
 # Set before torch is imported: OpenMP threads that spin while waiting make training 10-30x
@@ -65,8 +66,11 @@ def run(**options: Any) -> None:
         for line in api.plan(cfg, sources=sources, **where):
             typer.echo(line)
         return
+    mode: ProgressMode = (
+        "quiet" if options["quiet"] else ("auto" if options["progress"] else "lines")
+    )
     result = api.run(
-        cfg, overwrite=options["overwrite"], progress=options["progress"], write_report=False,
+        cfg, overwrite=options["overwrite"], progress=mode, write_report=False,
         compile=options["compile_"], deterministic=options["deterministic"], **where,
     )  # fmt: skip
     if not is_main():  # under torchrun rank 0 alone prints and reports

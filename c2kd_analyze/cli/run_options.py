@@ -96,8 +96,12 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
     _opt("shard", str | None, None, "--shard", help="I/N: run only the cells whose index mod N "
          "is I (one shared --out; no report: run `c2kd-analyze report` when every shard is "
          "done).", rich_help_panel=EXECUTION, metavar="I/N", shown="the whole run"),
-    _opt("progress", bool, True, "--progress/--no-progress", help="Show progress bars.",
-         rich_help_panel=EXECUTION),
+    _opt("progress", bool, True, "--progress/--no-progress", help="Progress bars on a "
+         "terminal; with --no-progress, or when stderr is no terminal (a log file, a SLURM "
+         "job), plain lines instead: each cell's start and end (seconds, final loss, R@1 "
+         "average) and about every 10 % of long work.", rich_help_panel=EXECUTION),
+    _opt("quiet", bool, False, "--quiet", "-q", help="No progress at all, neither bars nor "
+         "lines (warnings and errors still show).", rich_help_panel=EXECUTION),
     _opt("compile_", bool, False, "--compile", help="Run the fine-tuned text encoder (--mode "
          "full) under torch.compile; needs a C compiler. Same numbers up to float rounding.",
          rich_help_panel=EXECUTION),

@@ -62,6 +62,12 @@ class CellOutputs:
     history: list[Step]
     diagnostics: list[dict[str, Any]] = field(default_factory=list)  # lang, metric, k, value
 
+    def r1_average(self) -> float | None:
+        """Text-to-video R@1 averaged over the languages (a fraction), for the progress log."""
+        values = [r.metrics.recall[1] for r in self.metrics
+                  if r.direction == "t2v" and 1 in r.metrics.recall]  # fmt: skip
+        return sum(values) / len(values) if values else None
+
 
 def _frame(rows: list[dict[str, Any]], columns: dict[str, str]) -> pl.DataFrame:
     import polars as pl

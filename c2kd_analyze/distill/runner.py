@@ -143,7 +143,7 @@ def _run_cells(
                         continue
                     todo.remove(cell)
                     if agree(is_done(run_dir, cell, ctx.cfg.run_id)):  # another process did it
-                        bars.end_cell()
+                        bars.end_cell(skipped=True)
                         continue
                     t0 = time.perf_counter()
                     bars.start_cell(cell.name)
@@ -156,7 +156,7 @@ def _run_cells(
                         info = replace(info, provenance=made)
                         write_cell(folder.cell(cell.name), info, outputs)
                     ran.append(cell)
-                    bars.end_cell()
+                    bars.end_cell(outputs.r1_average())
                     log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
     return ran
 

@@ -64,3 +64,21 @@ def test_ctrl_c_says_what_was_kept_and_the_same_command_resumes(tmp_path, refere
     assert io.read_parquet(out / "results.parquet").equals(
         io.read_parquet(reference[1] / "results.parquet")
     )
+
+
+def test_a_log_says_what_happens_and_quiet_says_nothing(tmp_path, reference):
+    """stderr is a pipe here, as in a SLURM job: one line per cell start and end (seconds, final
+    loss, R@1 average) and lines along the way; --quiet: none of them."""
+    _, _, ref_cache = reference
+    cache = tmp_path / "cache"
+    shutil.copytree(ref_cache / "embeddings", cache / "embeddings")  # no checkpoints: it trains
+    done = cli(run_args(tmp_path, tmp_path / "run"), cache)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    for number, cell in enumerate(TINY_CELLS, start=1):
+        assert f"cell {cell} ({number} of {len(TINY_CELLS)}): started" in lines, done.stderr
+        end = [x for x in lines if x.startswith(f"cell {cell}: done in ")]
+        assert len(end) == 1 and " s, final loss " in end[0] and ", R@1 avg " in end[0], end
+    quiet = cli([*run_args(tmp_path, tmp_path / "again"), "--quiet", "--balance", "0.5"], cache)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "cell " not in quiet.stderr and "started" not in quiet.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...errors import UserError
-from ..progress import progress_bar
+from ...progress import progress_bar
 from .decode import (
     VIDEO_SUFFIXES,
     BadVideo,
@@ -226,7 +226,7 @@ def _embed_all(
 
     with (
         ThreadPoolExecutor(max(1, workers)) as pool,
-        progress_bar(len(videos), "extracting frame features", progress) as advance,
+        progress_bar(len(videos), "extracting frame features", progress, min_total=1) as advance,
     ):
         for start in range(0, len(videos), chunk):
             group = videos[start : start + chunk]

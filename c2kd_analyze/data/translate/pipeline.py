@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import UserError
 from ...lang import normalize_lang
-from ..progress import progress_bar
+from ...progress import progress_bar
 from .batching import token_batches
 from .cache import TranslationCache
 from .model import LENGTH_POLICY, Seq2Seq
