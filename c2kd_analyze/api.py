@@ -116,6 +116,7 @@ def run(
     trust_remote_code: bool = False,
     compile: bool = False,
     deterministic: bool = False,
+    report_to: str | list[str] | None = None,
     **settings: Any,
 ) -> Run:
     """Train and evaluate every cell of a run not yet done in its folder; returns the :class:`Run`.
@@ -126,15 +127,18 @@ def run(
     file's). The other arguments are ``c2kd-analyze run``'s options. ``progress``: True (bars
     on a terminal, lines elsewhere), False (nothing), or a mode of
     :mod:`c2kd_analyze.progress` (``"bars"``, ``"lines"``, ``"quiet"``). ``write_report``: write
-    the report when the run holds every cell (never for one shard).
+    the report when the run holds every cell (never for one shard). ``report_to``: experiment
+    trackers (``["tensorboard", "wandb", "trackio"]``, any subset).
     """
     from .distill.execution import Execution
     from .distill.runner import run_experiment
     from .distill.shard import Shard
     from .progress import progress_mode
+    from .tracking import parse_report_to
 
     cfg = _config(config, preset, config_file, settings)
     part = shard if isinstance(shard, Shard) else Shard.parse(shard)
+    trackers = parse_report_to(report_to)
     mode: ProgressMode = "auto" if progress is True else "quiet" if progress is False else progress
     with progress_mode(mode):
         outcome = run_experiment(
@@ -142,6 +146,7 @@ def run(
             progress=mode != "quiet", shard=part, device=device,
             trust_remote_code=trust_remote_code,
             execution=Execution(compile=compile, deterministic=deterministic),
+            report_to=trackers,
         )  # fmt: skip
     result = Run(
         outcome.run_dir, outcome.config, outcome.cells_run, outcome.cells_skipped,

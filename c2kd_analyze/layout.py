@@ -14,6 +14,7 @@
     RUN_DIR/cells/<cell>/.lock                held by the process running the cell
     RUN_DIR/results.parquet, history.parquet  concatenations of the cells' files
     RUN_DIR/report.md, report.html, figures/, tables/   written by `c2kd-analyze report`
+    RUN_DIR/tracking/          `--report-to` trackers' own files (TensorBoard events, wandb)
 
 Writers (the runner, the cell writer), readers (the report's loader) and clean-up all go through
 :class:`RunFolder`, so a rename cannot break resume or the report silently.
@@ -130,6 +131,11 @@ class RunFolder:
         return self.path / "report.key.json"
 
     @property
+    def tracking_dir(self) -> Path:
+        """What ``--report-to`` trackers write (their own formats, so no checksums)."""
+        return self.path / "tracking"
+
+    @property
     def figures_dir(self) -> Path:
         return self.path / "figures"
 
@@ -148,4 +154,4 @@ class RunFolder:
     @property
     def run_dirs(self) -> tuple[Path, ...]:
         """Folders of the run itself (``--overwrite`` removes them)."""
-        return (self.cells_dir, self.figures_dir, self.tables_dir)
+        return (self.cells_dir, self.figures_dir, self.tables_dir, self.tracking_dir)

@@ -8,9 +8,11 @@ also sit where :class:`~c2kd_analyze.layout.RunFolder` puts such files. Anything
 *foreign*: a run refuses a folder that holds foreign files, ``--overwrite`` removes the tool's
 files and keeps foreign ones, and a report never writes over a foreign file.
 
-One exception makes a killed run resumable: a claim killed between writing ``config.json`` and
-its sidecar leaves a sidecar-less ``config.json``; it is the tool's when the folder also holds the
-run lock and the file reads as a run record (``run_id``, ``config`` and ``where``).
+``tracking/`` holds what ``--report-to`` trackers write in their own formats (no checksums): it
+is the tool's folder as a whole. One exception makes a killed run resumable: a claim killed
+between writing ``config.json`` and its sidecar leaves a sidecar-less ``config.json``; it is the
+tool's when the folder also holds the run lock and the file reads as a run record (``run_id``,
+``config`` and ``where``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -104,7 +107,8 @@ def foreign_entries(folder: RunFolder) -> list[Path]:
     root = folder.path
     if not root.is_dir():
         return []
-    known_dirs = {folder.cells_dir.name, folder.figures_dir.name, folder.tables_dir.name}
+    known_dirs = {folder.cells_dir.name, folder.figures_dir.name, folder.tables_dir.name,
+                  folder.tracking_dir.name}  # fmt: skip
     top = {p.name for p in folder.run_files}
     found: list[Path] = []
     for path in _entries(root):
@@ -159,6 +163,12 @@ def remove_ours(folder: RunFolder, keep_locks: bool = True) -> list[Path]:
     root = folder.path
     if not root.is_dir():
         return []
+    tracking = folder.tracking_dir
+    if tracking.is_dir() and not tracking.is_symlink():  # the trackers' own files, all of it
+        try:
+            shutil.rmtree(tracking)
+        except OSError as exc:
+            raise io.write_error(tracking, exc) from exc
     subdirs = [folder.cells_dir, folder.figures_dir, folder.tables_dir]
     for directory in [*(c.path for c in folder.cell_folders()), *subdirs, root]:
         if directory.is_symlink() or not directory.is_dir() or directory in foreign:

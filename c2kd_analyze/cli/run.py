@@ -71,7 +71,8 @@ def run(**options: Any) -> None:
     )
     result = api.run(
         cfg, overwrite=options["overwrite"], progress=mode, write_report=False,
-        compile=options["compile_"], deterministic=options["deterministic"], **where,
+        compile=options["compile_"], deterministic=options["deterministic"],
+        report_to=options["report_to"], **where,
     )  # fmt: skip
     if not is_main():  # under torchrun rank 0 alone prints and reports
         return

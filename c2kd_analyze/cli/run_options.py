@@ -120,6 +120,11 @@ RUN_OPTIONS: tuple[RunOption, ...] = (
          "--out (only the files c2kd-analyze wrote are removed).", rich_help_panel=OUTPUT),
     _opt("report", bool, True, "--report/--no-report", help="Write the analysis report at "
          "the end.", rich_help_panel=OUTPUT),
+    _opt("report_to", str | None, None, "--report-to", help="Experiment trackers, any of "
+         "tensorboard, wandb, trackio (comma-separated): per cell the config, the loss and lr of "
+         "every step and the test metrics; each an extra: pip install "
+         "'c2kd-analyze[tensorboard]'.", rich_help_panel=OUTPUT, metavar="NAMES",
+         shown="none"),
 )  # fmt: skip
 
 

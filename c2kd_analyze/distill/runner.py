@@ -114,7 +114,12 @@ def _start(cfg, dataset, data_dir, teacher_dirs, device_spec, trust, progress,
 
 
 def _run_cells(
-    ctx: RunContext, run_dir: Path, pending: list[Cell], progress: bool, made: dict[str, Any]
+    ctx: RunContext,
+    run_dir: Path,
+    pending: list[Cell],
+    progress: bool,
+    made: dict[str, Any],
+    report_to: tuple[str, ...] = (),
 ) -> list[Cell]:
     """Run the ``pending`` cells this process can claim; return the ones it ran.
 
@@ -127,6 +132,7 @@ def _run_cells(
     from dataclasses import replace
 
     from ..numerics import NonFiniteError
+    from ..tracking import Trackers
     from .cells import run_student_cell, run_teacher_cell
     from .locks import claim_cell
     from .outputs import write_cell
@@ -134,6 +140,7 @@ def _run_cells(
 
     folder = RunFolder(run_dir)
     bars = TrainingProgress(len(pending), enabled=progress)
+    trackers = Trackers(report_to, run_dir, ctx.cfg.run_id)
     todo, ran = list(pending), []
     with bars.running():
         for wait in (False, True):
@@ -147,11 +154,13 @@ def _run_cells(
                         continue
                     t0 = time.perf_counter()
                     bars.start_cell(cell.name)
+                    trackers.start_cell(cell.name, ctx.cfg.to_dict())
                     runner = run_teacher_cell if cell.stage == "teacher" else run_student_cell
                     try:
-                        info, outputs = runner(ctx, cell, bars.on_step)
+                        info, outputs = runner(ctx, cell, _both(bars, trackers))
                     except NonFiniteError as exc:  # name the stage that diverged
                         raise NonFiniteError(f"cell {cell.name}: {exc}") from None
+                    _track_outputs(trackers, outputs)
                     if is_main():  # under torchrun every rank trained the cell; rank 0 writes
                         info = replace(info, provenance=made)
                         write_cell(folder.cell(cell.name), info, outputs)
@@ -159,6 +168,37 @@ def _run_cells(
                     bars.end_cell(outputs.r1_average())
                     log.info("cell %s done in %.1f s", cell.name, time.perf_counter() - t0)
     return ran
+
+
+def _both(bars, trackers):
+    """The step callback: the progress bars, and every tracker."""
+
+    def on_step(step, total_steps: int) -> None:
+        bars.on_step(step, total_steps)
+        trackers.log_step(step.step, step.loss, step.lr)
+
+    return on_step
+
+
+def _track_outputs(trackers, outputs) -> None:
+    """A cell's test metrics to every tracker, and its training history when it was loaded from
+    a checkpoint (no step came live), then the end of the cell."""
+    from ..tracking import metric_name
+
+    if not trackers.trackers:
+        return
+    if trackers.steps_in_cell == 0:  # loaded from its checkpoint: its training, as recorded
+        for step in outputs.history:
+            trackers.log_step(step.step, step.loss, step.lr)
+    last = outputs.history[-1].step if outputs.history else 0
+    metrics: dict[str, float] = {}
+    for r in outputs.metrics:
+        for k, value in r.metrics.recall.items():
+            metrics[metric_name(r.direction, "recall", k, r.lang)] = float(value)
+        metrics[metric_name(r.direction, "median_rank", None, r.lang)] = r.metrics.median_rank
+        metrics[metric_name(r.direction, "mean_rank", None, r.lang)] = r.metrics.mean_rank
+    trackers.log_metrics(metrics, last)
+    trackers.end_cell()
 
 
 def run_experiment(
@@ -174,6 +214,7 @@ def run_experiment(
     device: str = "auto",
     trust_remote_code: bool = False,
     execution: Execution | None = None,
+    report_to: tuple[str, ...] = (),
 ) -> RunOutcome:
     """Plan, train and evaluate every cell of ``cfg`` (of ``shard``) not yet done in the folder.
 
@@ -181,7 +222,8 @@ def run_experiment(
     (:mod:`.distributed`) every rank trains every cell data-parallel and rank 0 writes; with a
     ``shard`` (:mod:`.shard`) only that shard's cells run. ``device``: ``auto``, ``cpu``,
     ``cuda``, ``cuda:N`` or ``mps`` (:mod:`c2kd_analyze.devices`); ``trust_remote_code`` lets
-    a teacher whose spec needs it run its repository's code; ``execution``: ``--compile`` and
+    a teacher whose spec needs it run its repository's code; ``report_to``: experiment
+    trackers (:mod:`c2kd_analyze.tracking`); ``execution``: ``--compile`` and
     ``--deterministic`` (:mod:`.execution`). Returns the results table of every cell done in the
     folder so far.
     """
@@ -193,6 +235,10 @@ def run_experiment(
     cfg = resolve_config(cfg, device, data_dir)
     # unknown names, wrong folders, remote code not allowed, absent weights: before anything
     check_inputs(cfg, teacher_dirs, data_dir, trust_remote_code)
+    if report_to:
+        from ..tracking import check_installed
+
+        check_installed(report_to)
     check_models(cfg, teacher_dirs)
     folder = RunFolder(_run_dir(cfg, out_dir))
     run_dir = folder.path
@@ -216,7 +262,10 @@ def run_experiment(
                     log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)
                     with main_first():  # rank 0 fills the encoder cache, the others read it
                         _warm_features(ctx, pending)
-                    ran = _run_cells(ctx, run_dir, pending, progress and is_main(), made)
+                    ran = _run_cells(
+                        ctx, run_dir, pending, progress and is_main(), made,
+                        report_to if is_main() else (),
+                    )  # fmt: skip
             results = None
             if is_main() and (ran or not io.is_valid(folder.results)):
                 with policy.run_lock(run_dir):

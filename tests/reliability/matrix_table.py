@@ -355,6 +355,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad("1/0", ("--shard", "1/0")),
         Bad("-1/2", ("--shard", "-1/2")),
     ],
+    ("run", "report_to"): [Bad("tensorbord", ("--report-to", "tensorbord", "tensorboard"))],
     ("run", "out"): [
         Bad(a_file, ("afile.txt", "is a file"), label="<a file>"),
         # the deletion rule: a folder of the user's files is never taken (nor emptied)
