@@ -53,7 +53,9 @@ def files_fingerprint(root: Path, files: Iterable[Path]) -> str:
     return hashlib.sha256(json.dumps(entries).encode()).hexdigest()
 
 
-def data_fingerprint(name: str, data_dir: str | Path | None, features: str | None = None) -> str:
+def read_files_fingerprint(
+    name: str, data_dir: str | Path | None, features: str | None = None
+) -> str:
     """The short fingerprint (:data:`SHORT` hex digits) of the files dataset ``name`` reads
     under ``data_dir``; "" when it reads none (the demo is defined by its options) or when the
     folder or options are wrong in a way the loader or the run's checks name themselves."""

@@ -59,15 +59,3 @@ def where(data_dir: str | Path | None, teacher_dirs: dict[str, Path]) -> dict[st
         "data_dir": str(Path(data_dir).expanduser().resolve()) if data_dir else None,
         "teacher_dirs": {k: str(Path(v).expanduser().resolve()) for k, v in teacher_dirs.items()},
     }
-
-
-def data_fingerprint(dataset: str, data_dir: str | Path | None, features: str | None) -> str:
-    """A short hash of exactly the files dataset ``dataset`` reads under ``data_dir`` (each
-    reader declares them from the folder's layout: ``data.registry.dataset_files``; hashed by
-    ``data.fingerprint.files_fingerprint``: path, size, and content, or the modification time of
-    files too big to hash), taken before anything is loaded: data edited in place gives a new
-    run id, files no reader reads (a README, a run folder inside the data folder) change
-    nothing. "" for a dataset that reads no folder (the demo is defined by its options)."""
-    from ..data.fingerprint import data_fingerprint as fingerprint
-
-    return fingerprint(dataset, data_dir, features)

@@ -60,11 +60,12 @@ def resolve_config(cfg: RunConfig, device: str, data_dir: str | Path | None) -> 
     ``auto`` means on ``device``, and the fingerprint of the files the dataset's reader reads
     (both part of the run id). The one value that carries the run id: the folder's name, its
     config.json and every result row use it."""
+    from ..data.fingerprint import read_files_fingerprint
     from ..devices import planned_precision
 
     return cfg.resolved(
         planned_precision(device, cfg.precision),
-        provenance.data_fingerprint(cfg.dataset, data_dir, cfg.features),
+        read_files_fingerprint(cfg.dataset, data_dir, cfg.features),
     )
 
 

@@ -1,6 +1,6 @@
 """Exactly the files a reader reads: declared before loading, each checked, fingerprinted.
 
-The run id's fingerprint (``data_fingerprint``) is taken over the files a reader declares from
+The run id's fingerprint (``read_files_fingerprint``) is taken over the files a reader declares from
 the folder's layout; the loader reads those files, records the same fingerprint, and needs no
 other file. Files it does not read (a README, a pipe, a dangling link, a run folder) change
 nothing; every file it reads changes the fingerprint when edited.
@@ -19,7 +19,7 @@ from release_fixtures import FILES, write_release
 
 from c2kd_analyze.data import load_dataset
 from c2kd_analyze.data.files import checked_file
-from c2kd_analyze.data.fingerprint import SHORT, data_fingerprint
+from c2kd_analyze.data.fingerprint import SHORT, read_files_fingerprint
 from c2kd_analyze.data.registry import dataset_files
 from c2kd_analyze.errors import UserError
 
@@ -115,7 +115,7 @@ def test_a_release_reader_declares_its_two_pickles(tmp_path, name, features):
     assert _declared(name, tmp_path, features) == {train, test}
     # the folder above data/ reads the same files, named the same way (the same run id)
     shutil.copytree(tmp_path, tmp_path / "parent" / "data", ignore=shutil.ignore_patterns("parent"))
-    assert data_fingerprint(name, tmp_path / "parent", features) == data_fingerprint(
+    assert read_files_fingerprint(name, tmp_path / "parent", features) == read_files_fingerprint(
         name, tmp_path, features
     )
 
@@ -126,7 +126,7 @@ def test_datasets_that_read_no_folder_or_cannot_declare_give_none(tmp_path):
     assert dataset_files("generic", tmp_path / "missing") is None
     assert dataset_files("generic", "") is None  # never the current folder
     assert dataset_files("vatex", tmp_path, "s3d") is None  # vatex has no S3D features
-    assert data_fingerprint("demo", tmp_path) == ""
+    assert read_files_fingerprint("demo", tmp_path) == ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,14 +147,14 @@ def _unrelated(folder):
 @pytest.mark.parametrize("per_clip", [False, True])
 def test_files_no_reader_reads_change_nothing(tmp_path, per_clip):
     folder = _generic(tmp_path / "data", per_clip=per_clip)
-    first = data_fingerprint("generic", folder)
+    first = read_files_fingerprint("generic", folder)
     loaded = load_dataset("generic", data_dir=folder)
     assert first and loaded.source_fingerprint[:SHORT] == first
     _unrelated(folder)
     if per_clip:  # features of a clip the table does not name, and a note among the features
         np.save(folder / "features" / "not-a-clip.npy", np.ones((2, 8), np.float32))
         (folder / "features" / "notes.txt").write_text("extracted with CLIP ViT-B/32")
-    assert data_fingerprint("generic", folder) == first
+    assert read_files_fingerprint("generic", folder) == first
     assert load_dataset("generic", data_dir=folder).source_fingerprint == loaded.source_fingerprint
 
 
@@ -174,7 +174,7 @@ def test_the_declared_files_are_all_the_reader_needs_and_each_counts(tmp_path, p
     assert bare.source_fingerprint == full.source_fingerprint
     np.testing.assert_array_equal(bare.train.features, full.train.features)
     assert bare.test.captions == full.test.captions
-    seen = {data_fingerprint("generic", only)}
+    seen = {read_files_fingerprint("generic", only)}
     for path in dataset_files("generic", only).paths:
         original = path.read_bytes()
         if path.suffix == ".parquet":
@@ -185,7 +185,7 @@ def test_the_declared_files_are_all_the_reader_needs_and_each_counts(tmp_path, p
             arrays = {k: v * 2 + 1 for k, v in arrays.items()}
             np.savez(path, **arrays) if path.suffix == ".npz" else np.save(path, arrays["x"])
         assert load_dataset("generic", data_dir=only).source_fingerprint[:SHORT] not in seen
-        seen.add(data_fingerprint("generic", only))
+        seen.add(read_files_fingerprint("generic", only))
         path.write_bytes(original)
     assert len(seen) == 1 + len(files.paths)
 
@@ -194,21 +194,21 @@ def test_edits_under_a_symlinked_features_folder_are_new_data(tmp_path):
     folder = _generic(tmp_path / "data", per_clip=True)
     shutil.move(folder / "features", tmp_path / "shared-features")
     (folder / "features").symlink_to(tmp_path / "shared-features", target_is_directory=True)
-    first = data_fingerprint("generic", folder)
+    first = read_files_fingerprint("generic", folder)
     assert first == load_dataset("generic", data_dir=folder).source_fingerprint[:SHORT]
     np.save(tmp_path / "shared-features" / "test1.npy", np.ones((4, 8), np.float32))
-    assert data_fingerprint("generic", folder) != first
+    assert read_files_fingerprint("generic", folder) != first
 
 
 def test_release_fingerprint_ignores_the_other_files_of_the_release(tmp_path):
     write_release(tmp_path, "multi-msrvtt", "clip")
-    first = data_fingerprint("multi-msrvtt", tmp_path, "clip")
+    first = read_files_fingerprint("multi-msrvtt", tmp_path, "clip")
     assert first == load_dataset("multi-msrvtt", data_dir=tmp_path).source_fingerprint[:SHORT]
     write_release(tmp_path, "multi-msrvtt", "s3d")  # the other features: not read with clip
     write_release(tmp_path, "vatex")
     (tmp_path / "msrvtt" / "README").write_text("the release")
-    assert data_fingerprint("multi-msrvtt", tmp_path, "clip") == first
-    assert data_fingerprint("multi-msrvtt", tmp_path, "s3d") != first
+    assert read_files_fingerprint("multi-msrvtt", tmp_path, "clip") == first
+    assert read_files_fingerprint("multi-msrvtt", tmp_path, "s3d") != first
 
 
 @pytest.mark.timeout(120)  # a pipe opened by mistake would block: fail instead
@@ -216,7 +216,7 @@ def test_a_release_pickle_that_is_a_pipe_is_named_by_the_fingerprint_and_the_loa
     _, test = write_release(tmp_path, "vatex")
     test.unlink()
     os.mkfifo(test)
-    for attempt in (lambda: data_fingerprint("vatex", tmp_path),
+    for attempt in (lambda: read_files_fingerprint("vatex", tmp_path),
                     lambda: load_dataset("vatex", data_dir=tmp_path)):  # fmt: skip
         with pytest.raises(UserError, match=r"vatex_test_multilingual\.pkl is a named pipe"):
             attempt()

@@ -17,8 +17,8 @@ import pytest
 
 from c2kd_analyze import io
 from c2kd_analyze.config import build_config
+from c2kd_analyze.data.fingerprint import read_files_fingerprint
 from c2kd_analyze.distill import run_folder as policy
-from c2kd_analyze.distill.provenance import data_fingerprint
 from c2kd_analyze.errors import UserError
 from c2kd_analyze.layout import RunFolder
 
@@ -122,13 +122,14 @@ def test_the_data_fingerprint_follows_content_not_touches(tmp_path):
     data.mkdir()
     (data / "captions.csv").write_text("clip_id,lang,caption,split\na,en,a dog,train\n")
     (data / "features.npz").write_bytes(b"read by the loader, not here")
-    first = data_fingerprint("generic", data, None)
-    assert first and data_fingerprint("generic", None, None) == ""
+    first = read_files_fingerprint("generic", data, None)
+    assert first and read_files_fingerprint("generic", None, None) == ""
     os.utime(data / "captions.csv", (1, 1))
-    assert data_fingerprint("generic", data, None) == first  # touched: same data, same run id
+    assert read_files_fingerprint("generic", data, None) == first  # touched: same data, same run id
     (data / "captions.csv").write_text("clip_id,lang,caption,split\na,en,a cat,train\n")
-    assert data_fingerprint("generic", data, None) != first
-    assert _cfg(data_fingerprint=data_fingerprint("generic", data, None)).run_id != _cfg().run_id
+    assert read_files_fingerprint("generic", data, None) != first
+    edited = read_files_fingerprint("generic", data, None)
+    assert _cfg(data_fingerprint=edited).run_id != _cfg().run_id
 
 
 @pytest.mark.slow
