@@ -10,8 +10,11 @@ Three modes, chosen once for the process (:func:`progress_mode`):
 ``auto`` (the default) is ``bars`` when stderr is a terminal and ``lines`` otherwise. Short work
 (fewer items than its ``min_total``) says nothing in any mode.
 
->>> with progress_mode("lines"), progress_bar(10, "counting", min_total=1) as advance:
-...     advance(10)  # doctest: +SKIP
+>>> with progress_mode("quiet"), progress_bar(10, "counting", min_total=1) as advance:
+...     for _ in range(10):
+...         advance(1)
+...     current_mode()
+'quiet'
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ SMALL_TOML = "projection_dim = 8\nvideo_width = 8\nn_video_tokens = 4\n"
 TINY = [
     "--dataset-option", "n_train=48", "--dataset-option", "n_test=16",
     "--teachers", "muse", "--student", "muse",
-    "--epochs", "2", "--batch-size", "16", "--no-progress", "--no-report",
+    "--epochs", "2", "--batch-size", "16", "--quiet", "--no-report",
 ]  # fmt: skip
 #: the cells of a TINY run, in the order they run
 TINY_CELLS = ("teacher-muse-s0", "zero-shot-s0", "translate-train-s0", "c2kd-muse-s0")

@@ -82,7 +82,7 @@ def test_lock_is_released_when_its_holder_is_killed(tmp_path):
     folder = tmp_path / "cell"
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys, time; from c2kd_analyze.distill.locks import claim\n"
+         "import sys, time; from c2kd_analyze.distill.locks import claim_cell\n"
          f"with claim_cell({str(folder)!r}, wait=True) as held:\n"
          "    print(held, flush=True); time.sleep(600)"],
         stdout=subprocess.PIPE, text=True,

@@ -72,13 +72,23 @@ def test_a_log_says_what_happens_and_quiet_says_nothing(tmp_path, reference):
     _, _, ref_cache = reference
     cache = tmp_path / "cache"
     shutil.copytree(ref_cache / "embeddings", cache / "embeddings")  # no checkpoints: it trains
-    done = cli(run_args(tmp_path, tmp_path / "run"), cache)
+
+    def logged(out):
+        return [("--no-progress" if a == "--quiet" else a) for a in run_args(tmp_path, out)]
+
+    done = cli(logged(tmp_path / "run"), cache)
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     for number, cell in enumerate(TINY_CELLS, start=1):
         assert f"cell {cell} ({number} of {len(TINY_CELLS)}): started" in lines, done.stderr
         end = [x for x in lines if x.startswith(f"cell {cell}: done in ")]
         assert len(end) == 1 and " s, final loss " in end[0] and ", R@1 avg " in end[0], end
-    quiet = cli([*run_args(tmp_path, tmp_path / "again"), "--quiet", "--balance", "0.5"], cache)
+    # a run that fails after logging: its error is still one line, the last
+    failed = cli([*logged(tmp_path / "diverges"), "--lr", "1e6"], cache)
+    errors = [x for x in failed.stderr.splitlines() if x.startswith("error:")]
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr, failed.stderr
+    assert len(errors) == 1 and failed.stderr.splitlines()[-1] == errors[0], failed.stderr
+    assert "diverged" in errors[0] and "cell teacher-muse-s0 (1 of 4): started" in failed.stderr
+    quiet = cli([*run_args(tmp_path, tmp_path / "again"), "--balance", "0.5"], cache)
     assert quiet.returncode == 0, quiet.stderr
     assert "cell " not in quiet.stderr and "started" not in quiet.stderr
