@@ -123,7 +123,7 @@ def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> di
     train_en = ctx.teacher_tables["train"]["en"]
     # the distillation targets read English at the student's training limit (as the original
     # padded the teachers' tokens to the student's max_words), whatever the teacher trained at
-    texts = ctx.text_inputs(name, "train", role="teacher")
+    texts = ctx.text_inputs(name, "train", role="teacher", languages=("en",))
     rows = np.arange(len(train_en.texts))
     out["train_text_en"] = embed_texts(model, texts, "en", rows, precision=p)
     out["train_video"] = embed_videos(model, *ctx.frames("train"), precision=p)
@@ -172,7 +172,9 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
         else:
             frames, mask = ctx.frames("train")
-            texts = ctx.text_inputs(name, "train", max_tokens=limit, role="teacher")
+            texts = ctx.text_inputs(
+                name, "train", max_tokens=limit, role="teacher", languages=recipe.languages
+            )
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name,

@@ -116,6 +116,7 @@ class RunContext:
         self._frames: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self._encoders: dict[str, Any] = {}
         self._frozen: dict[tuple, TextInputs] = {}
+        self._features: dict[tuple, torch.Tensor] = {}  # (name, split, role, lang) -> (n, D)
         self._hf: dict[str, tuple[Any, Any]] = {}
         self._warned: set[str] = set()
         self._memo: dict[tuple, Any] = {}  # e.g. ("teacher", name, seed) -> TrainedTeacher
@@ -175,32 +176,66 @@ class RunContext:
         tables = self.teacher_tables[split] if role == "teacher" else self.tables[split]
         return tables, ("teacher" if tables is not self.tables[split] else "student")
 
-    def encoder_outputs(self, name: str, split: str, role: Role = "student") -> FrozenTexts:
-        """The encoder's own outputs (L2-normalised) of every caption ``role`` reads in
-        ``split``, in every language, through the content-addressed cache, on the device: what a
-        frozen-mode text head reads (through its :class:`Standardize`) and the translation
-        diagnostic uses."""
+    def _read(
+        self, split: str, role: Role, languages: tuple[str, ...] | None
+    ) -> tuple[dict[str, CaptionTable], Role]:
+        """:meth:`_tables`, cut to ``languages`` (None: all). A subset is read only when it gives
+        every clip as many captions as all languages do: training samples a clip's caption
+        index from its largest count over the tables it gets, and must sample as before."""
         tables, role = self._tables(split, role)
-        key = (name, split, role)
-        if key not in self._frozen:
-            from ..teachers.cache import encode_cached
+        if languages is None or set(languages) >= set(tables):
+            return tables, role
+        subset = {lang: t for lang, t in tables.items() if lang in languages}
+        if not subset:
+            raise ValueError(f"none of {languages} in {split}'s languages {tuple(tables)}")
+        most = np.max(np.stack([t.count for t in tables.values()]), axis=0)
+        if not np.array_equal(np.max(np.stack([t.count for t in subset.values()]), axis=0), most):
+            return tables, role
+        return subset, role
 
-            texts = [t for table in tables.values() for t in table.texts]
-            log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
-            vectors = encode_cached(self.encoder(name), texts, progress=self.progress)
-            features, start = {}, 0
-            for lang, table in tables.items():
-                features[lang] = vectors[start : start + len(table.texts)]
-                start += len(table.texts)
+    def encoder_outputs(
+        self,
+        name: str,
+        split: str,
+        role: Role = "student",
+        languages: tuple[str, ...] | None = None,
+    ) -> FrozenTexts:
+        """The encoder's own outputs (L2-normalised) of every caption ``role`` reads in
+        ``split``, in every language (or ``languages``), through the content-addressed cache, on
+        the device: what a frozen-mode text head reads (through its :class:`Standardize`) and the
+        translation diagnostic uses. Each language is encoded once per (encoder, split, role)
+        and held once on the device, whichever subsets ask for it."""
+        tables, role = self._read(split, role, languages)
+        key = (name, split, role, tuple(tables))
+        if key not in self._frozen:
+            missing = [lang for lang in tables if (name, split, role, lang) not in self._features]
+            if missing:
+                self._encode_languages(name, split, role, {lang: tables[lang] for lang in missing})
+            features = {lang: self._features[(name, split, role, lang)] for lang in tables}
             self._frozen[key] = FrozenTexts(tables, features, self.device)
         frozen = self._frozen[key]
         assert isinstance(frozen, FrozenTexts)
         return frozen
 
+    def _encode_languages(
+        self, name: str, split: str, role: Role, tables: dict[str, CaptionTable]
+    ) -> None:
+        """Encode ``tables``' captions through the cache into ``_features``, on the device."""
+        from ..teachers.cache import encode_cached
+
+        texts = [t for table in tables.values() for t in table.texts]
+        log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
+        vectors = encode_cached(self.encoder(name), texts, progress=self.progress)
+        start = 0
+        for lang, table in tables.items():
+            rows = np.ascontiguousarray(vectors[start : start + len(table.texts)])
+            self._features[(name, split, role, lang)] = torch.from_numpy(rows).to(self.device)
+            start += len(table.texts)
+
     def standardize(self, name: str, role: Role = "student") -> Standardize:
         """Fixed per-dimension statistics of encoder ``name``'s outputs on the English training
         captions ``role`` reads (see :class:`~.models.Standardize` for why)."""
-        english = self.encoder_outputs(name, "train", role).features["en"].double()
+        english = self.encoder_outputs(name, "train", role, ("en",)).features["en"].double()
         return Standardize(english.mean(0), english.std(0))
 
     def _hf_parts(self, name: str) -> tuple[Any, Any]:
@@ -216,17 +251,23 @@ class RunContext:
         return self._hf[name]
 
     def text_inputs(
-        self, name: str, split: str, max_tokens: int | None = None, role: Role = "student"
+        self,
+        name: str,
+        split: str,
+        max_tokens: int | None = None,
+        role: Role = "student",
+        languages: tuple[str, ...] | None = None,
     ) -> TextInputs:
         """What encoder ``name``'s text tower reads for ``split`` in ``role``: frozen outputs, or
-        token ids (tokenised once per split, limit and role, and kept, in full mode).
+        token ids (tokenised once per split, limit, role and languages, and kept, in full mode).
         ``max_tokens``: the limit for fine-tuned encoders; default the config's limit of the
-        split (train / test)."""
+        split (train / test). ``languages``: only these (e.g. English for a teacher's targets);
+        default all."""
         if self.mode_of(name) == "frozen":
-            return self.encoder_outputs(name, split, role)
-        tables, role = self._tables(split, role)
+            return self.encoder_outputs(name, split, role, languages)
+        tables, role = self._read(split, role, languages)
         limit = max_tokens or getattr(self.cfg.max_tokens, split)
-        key = (name, split, role, "tokens", limit)
+        key = (name, split, role, "tokens", limit, tuple(tables))
         if key not in self._frozen:
             from ..teachers import get_spec
 
@@ -253,7 +294,11 @@ class RunContext:
             _, hf_model = self._hf_parts(name)
             encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy
             text = FineTunedTextTower(
-                encoder, encoder.config.hidden_size, cfg.projection_dim, self.pooling(name)
+                encoder,
+                encoder.config.hidden_size,
+                cfg.projection_dim,
+                self.pooling(name),
+                precision=self.precision,
             )
         else:
             standardize = self.standardize(name, role)

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 if TYPE_CHECKING:
+    from ..devices import Precision
     from ..teachers.spec import Pooling
 
 
@@ -85,22 +86,32 @@ class FineTunedTextTower(nn.Module):
 
     ``forward(tokens)`` takes the tokenizer's dict (``input_ids``, ``attention_mask``, ...) of B
     captions and returns (B, P). ``pooling`` is one of :mod:`c2kd_analyze.teachers.pooling`'s
-    (the original C2KD mean-pools every model; a teacher's own pooling is its spec's).
+    (the original C2KD mean-pools every model; a teacher's own pooling is its spec's). The
+    encoder runs under ``precision``'s :func:`~c2kd_analyze.devices.encoder_autocast` (on a CPU
+    the only part of a step in bf16); the head gets the pooled states in fp32.
     """
 
     def __init__(
-        self, encoder: nn.Module, hidden_dim: int, projection_dim: int, pooling: Pooling = "mean"
+        self,
+        encoder: nn.Module,
+        hidden_dim: int,
+        projection_dim: int,
+        pooling: Pooling = "mean",
+        precision: Precision = "fp32",
     ) -> None:
         super().__init__()
         self.encoder = encoder
         self.pooling = pooling
+        self.precision = precision
         self.head = TextHead(hidden_dim, projection_dim)
 
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        from ..devices import encoder_autocast
         from ..teachers.pooling import pool_output
 
-        out = self.encoder(**tokens)
-        return self.head(pool_output(out, tokens["attention_mask"], self.pooling))
+        with encoder_autocast(tokens["input_ids"].device, self.precision):
+            out = self.encoder(**tokens)
+        return self.head(pool_output(out, tokens["attention_mask"], self.pooling).float())
 
 
 class VideoTower(nn.Module):
