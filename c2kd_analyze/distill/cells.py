@@ -198,7 +198,7 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     feats, valid = {}, {}
     for lang in ctx.languages:
         rows, ok = first_caption_rows(frozen.tables[lang])
-        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].cpu().numpy(), ok
+        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].float().cpu().numpy(), ok
     diagnostics = [
         {"lang": lang, "metric": "translation_recall", "k": 1, "value": value}
         for lang, value in _translation_recall(feats, valid).items()

@@ -84,6 +84,7 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
             ctx.encoder_outputs(name, "train", role, languages)
         # the translation diagnostic reads frozen test vectors in every mode
         ctx.encoder_outputs(name, "test", role)
+    ctx.release_encoders()
 
 
 def _start(cfg, dataset, data_dir, teacher_dirs, folder: RunFolder, device_spec, trust, progress):

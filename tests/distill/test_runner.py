@@ -10,6 +10,7 @@ from tiny_data import tiny_dataset
 
 from c2kd_analyze import io
 from c2kd_analyze.config import build_config
+from c2kd_analyze.devices import planned_precision
 from c2kd_analyze.distill.runner import run_experiment
 from c2kd_analyze.errors import UserError
 from c2kd_analyze.results import DIAGNOSTIC_COLUMNS, RANK_COLUMNS, RESULT_COLUMNS
@@ -43,7 +44,8 @@ def test_full_run_layout_schema_and_resume(tmp_path):
     assert set(fr["n_queries"]) == {40 - 8}  # every 5th clip lacks French
     config = json.loads((run / "config.json").read_text())
     assert config["run_id"] == out.run_id and config["dataset"]["synthetic"] is True
-    assert out.run_id == cfg.replace(precision="fp32").run_id  # precision resolved on the CPU
+    # precision resolved on the CPU (bf16 where it has AMX-BF16)
+    assert out.run_id == cfg.replace(precision=planned_precision("cpu", "auto")).run_id
     assert config["config"]["teachers"] == ["muse", "minilm-en"] and "torch" in config["versions"]
     for name in names:
         cell = run / "cells" / name
@@ -89,8 +91,8 @@ def test_other_config_refused_unless_overwrite(tmp_path):
     with pytest.raises(UserError, match="--overwrite"):
         run_experiment(other, tmp_path / "run", dataset=ds, progress=False)
     out = run_experiment(other, tmp_path / "run", dataset=ds, progress=False, overwrite=True)
-    # the run's id: the config with the precision resolved for the device (fp32 on a CPU)
-    assert out.run_id == other.replace(precision="fp32").run_id
+    # the run's id: the config with the precision resolved for the device
+    assert out.run_id == other.replace(precision=planned_precision("cpu", "auto")).run_id
     assert json.loads((tmp_path / "run" / "config.json").read_text())["run_id"] == out.run_id
     assert set(out.results["run_id"]) == {out.run_id}
     (tmp_path / "junk").mkdir()
