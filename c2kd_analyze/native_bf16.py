@@ -75,10 +75,13 @@ def _proc_flags(path: str = "/proc/cpuinfo") -> set[str] | None:
     return set()  # a cpuinfo without x86 flags (e.g. ARM): nothing of ours
 
 
-@functools.lru_cache(maxsize=1)
 def cpu_bf16() -> CpuBf16:
-    """This machine's CPU bf16 support, detected once per process."""
-    isa = os.environ.get("ONEDNN_MAX_CPU_ISA", "")
+    """This machine's CPU bf16 support, detected once per process (and ONEDNN_MAX_CPU_ISA)."""
+    return _detect(os.environ.get("ONEDNN_MAX_CPU_ISA", ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _detect(isa: str) -> CpuBf16:
     flags = _proc_flags() if sys.platform.startswith("linux") else None
     if flags is not None:
         return CpuBf16(tuple(f for f in CPU_FLAGS if f in flags), "/proc/cpuinfo", isa)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP
+from .options import DEVICE_HELP, PRECISION_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP
 
 # Set before torch is imported: OpenMP threads that spin while waiting make training 10-30x
 # slower when the machine's cores are shared with other processes (measured on 2 cores under
@@ -205,7 +205,7 @@ def run(
     precision: str | None = typer.Option(
         None,
         "--precision",
-        help="auto (bf16 autocast on a CUDA GPU that supports it, else fp32), fp32, bf16, fp16.",
+        help=PRECISION_HELP,
         rich_help_panel=EXECUTION,
     ),
     shard: str | None = typer.Option(

@@ -40,11 +40,11 @@ def cpuinfo(tmp_path, monkeypatch):
             monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
         else:
             monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", isa)
-        native_bf16.cpu_bf16.cache_clear()
+        native_bf16._detect.cache_clear()
         return native_bf16.cpu_bf16()
 
     yield use
-    native_bf16.cpu_bf16.cache_clear()
+    native_bf16._detect.cache_clear()
 
 
 def test_only_amx_bf16_counts_as_native_on_a_cpu(cpuinfo):
@@ -75,7 +75,7 @@ def test_onednn_held_below_amx_turns_auto_off(cpuinfo):
 def test_the_proc_flags_agree_with_torch_on_this_machine():
     """Two independent readings of this machine's CPU: /proc/cpuinfo (what a run uses, without
     torch) and torch's cpuinfo library."""
-    native_bf16.cpu_bf16.cache_clear()
+    native_bf16._detect.cache_clear()
     ours = native_bf16.cpu_bf16()
     if ours.source != "/proc/cpuinfo":
         pytest.skip("no /proc/cpuinfo here")
