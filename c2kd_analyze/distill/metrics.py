@@ -86,9 +86,9 @@ def _as_tensor(x: Any):
 #: columns compared at once within a block of scores on an accelerator: the comparison masks
 #: and their sums stay a few MB whatever the number of items
 _COLUMNS = 4096
-#: rows counted at once on a CPU: a (64, n_items) chunk of scores stays in the L2 cache (768 kB
-#: of float32 at 3,000 items) for its second comparison, so only the first reads main memory
-_CPU_ROWS = 64
+#: bytes of scores counted at once on a CPU: a chunk of rows this size stays in the L2 cache
+#: between its two comparisons, so only the first reads main memory
+_CPU_CHUNK_BYTES = 1 << 20
 
 
 def _block_counts(block, start: int) -> tuple[Any, Any]:
@@ -125,24 +125,36 @@ def _row_counts(hits: np.ndarray) -> np.ndarray:
 
 def _host_counts(scores: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, bool]:
     """(higher, tied, has NaN) of the rows of ``scores`` (rows, n_items), numpy on the host, the
-    true item of row r being column ``start + r``: per chunk of rows one ``>`` and one ``==``
-    against each row's true score, the second from cache."""
+    true item of row r being column ``start + r``.
+
+    Per cache-sized chunk of rows, two comparisons against each row's true score: ``higher``
+    (``>``) and ``lower`` (``<``). Every other item ties with the true one or is NaN, so a row
+    with ``higher + lower == n_items - 1`` has neither, and only the rows where ties or NaN can
+    exist (rare with real scores) are looked at again, exactly.
+    """
     rows, n_items = scores.shape
     higher = np.empty(rows, dtype=np.int64)
-    tied = np.empty(rows, dtype=np.int64)
-    nan = False
+    lower = np.empty(rows, dtype=np.int64)
+    step = int(np.clip(_CPU_CHUNK_BYTES // (n_items * scores.itemsize), 8, 1024))
     # padded to whole uint64 words for _row_counts; the padding stays False
-    buffer = np.zeros((min(_CPU_ROWS, rows), -(-n_items // 8) * 8), dtype=bool)
-    for first in range(0, rows, _CPU_ROWS):
-        chunk = scores[first : first + _CPU_ROWS]
+    buffer = np.zeros((min(step, rows), -(-n_items // 8) * 8), dtype=bool)
+    for first in range(0, rows, step):
+        chunk = scores[first : first + step]
         k = chunk.shape[0]
         true = np.diagonal(chunk, offset=start + first)[:, None]  # chunk[i, start + first + i]
         hits = buffer[:k, :n_items]
         np.greater(chunk, true, out=hits)
         higher[first : first + k] = _row_counts(buffer[:k])
-        np.equal(chunk, true, out=hits)
-        tied[first : first + k] = _row_counts(buffer[:k]) - 1  # the true item equals itself
-        nan = nan or bool(np.isnan(chunk.max()))  # max is NaN when any score is
+        np.less(chunk, true, out=hits)
+        lower[first : first + k] = _row_counts(buffer[:k])
+    tied = n_items - 1 - higher - lower  # ties, plus NaN where there is any
+    maybe = np.flatnonzero(tied)
+    nan = False
+    if maybe.size:
+        part = scores[maybe]
+        true = part[np.arange(maybe.size), start + maybe][:, None]
+        nan = bool(np.isnan(part).any())
+        tied[maybe] = np.count_nonzero(part == true, axis=1) - 1  # the true item equals itself
     return higher, tied, nan
 
 
