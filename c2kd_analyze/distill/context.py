@@ -30,7 +30,7 @@ from torch import nn
 
 from ..config import RunConfig
 from ..data.types import Dataset, Split
-from ..devices import Precision
+from ..devices import Precision, resolve_precision
 from ..teachers.spec import Pooling
 from .captions import CaptionTable, caption_tables, teacher_tables
 from .inputs import FrozenTexts, TextInputs, TokenizedTexts
@@ -99,7 +99,12 @@ class RunContext:
         self.trust_remote_code = trust_remote_code
         self.progress = progress  # encoders may draw bars while they encode
         self.device = torch.device(device)
-        self.precision: Precision = cfg.precision if cfg.precision != "auto" else "fp32"
+        # a run resolves "auto" before it gets here; a context built directly resolves it the same
+        self.precision: Precision = (
+            resolve_precision(cfg.precision, self.device)
+            if cfg.precision == "auto"
+            else cfg.precision
+        )
         self.dataset = dataset
         self.languages = dataset.languages
         self.teacher_dirs = dict(teacher_dirs or {})
