@@ -6,6 +6,10 @@
   API within 10% (ratio = ours / direct <= 1.10).
 - ``encode_cache``: ``encode_cached`` on an empty cache (cold) vs a warm one read back from disk
   by a fresh index (as a second run would). Target: warm at least 50x faster.
+- ``teacher_precision``: the torch bundled teachers encoding demo captions in fp32 vs under bf16
+  autocast on this device (ratio = fp32 / bf16 seconds; above 1: bf16 is faster), with the
+  smallest cosine between the two vectors of a caption. On a CPU bf16 pays with AMX-BF16 only
+  (``c2kd-analyze doctor`` says whether this one has it).
 - ``warm_start``: a fresh process reading captions that are all in the cache, the way a second
   run does: ``find_teacher`` (the model loads on the first cache miss, so never here) vs
   ``load_teacher`` (the model loaded up front, as runs did before). Each side in its own fresh
@@ -95,6 +99,46 @@ def teacher_throughput(quick: bool) -> list[str]:
     return lines
 
 
+def _demo_captions(n: int) -> list[str]:
+    """``n`` captions of the demo set, a seeded sample over its languages and splits."""
+    import numpy as np
+
+    from c2kd_analyze.data import load_dataset
+
+    dataset = load_dataset("demo")
+    texts = [
+        c for split in (dataset.train, dataset.test) for lang in dataset.languages
+        for clip in split.captions[lang] for c in clip if c
+    ]  # fmt: skip
+    rng = np.random.default_rng(0)
+    return [texts[i] for i in rng.choice(len(texts), n, replace=False)]
+
+
+def teacher_precision(quick: bool) -> list[str]:
+    from c2kd_analyze.devices import resolve_device
+    from c2kd_analyze.native_bf16 import cpu_bf16
+    from c2kd_analyze.teachers import load_teacher
+
+    device = resolve_device("auto")
+    n, repeats = (1000, 2) if quick else (4000, 3)
+    texts = _demo_captions(n)
+    lines = [f"# bf16 on {device}: {cpu_bf16().describe() if device.type == 'cpu' else 'GPU'}"]
+    for name in ("me5-small", "minilm-en"):
+        fp32 = load_teacher(name, device=device, precision="fp32")
+        bf16 = load_teacher(name, device=device, precision="bf16")
+        a, b = _compare(
+            lambda e=fp32: e.encode(texts, progress=False),
+            lambda e=bf16: e.encode(texts, progress=False),
+            repeats,
+        )
+        cosine = (fp32.encode(texts, progress=False) * bf16.encode(texts, progress=False)).sum(1)
+        lines.append(
+            f"teacher_precision[{name}]: ratio={a / b:.2f} (fp32={a:.2f}s, bf16={b:.2f}s, "
+            f"{n} demo captions, {n / b:.0f} texts/s in bf16, min cosine {cosine.min():.5f})"
+        )
+    return lines
+
+
 def encode_cache(quick: bool) -> list[str]:
     from c2kd_analyze.teachers import load_teacher
     from c2kd_analyze.teachers.cache import encode_cached, forget_in_memory
@@ -170,5 +214,6 @@ def warm_start(quick: bool) -> list[str]:
 BENCHMARKS = {
     "teacher_throughput": teacher_throughput,
     "encode_cache": encode_cache,
+    "teacher_precision": teacher_precision,
     "warm_start": warm_start,
 }

@@ -9,17 +9,24 @@
 
 ``--precision``:
 
-- ``auto`` (default): ``bf16`` autocast on a CUDA device that supports it, ``fp32`` elsewhere
-  (a CPU run gives the same numbers as before devices existed);
+- ``auto`` (default): ``bf16`` where the chosen device computes it natively
+  (:mod:`c2kd_analyze.native_bf16`: a CUDA GPU of compute capability 8.0 or newer, a CPU with
+  AMX-BF16), ``fp32`` elsewhere; resolved after the device is chosen;
 - ``fp32``; ``bf16`` (autocast); ``fp16`` (autocast with a gradient scaler).
 
-Autocast covers the encoders' forward passes only: weights stay fp32 (so checkpoints are the
-same files in every precision), and similarity matrices, losses and metrics are computed in fp32.
+What autocast covers: weights stay fp32 (so checkpoints are the same files in every precision),
+and similarity matrices, losses and metrics are computed in fp32. On an accelerator the models'
+whole forward passes run under autocast (:func:`autocast`); on a CPU only the text encoders do
+(:func:`encoder_autocast`: frozen encoding and the fine-tuned towers of ``--mode full``), because
+that is where the time goes and where AMX pays, while the small heads and the video tower stay
+fp32.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import os
 import re
 from pathlib import Path
@@ -29,6 +36,8 @@ from .errors import UserError
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
 
 Precision = Literal["fp32", "bf16", "fp16"]
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
@@ -73,8 +82,28 @@ def planned_precision(device_spec: str, precision_spec: str) -> Precision:
         check_precision_spec(precision_spec),
     )
     if device_spec == "cpu" or (device_spec == "auto" and not cuda_possible()):
-        return "fp32" if precision_spec == "auto" else precision_spec  # type: ignore[return-value]
+        return _cpu_precision(precision_spec)
     return resolve_precision(precision_spec, resolve_device(device_spec))
+
+
+def _cpu_precision(spec: str) -> Precision:
+    """``spec`` on a CPU: ``auto`` is bf16 exactly where the CPU has AMX-BF16 (no torch import)."""
+    from .native_bf16 import cpu_bf16
+
+    if spec == "auto":
+        return "bf16" if cpu_bf16().native else "fp32"
+    if spec == "bf16" and not cpu_bf16().native:
+        _warn_once(
+            f"--precision bf16: this CPU has no native bf16 ({cpu_bf16().describe()}); its text "
+            "encoders will run slower than in fp32"
+        )
+    return spec  # type: ignore[return-value]
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    """A run resolves its precision twice (its id, then its device): say a thing once."""
+    log.warning(message)
 
 
 def resolve_device(spec: str = "auto") -> torch.device:
@@ -105,14 +134,18 @@ def resolve_device(spec: str = "auto") -> torch.device:
 
 
 def describe_device(device: torch.device) -> dict[str, str]:
-    """``{"device": "cuda:0", "name": "NVIDIA H200"}``: what config.json and the report record."""
+    """What config.json and the report record: ``{"device": "cuda:0", "name": "NVIDIA H200",
+    "bf16": "native (compute capability 9.0)"}`` (``bf16``: what ``--precision auto`` found)."""
+    from .native_bf16 import cpu_bf16, describe_cuda_bf16
+
     if device.type == "cuda":
         import torch
 
-        return {"device": str(device), "name": torch.cuda.get_device_name(device)}
+        name = torch.cuda.get_device_name(device)
+        return {"device": str(device), "name": name, "bf16": describe_cuda_bf16(device)}
     if device.type == "mps":
-        return {"device": "mps", "name": "Apple MPS"}
-    return {"device": "cpu", "name": _cpu_name()}
+        return {"device": "mps", "name": "Apple MPS", "bf16": "not used by auto on MPS"}
+    return {"device": "cpu", "name": _cpu_name(), "bf16": cpu_bf16().describe()}
 
 
 def _cpu_name() -> str:
@@ -132,18 +165,26 @@ def _cpu_name() -> str:
 
 
 def resolve_precision(spec: str, device: torch.device) -> Precision:
-    """The precision ``spec`` means on ``device`` (see the module docstring)."""
+    """The precision ``spec`` means on ``device`` (see the module docstring). ``bf16`` on a GPU
+    that cannot run it even emulated is a UserError."""
+    spec = check_precision_spec(spec)
+    if device.type == "cpu":
+        return _cpu_precision(spec)
+    if device.type != "cuda":
+        return "fp32" if spec == "auto" else spec  # type: ignore[return-value]
     import torch
 
-    spec = check_precision_spec(spec)
+    from .native_bf16 import cuda_native_bf16, describe_cuda_bf16
+
     if spec == "auto":
-        cuda = device.type == "cuda"
-        return "bf16" if cuda and torch.cuda.is_bf16_supported() else "fp32"
-    if spec == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise UserError(
-            f"--precision bf16: {torch.cuda.get_device_name(device)} does not support bfloat16; "
-            "use --precision fp16 or fp32"
-        )
+        return "bf16" if cuda_native_bf16(device) else "fp32"
+    if spec == "bf16" and not cuda_native_bf16(device):
+        if not torch.cuda.is_bf16_supported():
+            raise UserError(
+                f"--precision bf16: {torch.cuda.get_device_name(device)} does not support "
+                "bfloat16; use --precision fp16 or fp32"
+            )
+        _warn_once(f"--precision bf16 on {device}: {describe_cuda_bf16(device)}")
     return spec  # type: ignore[return-value]
 
 
@@ -154,11 +195,21 @@ def autocast_dtype(precision: Precision):
 
 
 def autocast(device: torch.device, precision: Precision):
-    """The forward passes' autocast context (a no-op in fp32)."""
+    """The autocast around a whole model's forward (a training step, an evaluation pass): the
+    precision's autocast on an accelerator; none on a CPU, where reduced precision is for the
+    text encoders alone (:func:`encoder_autocast`) and heads and video tower stay fp32."""
+    if device.type == "cpu":
+        return contextlib.nullcontext()
+    return encoder_autocast(device, precision)
+
+
+def encoder_autocast(device: torch.device, precision: Precision):
+    """The autocast around a text encoder's forward (frozen encoding, a fine-tuned tower), on
+    every device; a no-op in fp32. Inside :func:`autocast` on an accelerator it changes nothing."""
     import torch
 
     dtype = autocast_dtype(precision)
-    if dtype is None:
+    if dtype is None or device.type == "meta":
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
 

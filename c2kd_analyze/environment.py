@@ -58,7 +58,25 @@ def check_torch() -> list[Check]:
         checks.append(Check("devices", "ok", f"CUDA: {names}"))
     else:
         checks.append(Check("devices", "ok", "CPU only (frozen mode is the fast default on a CPU)"))
-    return checks
+    return checks + check_precision()
+
+
+def check_precision() -> list[Check]:
+    """What ``--precision auto`` picks on each device here, and what it detected."""
+    import torch
+
+    from .devices import describe_device, resolve_precision
+
+    devices = [torch.device("cpu")]
+    if torch.cuda.is_available():
+        devices += [torch.device("cuda", i) for i in range(torch.cuda.device_count())]
+    out = []
+    for device in devices:
+        picked = resolve_precision("auto", device)
+        scope = " (the text encoders; heads fp32)" if device.type == "cpu" else ""
+        detail = f"{device}: auto = {picked}{scope}; bf16 {describe_device(device)['bf16']}"
+        out.append(Check("precision", "ok", detail))
+    return out
 
 
 def check_packages() -> list[Check]:

@@ -47,3 +47,17 @@ def test_doctor_sees_a_hub_teacher_in_a_named_folder(tmp_path, _doctor):
     proc = _doctor({"C2KD_CACHE": str(tmp_path / "cache"), "C2KD_TEACHER_DIRS": f"labse={folder}"})
     assert proc.returncode == 0, proc.stderr
     assert _line(proc.stdout, "teacher labse ").startswith("ok")
+
+
+def test_doctor_says_what_precision_auto_picks_and_why(tmp_path, _doctor):
+    from c2kd_analyze.devices import planned_precision
+    from c2kd_analyze.native_bf16 import cpu_bf16
+
+    proc = _doctor({"C2KD_CACHE": str(tmp_path / "cache")})
+    line = _line(proc.stdout, "precision ")
+    assert f"cpu: auto = {planned_precision('cpu', 'auto')}" in line
+    assert cpu_bf16().describe() in line
+    if cpu_bf16().native:  # held below AMX, oneDNN cannot use it: auto says fp32, and why
+        proc = _doctor({"C2KD_CACHE": str(tmp_path / "cache"), "ONEDNN_MAX_CPU_ISA": "AVX2"})
+        line = _line(proc.stdout, "precision ")
+        assert "cpu: auto = fp32" in line and "switched off" in line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ..choices import described
 from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP
 
 app = typer.Typer(
@@ -70,12 +71,13 @@ def check_cmd(
     name: str = typer.Argument(..., help="Teacher name (see `teachers list`)."),
     teacher_dir: list[str] = typer.Option(None, "--teacher-dir", help=TEACHER_DIR_HELP),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
+    precision: str = typer.Option("auto", "--precision", help=described("precision")),
     trust_remote_code: bool = typer.Option(
         False, "--trust-remote-code", help=TRUST_REMOTE_CODE_HELP
     ),
 ) -> None:
     """Load NAME, encode built-in parallel captions; print dim, time and en->xx R@1. Exit 0 or 1."""
-    from ..devices import check_device_spec, resolve_device
+    from ..devices import check_device_spec, check_precision_spec, resolve_device, resolve_precision
     from ..errors import UserError
     from ..teachers import get_spec
     from ..teachers.check import check_teacher
@@ -87,15 +89,18 @@ def check_cmd(
     local_dir = parse_teacher_dirs(teacher_dir).get(name)
     if local_dir is not None:
         check_folder(spec, local_dir)  # a folder the user named wrongly: exit 2, as in `run`
-    torch_device = str(resolve_device(check_device_spec(device)))  # absent device: exit 2
+    precision = check_precision_spec(precision)  # an unknown one: exit 2, before any import
+    resolved = resolve_device(check_device_spec(device))  # absent device: exit 2
+    autocast = resolve_precision(precision, resolved)
     try:
         report = check_teacher(
-            name, local_dir=local_dir, device=torch_device, trust_remote_code=trust_remote_code
-        )
+            name, local_dir=local_dir, device=str(resolved), precision=autocast,
+            trust_remote_code=trust_remote_code,
+        )  # fmt: skip
     except UserError as exc:  # the teacher exists but cannot load here: the check fails
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"teacher {report.name}: {report.model_id} on {report.device}")
+    typer.echo(f"teacher {report.name}: {report.model_id} on {report.device}, {report.precision}")
     typer.echo(f"dim {report.dim} (expected {report.expected_dim}); load {report.load_s:.2f} s; "
                f"encode {5 * report.n_captions} captions {report.encode_s:.2f} s")  # fmt: skip
     for lang, r1 in report.recall_at_1.items():

@@ -123,7 +123,7 @@ def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> di
     train_en = ctx.teacher_tables["train"]["en"]
     # the distillation targets read English at the student's training limit (as the original
     # padded the teachers' tokens to the student's max_words), whatever the teacher trained at
-    texts = ctx.text_inputs(name, "train", role="teacher")
+    texts = ctx.text_inputs(name, "train", role="teacher", languages=("en",))
     rows = np.arange(len(train_en.texts))
     out["train_text_en"] = embed_texts(model, texts, "en", rows, precision=p)
     out["train_video"] = embed_videos(model, *ctx.frames("train"), precision=p)
@@ -172,7 +172,9 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
         else:
             frames, mask = ctx.frames("train")
-            texts = ctx.text_inputs(name, "train", max_tokens=limit, role="teacher")
+            texts = ctx.text_inputs(
+                name, "train", max_tokens=limit, role="teacher", languages=recipe.languages
+            )
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name,
@@ -196,7 +198,7 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     feats, valid = {}, {}
     for lang in ctx.languages:
         rows, ok = first_caption_rows(frozen.tables[lang])
-        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].cpu().numpy(), ok
+        feats[lang], valid[lang] = frozen.features[lang][rows[ok]].float().cpu().numpy(), ok
     diagnostics = [
         {"lang": lang, "metric": "translation_recall", "k": 1, "value": value}
         for lang, value in _translation_recall(feats, valid).items()

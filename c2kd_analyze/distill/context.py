@@ -30,7 +30,7 @@ from torch import nn
 
 from ..config import RunConfig
 from ..data.types import Dataset, Split
-from ..devices import Precision
+from ..devices import Precision, resolve_precision
 from ..teachers.spec import Pooling
 from .captions import CaptionTable, caption_tables, teacher_tables
 from .execution import Execution, compile_encoder
@@ -69,6 +69,21 @@ def split_tensors(
     return frames.to(device), mask.to(device)
 
 
+#: captions per encoder call when filling the frozen features (see _encode_languages)
+SHARD_TEXTS = 1 << 18
+
+
+def feature_dtype(device: torch.device, precision: Precision) -> torch.dtype:
+    """How frozen features are held on ``device``: float16 on an accelerator in a reduced-
+    precision run, float32 otherwise. Why: an MSR-VTT-scale frozen sweep holds 1.62M caption
+    vectors per encoder on the device (4 encoders of 768/768/768/512 dims: 18.3 GB in fp32,
+    9.1 GB in fp16) and must fit a 24 GB GPU beside an encoder and its batches. fp16 keeps 11
+    bits of a unit vector's components (relative rounding 5e-4), far below the bf16 encoders'
+    own difference from fp32; the head reads them through :class:`Standardize` in float64."""
+    reduced = precision != "fp32" and device.type not in ("cpu", "meta")
+    return torch.float16 if reduced else torch.float32
+
+
 class RunContext:
     """Shared, lazily loaded resources of one run (one dataset, one config)."""
 
@@ -87,7 +102,12 @@ class RunContext:
         self.trust_remote_code = trust_remote_code
         self.progress = progress  # encoders may draw bars while they encode
         self.device = torch.device(device)
-        self.precision: Precision = cfg.precision if cfg.precision != "auto" else "fp32"
+        # a run resolves "auto" before it gets here; a context built directly resolves it the same
+        self.precision: Precision = (
+            resolve_precision(cfg.precision, self.device)
+            if cfg.precision == "auto"
+            else cfg.precision
+        )
         self.dataset = dataset
         self.languages = dataset.languages
         self.teacher_dirs = dict(teacher_dirs or {})
@@ -119,6 +139,7 @@ class RunContext:
         self._frames: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
         self._encoders: dict[str, Any] = {}
         self._frozen: dict[tuple, TextInputs] = {}
+        self._features: dict[tuple, torch.Tensor] = {}  # (name, split, role, lang) -> (n, D)
         self._hf: dict[str, tuple[Any, Any]] = {}
         self._warned: set[str] = set()
         self._memo: dict[tuple, Any] = {}  # e.g. ("teacher", name, seed) -> TrainedTeacher
@@ -178,32 +199,83 @@ class RunContext:
         tables = self.teacher_tables[split] if role == "teacher" else self.tables[split]
         return tables, ("teacher" if tables is not self.tables[split] else "student")
 
-    def encoder_outputs(self, name: str, split: str, role: Role = "student") -> FrozenTexts:
-        """The encoder's own outputs (L2-normalised) of every caption ``role`` reads in
-        ``split``, in every language, through the content-addressed cache, on the device: what a
-        frozen-mode text head reads (through its :class:`Standardize`) and the translation
-        diagnostic uses."""
+    def _read(
+        self, split: str, role: Role, languages: tuple[str, ...] | None
+    ) -> tuple[dict[str, CaptionTable], Role]:
+        """:meth:`_tables`, cut to ``languages`` (None: all). A subset is read only when it gives
+        every clip as many captions as all languages do: training samples a clip's caption
+        index from its largest count over the tables it gets, and must sample as before."""
         tables, role = self._tables(split, role)
-        key = (name, split, role)
-        if key not in self._frozen:
-            from ..teachers.cache import encode_cached
+        if languages is None or set(languages) >= set(tables):
+            return tables, role
+        subset = {lang: t for lang, t in tables.items() if lang in languages}
+        if not subset:
+            raise ValueError(f"none of {languages} in {split}'s languages {tuple(tables)}")
+        most = np.max(np.stack([t.count for t in tables.values()]), axis=0)
+        if not np.array_equal(np.max(np.stack([t.count for t in subset.values()]), axis=0), most):
+            return tables, role
+        return subset, role
 
-            texts = [t for table in tables.values() for t in table.texts]
-            log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
-            vectors = encode_cached(self.encoder(name), texts, progress=self.progress)
-            features, start = {}, 0
-            for lang, table in tables.items():
-                features[lang] = vectors[start : start + len(table.texts)]
-                start += len(table.texts)
+    def encoder_outputs(
+        self,
+        name: str,
+        split: str,
+        role: Role = "student",
+        languages: tuple[str, ...] | None = None,
+    ) -> FrozenTexts:
+        """The encoder's own outputs (L2-normalised) of every caption ``role`` reads in
+        ``split``, in every language (or ``languages``), through the content-addressed cache, on
+        the device: what a frozen-mode text head reads (through its :class:`Standardize`) and the
+        translation diagnostic uses. Each language is encoded once per (encoder, split, role)
+        and held once on the device, whichever subsets ask for it."""
+        tables, role = self._read(split, role, languages)
+        key = (name, split, role, tuple(tables))
+        if key not in self._frozen:
+            missing = [lang for lang in tables if (name, split, role, lang) not in self._features]
+            if missing:
+                self._encode_languages(name, split, role, {lang: tables[lang] for lang in missing})
+            features = {lang: self._features[(name, split, role, lang)] for lang in tables}
             self._frozen[key] = FrozenTexts(tables, features, self.device)
         frozen = self._frozen[key]
         assert isinstance(frozen, FrozenTexts)
         return frozen
 
+    def _encode_languages(
+        self, name: str, split: str, role: Role, tables: dict[str, CaptionTable]
+    ) -> None:
+        """Encode ``tables``' captions through the cache into ``_features``, on the device."""
+        from ..teachers.cache import encode_cached
+
+        texts = [t for table in tables.values() for t in table.texts]
+        log.info("%s: %d %s captions through the encoder cache", name, len(texts), split)
+        # one encoder call (one device buffer, one copy to the host, one cache shard) per
+        # SHARD_TEXTS captions: a 768-d encoder's buffer stays at 0.8 GB at any dataset size
+        vectors = np.concatenate(
+            [
+                encode_cached(
+                    self.encoder(name), texts[i : i + SHARD_TEXTS], progress=self.progress
+                )
+                for i in range(0, len(texts), SHARD_TEXTS)
+            ]
+            or [np.zeros((0, self.encoder(name).dim), np.float32)]
+        )
+        start, dtype = 0, feature_dtype(self.device, self.precision)
+        for lang, table in tables.items():
+            rows = torch.from_numpy(np.ascontiguousarray(vectors[start : start + len(table.texts)]))
+            self._features[(name, split, role, lang)] = rows.to(self.device, dtype=dtype)
+            start += len(table.texts)
+
+    def release_encoders(self) -> None:
+        """Free the frozen encoders' weights (their vectors are in memory and in the cache): on
+        a GPU that is their gigabytes back before training starts. A later cache miss loads the
+        model again."""
+        for encoder in self._encoders.values():
+            encoder.unload()
+
     def standardize(self, name: str, role: Role = "student") -> Standardize:
         """Fixed per-dimension statistics of encoder ``name``'s outputs on the English training
         captions ``role`` reads (see :class:`~.models.Standardize` for why)."""
-        english = self.encoder_outputs(name, "train", role).features["en"].double()
+        english = self.encoder_outputs(name, "train", role, ("en",)).features["en"].double()
         return Standardize(english.mean(0), english.std(0))
 
     def _hf_parts(self, name: str) -> tuple[Any, Any]:
@@ -219,17 +291,23 @@ class RunContext:
         return self._hf[name]
 
     def text_inputs(
-        self, name: str, split: str, max_tokens: int | None = None, role: Role = "student"
+        self,
+        name: str,
+        split: str,
+        max_tokens: int | None = None,
+        role: Role = "student",
+        languages: tuple[str, ...] | None = None,
     ) -> TextInputs:
         """What encoder ``name``'s text tower reads for ``split`` in ``role``: frozen outputs, or
-        token ids (tokenised once per split, limit and role, and kept, in full mode).
+        token ids (tokenised once per split, limit, role and languages, and kept, in full mode).
         ``max_tokens``: the limit for fine-tuned encoders; default the config's limit of the
-        split (train / test)."""
+        split (train / test). ``languages``: only these (e.g. English for a teacher's targets);
+        default all."""
         if self.mode_of(name) == "frozen":
-            return self.encoder_outputs(name, split, role)
-        tables, role = self._tables(split, role)
+            return self.encoder_outputs(name, split, role, languages)
+        tables, role = self._read(split, role, languages)
         limit = max_tokens or getattr(self.cfg.max_tokens, split)
-        key = (name, split, role, "tokens", limit)
+        key = (name, split, role, "tokens", limit, tuple(tables))
         if key not in self._frozen:
             from ..teachers import get_spec
 
@@ -257,7 +335,11 @@ class RunContext:
             _, hf_model = self._hf_parts(name)
             encoder = copy.deepcopy(hf_model)  # every model fine-tunes its own copy
             text = FineTunedTextTower(
-                encoder, encoder.config.hidden_size, cfg.projection_dim, self.pooling(name)
+                encoder,
+                encoder.config.hidden_size,
+                cfg.projection_dim,
+                self.pooling(name),
+                precision=self.precision,
             )
             if self.execution.compile:
                 compile_encoder(encoder)

@@ -83,13 +83,17 @@ def _as_tensor(x: Any):
     return t if t.dtype == torch.float64 else t.float()
 
 
-#: columns compared at once within a block of scores: the comparison masks and their sums stay a
-#: few MB whatever the number of items
+#: columns compared at once within a block of scores on an accelerator: the comparison masks
+#: and their sums stay a few MB whatever the number of items
 _COLUMNS = 4096
+#: bytes of scores counted at once on a CPU: a chunk of rows this size stays in the L2 cache
+#: between its two comparisons, so only the first reads main memory
+_CPU_CHUNK_BYTES = 1 << 20
 
 
 def _block_counts(block, start: int) -> tuple[Any, Any]:
-    """(higher, tied) of rows ``start ..`` of a score matrix given as a (rows, n_items) tensor."""
+    """(higher, tied) of rows ``start ..`` of a score matrix given as a (rows, n_items) tensor
+    on an accelerator (torch ops on its device)."""
     import torch
 
     rows = torch.arange(block.shape[0], device=block.device)
@@ -101,6 +105,61 @@ def _block_counts(block, start: int) -> tuple[Any, Any]:
         higher += (part > true).sum(dim=1, dtype=torch.int32)
         tied += (part == true).sum(dim=1, dtype=torch.int32)
     return higher, tied
+
+
+def _row_counts(hits: np.ndarray) -> np.ndarray:
+    """True cells per row of a (rows, width) bool array, width a multiple of 8: (rows,) int64.
+
+    numpy's ``count_nonzero(axis=1)`` widens every cell to an integer first; this reads the
+    bytes eight at a time as uint64 words and adds words (each byte lane counts its column's
+    hits; 255 words at most, so no lane overflows), then adds each sum's eight lanes.
+    """
+    rows, words = hits.shape[0], hits.shape[1] // 8
+    packed = hits.view(np.uint64)
+    total = np.zeros(rows, dtype=np.int64)
+    for start in range(0, words, 255):
+        lanes = packed[:, start : start + 255].sum(axis=1, dtype=np.uint64)
+        total += lanes.view(np.uint8).reshape(rows, 8).sum(axis=1, dtype=np.int64)
+    return total
+
+
+def _host_counts(scores: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(higher, tied, has NaN) of the rows of ``scores`` (rows, n_items), numpy on the host, the
+    true item of row r being column ``start + r``.
+
+    Per cache-sized chunk of rows, two comparisons against each row's true score: ``higher``
+    (``>``) and ``lower`` (``<``). Every other item ties with the true one or is NaN, so a row
+    with ``higher + lower == n_items - 1`` has neither, and only the rows where ties or NaN can
+    exist (rare with real scores) are looked at again, exactly.
+    """
+    rows, n_items = scores.shape
+    higher = np.empty(rows, dtype=np.int64)
+    lower = np.empty(rows, dtype=np.int64)
+    step = int(np.clip(_CPU_CHUNK_BYTES // (n_items * scores.itemsize), 8, 1024))
+    # padded to whole uint64 words for _row_counts; the padding stays False
+    buffer = np.zeros((min(step, rows), -(-n_items // 8) * 8), dtype=bool)
+    for first in range(0, rows, step):
+        chunk = scores[first : first + step]
+        k = chunk.shape[0]
+        true = np.diagonal(chunk, offset=start + first)[:, None]  # chunk[i, start + first + i]
+        hits = buffer[:k, :n_items]
+        np.greater(chunk, true, out=hits)
+        higher[first : first + k] = _row_counts(buffer[:k])
+        np.less(chunk, true, out=hits)
+        lower[first : first + k] = _row_counts(buffer[:k])
+    tied = n_items - 1 - higher - lower  # ties, plus NaN where there is any
+    maybe = np.flatnonzero(tied)
+    nan = False
+    if maybe.size:
+        part = scores[maybe]
+        true = part[np.arange(maybe.size), start + maybe][:, None]
+        nan = bool(np.isnan(part).any())
+        tied[maybe] = np.count_nonzero(part == true, axis=1) - 1  # the true item equals itself
+    return higher, tied, nan
+
+
+def _on_host(t) -> bool:
+    return t.device.type == "cpu"
 
 
 def streamed_counts(
@@ -124,20 +183,33 @@ def streamed_counts(
     _check_counts(q.shape[0], it.shape[0])
     items_t = it.T.contiguous()
     highers, tieds, nan = [], [], torch.zeros((), dtype=torch.bool, device=q.device)
+    host_nan = False
     # one buffer of scores for every block: no large allocation per block, so the peak is one
     # block whatever the allocator does with freed memory
     buffer = q.new_empty((min(block_size, q.shape[0]), it.shape[0]))
     for start in range(0, q.shape[0], block_size):
         rows = q[start : start + block_size]
         block = torch.matmul(rows, items_t, out=buffer[: rows.shape[0]])  # (block, n_items)
-        nan = nan | torch.isnan(block).any()
-        higher, tied = _block_counts(block, start)
+        if _on_host(block):
+            higher, tied, block_nan = _host_counts(block.numpy(), start)
+            host_nan = host_nan or block_nan
+        else:
+            nan = nan | torch.isnan(block).any()
+            higher, tied = _block_counts(block, start)
         highers.append(higher)
         tieds.append(tied)
-    if bool(nan):  # one host sync for the whole matrix
+    if host_nan or bool(nan):  # one host sync for the whole matrix
         raise ValueError("scores contain NaN")
-    higher, tied = torch.cat(highers).cpu().numpy(), torch.cat(tieds).cpu().numpy()
-    return higher.astype(np.int64), tied.astype(np.int64)
+    return _joined(highers), _joined(tieds)
+
+
+def _joined(parts: list) -> np.ndarray:
+    """Per-block counts (numpy arrays or device tensors) as one (n,) int64 numpy array."""
+    import torch
+
+    if parts and isinstance(parts[0], torch.Tensor):
+        return torch.cat(parts).cpu().numpy().astype(np.int64)
+    return np.concatenate(parts).astype(np.int64, copy=False)
 
 
 def matrix_counts(sims: Any, block_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -148,14 +220,18 @@ def matrix_counts(sims: Any, block_size: int = 1024) -> tuple[np.ndarray, np.nda
     if s.ndim != 2:
         raise ValueError(f"sims must be a 2-D (queries x items) array, got shape {tuple(s.shape)}")
     _check_counts(s.shape[0], s.shape[1])
+    if _on_host(s):
+        higher, tied, nan = _host_counts(s.numpy(), 0)
+        if nan:
+            raise ValueError("sims contains NaN")
+        return higher, tied
     if bool(torch.isnan(s).any()):
         raise ValueError("sims contains NaN")
     parts = [
         _block_counts(s[start : start + block_size], start)
         for start in range(0, s.shape[0], block_size)
     ]
-    higher = torch.cat([h for h, _ in parts]).cpu().numpy().astype(np.int64)
-    return higher, torch.cat([t for _, t in parts]).cpu().numpy().astype(np.int64)
+    return _joined([h for h, _ in parts]), _joined([t for _, t in parts])
 
 
 def policy_ranks(higher: np.ndarray, tied: np.ndarray, ties: Ties = "optimistic") -> np.ndarray:

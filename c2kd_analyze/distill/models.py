@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 if TYPE_CHECKING:
+    from ..devices import Precision
     from ..teachers.spec import Pooling
 
 
@@ -130,7 +131,9 @@ class FineTunedTextTower(nn.Module):
 
     ``forward(tokens)`` takes the tokenizer's dict (``input_ids``, ``attention_mask``, ...) of B
     captions and returns (B, P). ``pooling`` is one of :mod:`c2kd_analyze.teachers.pooling`'s
-    (the original C2KD mean-pools every model; a teacher's own pooling is its spec's).
+    (the original C2KD mean-pools every model; a teacher's own pooling is its spec's). The
+    encoder runs under ``precision``'s :func:`~c2kd_analyze.devices.encoder_autocast` (on a CPU
+    the only part of a step in bf16); the head gets the pooled states in fp32.
 
     The encoder gets a ready attention mask where its family takes one (:func:`ready_mask`), so
     a forward never reads a value back from the device. A pooler layer that the pooling does not
@@ -140,11 +143,17 @@ class FineTunedTextTower(nn.Module):
     """
 
     def __init__(
-        self, encoder: nn.Module, hidden_dim: int, projection_dim: int, pooling: Pooling = "mean"
+        self,
+        encoder: nn.Module,
+        hidden_dim: int,
+        projection_dim: int,
+        pooling: Pooling = "mean",
+        precision: Precision = "fp32",
     ) -> None:
         super().__init__()
         self.encoder = encoder
         self.pooling = pooling
+        self.precision = precision
         self.head = TextHead(hidden_dim, projection_dim)
         pooler = getattr(encoder, "pooler", None)
         if pooling != "pooler" and isinstance(pooler, nn.Module):
@@ -153,12 +162,14 @@ class FineTunedTextTower(nn.Module):
         self._major = _transformers_major() if takes_ready_mask(encoder) else 0
 
     def forward(self, tokens: dict[str, torch.Tensor]) -> torch.Tensor:
+        from ..devices import encoder_autocast
         from ..teachers.pooling import pool_output
 
         mask = tokens["attention_mask"]
         given = ready_mask(mask, self._major) if self._major else mask
-        out = self.encoder(**{**tokens, "attention_mask": given})
-        return self.head(pool_output(out, mask, self.pooling))
+        with encoder_autocast(mask.device, self.precision):
+            out = self.encoder(**{**tokens, "attention_mask": given})
+        return self.head(pool_output(out, mask, self.pooling).float())
 
 
 class VideoTower(nn.Module):

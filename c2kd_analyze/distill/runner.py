@@ -79,6 +79,8 @@ def _load_dataset(cfg: RunConfig, data_dir) -> Dataset:
 def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
     """Encode (or read from the cache) every frozen feature the pending cells need, before the
     training bars start, so the encoders' own progress bars can show."""
+    from .cells import teacher_languages
+
     uses: list[tuple[str, Role]] = []  # (encoder, role)
     for cell in pending:
         uses += [(t, "teacher") for t in cell.teachers]
@@ -86,9 +88,12 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
             uses.append((ctx.cfg.student, "student"))
     for name, role in dict.fromkeys(uses):
         if ctx.mode_of(name) == "frozen":
-            ctx.encoder_outputs(name, "train", role)
+            # a teacher trains on (and is read in) its own languages only: English for some
+            languages = teacher_languages(ctx, name) if role == "teacher" else None
+            ctx.encoder_outputs(name, "train", role, languages)
         # the translation diagnostic reads frozen test vectors in every mode
         ctx.encoder_outputs(name, "test", role)
+    ctx.release_encoders()
 
 
 def _start(cfg, dataset, data_dir, teacher_dirs, device_spec, trust, progress,

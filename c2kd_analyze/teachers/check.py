@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..devices import Precision
 from .loader import load_teacher
 from .parallel_captions import PARALLEL_CAPTIONS
 from .registry import get_spec
@@ -20,6 +21,7 @@ class CheckReport:
     name: str
     model_id: str
     device: str  # where it encoded, e.g. "cpu", "cuda:0"
+    precision: str  # its encoder's autocast: "fp32", "bf16" (muse: always fp32)
     dim: int
     expected_dim: int
     n_captions: int  # per language
@@ -48,15 +50,17 @@ def check_teacher(
     *,
     local_dir: str | os.PathLike | None = None,
     device: str = "cpu",
+    precision: Precision = "fp32",
     trust_remote_code: bool = False,
 ) -> CheckReport:
-    """Load ``name`` on ``device`` and encode the parallel captions; raises UserError when it
-    cannot load."""
+    """Load ``name`` on ``device`` and encode the parallel captions under ``precision``'s
+    encoder autocast; raises UserError when it cannot load."""
     spec = get_spec(name)
     t0 = time.perf_counter()
     encoder = load_teacher(
-        name, local_dir=local_dir, device=device, trust_remote_code=trust_remote_code
-    )
+        name, local_dir=local_dir, device=device, precision=precision,
+        trust_remote_code=trust_remote_code,
+    )  # fmt: skip
     t1 = time.perf_counter()
     langs = list(PARALLEL_CAPTIONS)
     texts = [t for lang in langs for t in PARALLEL_CAPTIONS[lang]]
@@ -79,6 +83,7 @@ def check_teacher(
         name=spec.name,
         model_id=encoder.model_id,
         device=str(getattr(encoder, "device", "cpu")),
+        precision=str(getattr(encoder, "precision", "fp32")),
         dim=int(vectors.shape[1]),
         expected_dim=spec.dim,
         n_captions=n,

@@ -174,6 +174,14 @@ class DeferredEncoder(EncoderIdentity):
     ) -> np.ndarray:
         return self.loaded.encode(texts, batch_size=batch_size, progress=progress)
 
+    def unload(self) -> None:
+        """Drop the loaded model (its memory, on the GPU too); the next ``encode`` loads it."""
+        if self._loaded is not None:
+            self._loaded = None
+            import gc
+
+            gc.collect()  # the model's tensors go now, not at some later collection
+
     def hf_parts(self) -> tuple[Any, Any]:
         return self.loaded.hf_parts()  # type: ignore[attr-defined]  # every trainable backend
 

@@ -151,3 +151,50 @@ def test_identity_gives_perfect_scores(n):
     m = retrieval_metrics(np.eye(n), ks=(1, 5, 10))
     assert m.recall == {1: 1.0, 5: 1.0, 10: 1.0}
     assert m.median_rank == 1.0 and m.mean_rank == 1.0
+
+
+@pytest.mark.parametrize("where", [(0, 0), (0, 2), (3, 1), (4, 4)])
+def test_a_nan_anywhere_is_refused(where):
+    """On and off the diagonal, in the in-memory and the streamed counts (NaN compares neither
+    above, below nor equal, so it must not pass for a lower score)."""
+    from c2kd_analyze.distill.metrics import streamed_counts
+
+    rng = np.random.default_rng(0)
+    sims = rng.normal(size=(5, 6)).astype(np.float32)
+    sims[where] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        query_ranks(sims)
+    with pytest.raises(ValueError, match="NaN"):
+        query_ranks(torch.from_numpy(sims))
+    queries, items = np.eye(5, dtype=np.float32), sims.T.copy()  # queries @ items.T == sims
+    with pytest.raises(ValueError, match="NaN"):
+        streamed_counts(queries, items, block_size=2)
+
+
+def test_signed_zeros_and_infinities_tie_as_equal_scores():
+    sims = np.array([[0.0, -0.0, 1.0], [np.inf, np.inf, 0.0], [-np.inf, 2.0, -np.inf]])
+    np.testing.assert_array_equal(query_ranks(sims, "optimistic"), [2.0, 1.0, 2.0])
+    np.testing.assert_array_equal(query_ranks(sims, "pessimistic"), [3.0, 2.0, 3.0])
+    for ties in TIES:
+        np.testing.assert_array_equal(query_ranks(sims, ties), _naive_ranks(sims, ties))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tie_heavy, POLICIES, st.sampled_from(["float32", "float64", "transposed", "tensor"]))
+def test_layouts_and_dtypes_give_the_same_ranks(sims, ties, layout):
+    """The host path reads any layout: float32 or float64, a transposed view, a CPU tensor."""
+    if layout == "transposed":
+        given_sims = np.ascontiguousarray(sims.T).T  # same values, column-major
+    elif layout == "tensor":
+        given_sims = torch.from_numpy(sims)
+    else:
+        given_sims = sims.astype(layout)
+    np.testing.assert_array_equal(query_ranks(given_sims, ties), _naive_ranks(sims, ties))
+
+
+def test_wide_matrices_cross_the_count_lanes():
+    """More than 8 x 255 items: the per-row counts add several groups of uint64 lanes."""
+    rng = np.random.default_rng(1)
+    sims = rng.integers(-2, 3, size=(20, 4500)).astype(np.float32)  # many ties
+    for ties in TIES:
+        np.testing.assert_array_equal(query_ranks(sims, ties), _naive_ranks(sims, ties))

@@ -100,7 +100,7 @@ def test_other_config_refused_unless_overwrite(tmp_path):
     with pytest.raises(UserError, match="--overwrite"):
         run_experiment(other, tmp_path / "run", dataset=ds, progress=False)
     out = run_experiment(other, tmp_path / "run", dataset=ds, progress=False, overwrite=True)
-    # the run's id: the config with the precision resolved for the device (fp32 on a CPU)
+    # the run's id: the config with the precision resolved for the device (bf16 on an AMX CPU)
     assert out.run_id == other.resolved(out.config.precision, "").run_id
     assert json.loads((tmp_path / "run" / "config.json").read_text())["run_id"] == out.run_id
     assert set(out.results["run_id"]) == {out.run_id}

@@ -397,6 +397,7 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad("tpu", ("--device", "tpu")),
         Bad("cuda:99", ("--device", "cuda:99")),
     ],
+    ("teachers", "check", "precision"): [Bad("fp8", ("--precision", "fp8", "bf16"))],
     ("teachers", "fetch", "to"): [Bad(a_file, ("afile.txt",), label="<a file>")],
     ("datasets", "check", "name"): [Bad("msrvtt", ("msrvtt", "choose"))],
     ("datasets", "check", "data_dir"): [

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...devices import Precision, autocast
+from ...devices import Precision, encoder_autocast
 from ...errors import UserError
 from ..pooling import pool_output
 from ..spec import TeacherSpec
-from .progress import encode_progress
-from .torch_utils import TorchEncoder, encode_batch_size
+from .torch_utils import TorchEncoder, encode_token_ids, token_budget
 
 if TYPE_CHECKING:
     import torch
@@ -78,39 +77,33 @@ class HFPooledEncoder(TorchEncoder):
     ) -> np.ndarray:
         """(n_texts,) -> float32 (n_texts, dim), rows L2-normalised, computed on ``self.device``.
 
-        Each text gets the spec's query prompt. Texts are tokenized once, sorted by token count
-        and batched in that order, so each batch pads only to its own longest text (captions vary
-        5-40 tokens: this halves the work).
+        Each text gets the spec's query prompt. Texts are tokenised once and batched by tokens
+        in length order (:func:`~.torch_utils.encode_token_ids`; ``batch_size`` caps the texts
+        per batch), the forward pass under the precision's encoder autocast.
         """
         import torch
 
-        batch_size = encode_batch_size(self.device, batch_size)
         texts = [self.spec.apply_prompt(t) for t in texts]
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return out
-        ids = self.tokenizer(texts, truncation=True, max_length=self.max_tokens)["input_ids"]
-        # longest first: peak memory early
-        order = np.argsort([-len(x) for x in ids], kind="stable")
-        with (
-            torch.inference_mode(),
-            autocast(self.device, self.precision),
-            encode_progress(len(texts), f"encoding with {self.spec.name}", progress) as advance,
-        ):
-            for start in range(0, len(texts), batch_size):
-                rows = order[start : start + batch_size]
-                batch = self.tokenizer.pad(
-                    {"input_ids": [ids[i] for i in rows]}, return_tensors="pt"
-                )
-                batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
-                pooled = pool_output(
-                    self.model(**batch), batch["attention_mask"], self.spec.pooling
-                ).float()
-                if self.spec.normalize:
-                    pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                out[rows] = pooled.cpu().numpy()
-                advance(len(rows))
-        return out
+            return np.zeros((0, self.dim), dtype=np.float32)
+        ids = self.tokenizer(
+            texts, truncation=True, max_length=self.max_tokens, return_attention_mask=False
+        )["input_ids"]
+
+        def forward(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            output = self.model(input_ids=input_ids, attention_mask=attention_mask)
+            pooled = pool_output(output, attention_mask, self.spec.pooling).float()
+            return torch.nn.functional.normalize(pooled, dim=-1) if self.spec.normalize else pooled
+
+        budget, max_rows = token_budget(self.device, batch_size)
+        pad_id = self.tokenizer.pad_token_id
+        with torch.inference_mode(), encoder_autocast(self.device, self.precision):
+            return encode_token_ids(
+                ids, forward, dim=self.dim, device=self.device,
+                pad_id=0 if pad_id is None else int(pad_id),
+                left=self.spec.padding_side == "left", budget=budget, max_rows=max_rows,
+                description=f"encoding with {self.spec.name}", progress=progress,
+            )  # fmt: skip
 
 
 def load(
