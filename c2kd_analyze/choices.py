@@ -49,7 +49,8 @@ HELP: dict[str, dict[str, str]] = {
     },
     "precision": {
         "auto": "bf16 autocast where the device computes it natively: a CUDA GPU of compute "
-        "capability 8.0 or more, a CPU with AMX-BF16 (there the text encoders only); else fp32",
+        "capability 8.0 or more, a CPU with AMX-BF16 (there the encoders only, not the heads); "
+        "else fp32",
         "fp32": "no autocast",
         "bf16": "bf16 autocast of the encoders",
         "fp16": "fp16 autocast with a gradient scaler",

@@ -204,8 +204,9 @@ def autocast(device: torch.device, precision: Precision):
 
 
 def encoder_autocast(device: torch.device, precision: Precision):
-    """The autocast around a text encoder's forward (frozen encoding, a fine-tuned tower), on
-    every device; a no-op in fp32. Inside :func:`autocast` on an accelerator it changes nothing."""
+    """The autocast around an encoder's forward (a text encoder frozen or fine-tuned, the frame
+    extractor of ``features extract``, the translator of ``datasets translate``), on every
+    device; a no-op in fp32. Inside :func:`autocast` on an accelerator it changes nothing."""
     import torch
 
     dtype = autocast_dtype(precision)

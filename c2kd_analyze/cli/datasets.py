@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..choices import described
 from .options import DEVICE_HELP, data_dir_path
 
 app = typer.Typer(
@@ -115,7 +116,7 @@ def translate_cmd(
     ),
     worst: int = typer.Option(5, "--worst", help="Worst round-trip captions listed per language."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
-    precision: str = typer.Option("auto", "--precision", help="auto, fp32, bf16 or fp16."),
+    precision: str = typer.Option("auto", "--precision", help=described("precision")),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Translate DATA_DIR's English captions into --to and write them beside the English rows,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..choices import described
 from .options import DEVICE_HELP
 
 app = typer.Typer(help="Extract video frame features for your own clips.", no_args_is_help=True)
@@ -34,7 +35,7 @@ def extract_cmd(
     batch_size: int = typer.Option(64, "--batch-size", help="Frames per forward pass."),
     workers: int = typer.Option(4, "--workers", help="Threads decoding videos (1-64)."),
     device: str = typer.Option("auto", "--device", help=DEVICE_HELP),
-    precision: str = typer.Option("auto", "--precision", help="auto, fp32, bf16 or fp16."),
+    precision: str = typer.Option("auto", "--precision", help=described("precision")),
     skip_bad: bool = typer.Option(
         False,
         "--skip-bad",

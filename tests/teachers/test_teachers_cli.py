@@ -96,7 +96,9 @@ def test_check_passes_for_a_working_teacher(plugin_teachers, tiny_bert_dir):
     )
     assert result.exit_code == 0, result.output
     assert "teacher tiny-bert: c2kd-test/tiny-bert@local:" in result.output
-    assert " on cpu\n" in result.output
+    from c2kd_analyze.devices import planned_precision
+
+    assert f" on cpu, {planned_precision('cpu', 'auto')}\n" in result.output  # auto, as a run
     assert "dim 32 (expected 32)" in result.output
     for lang in ("de", "zh", "fr", "es"):
         assert f"en->{lang}: R@1 " in result.output

@@ -58,9 +58,9 @@ class ImageTower:
         """(n, 3, h, w) -> (n, dim) float32 features."""
         import torch
 
-        from ...devices import autocast
+        from ...devices import encoder_autocast
 
-        with torch.inference_mode(), autocast(self.device, self.precision):
+        with torch.inference_mode(), encoder_autocast(self.device, self.precision):
             x = pixels.to(self.device, non_blocking=True)
             if self.source.kind == "clip":
                 out = self.model(pixel_values=x).image_embeds

@@ -100,7 +100,7 @@ class Seq2Seq:
         """One batch: ``texts`` in ``src`` -> their translations into ``tgt`` (beam search)."""
         import torch
 
-        from ...devices import autocast
+        from ...devices import encoder_autocast
 
         batch = self.tokenizer(
             self._inputs(texts, src, tgt),
@@ -115,7 +115,7 @@ class Seq2Seq:
             token = language_token(self.source.family, tgt)
             extra["forced_bos_token_id"] = self._token_id(token or "")
         longest = int(batch["input_ids"].shape[1])
-        with torch.inference_mode(), autocast(self.device, self.precision):
+        with torch.inference_mode(), encoder_autocast(self.device, self.precision):
             out = self.model.generate(
                 **batch,
                 num_beams=beams,

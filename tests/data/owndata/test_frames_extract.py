@@ -37,8 +37,9 @@ def test_clip_features_are_the_towers_and_the_manifest_says_what_ran(
     from safetensors.numpy import load_file
 
     videos, data = example
+    # fp32 (auto is bf16 on an AMX-BF16 CPU): compared with the tower's own fp32 output
     report = extract_features(
-        videos, data, model=str(tiny_clip), fps=2.0, batch_size=5, progress=False
+        videos, data, model=str(tiny_clip), fps=2.0, batch_size=5, precision="fp32", progress=False
     )
     features = load_file(str(data / "features.safetensors"))
     assert sorted(features) == sorted(p.stem for p in videos.glob("*.mp4"))
@@ -59,7 +60,9 @@ def test_clip_features_are_the_towers_and_the_manifest_says_what_ran(
 
     monkeypatch.setattr(tower_mod, "ImageTower", Refuse)
     before = (data / "features.safetensors").read_bytes()
-    again = extract_features(videos, data, model=str(tiny_clip), fps=2.0, progress=False)
+    again = extract_features(
+        videos, data, model=str(tiny_clip), fps=2.0, precision="fp32", progress=False
+    )
     assert (again.decoded, again.cached) == (0, 12)
     assert (data / "features.safetensors").read_bytes() == before
 
@@ -69,7 +72,7 @@ def test_siglip_npy_features_load_with_the_generic_reader(tiny_siglip, example):
 
     videos, data = example
     report = extract_features(
-        videos, data, model=str(tiny_siglip), frames=3, fmt="npy", progress=False
+        videos, data, model=str(tiny_siglip), frames=3, fmt="npy", precision="fp32", progress=False
     )
     assert report.features == data / "features" and report.dim == 32
     ds = load_generic(data)
@@ -145,7 +148,9 @@ def test_the_precision_is_part_of_the_cache_key(tiny_clip, example, tmp_path):
     from safetensors.numpy import load_file
 
     videos, data = example
-    extract_features(videos, data, model=str(tiny_clip), progress=False)
+    # explicit: auto is bf16 on a CPU with AMX-BF16
+    extract_features(videos, data, model=str(tiny_clip), device="cpu", precision="fp32",
+                     progress=False)  # fmt: skip
     fp32 = load_file(str(data / "features.safetensors"))
     report = extract_features(videos, tmp_path / "bf16", model=str(tiny_clip), device="cpu",
                               precision="bf16", progress=False)  # fmt: skip
@@ -167,7 +172,9 @@ def test_any_vision_model_folder_runs_as_an_auto_tower(example, tmp_path):
     ViTModel(config).eval().save_pretrained(folder)
     ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
     videos, data = example
-    report = extract_features(videos, data, model=str(folder), frames=2, progress=False)
+    report = extract_features(
+        videos, data, model=str(folder), frames=2, precision="fp32", progress=False
+    )
     assert report.dim == 16
     from safetensors.numpy import load_file
 

@@ -229,10 +229,13 @@ def test_a_folder_of_the_wrong_kind_is_refused(tiny_clip, tmp_path):
 
 def test_beams_and_precision_are_part_of_the_cache_key(tiny_nllb, example):
     _, data = example
-    first = pipeline.translate_captions(data, "de", model=str(tiny_nllb), beams=1, progress=False)
+    fp32 = {"device": "cpu", "precision": "fp32"}  # explicit: auto is bf16 on an AMX-BF16 CPU
+    first = pipeline.translate_captions(data, "de", model=str(tiny_nllb), beams=1, progress=False,
+                                        **fp32)  # fmt: skip
     assert first.languages[0].translated == 12
-    for kw in ({"beams": 2}, {"beams": 1, "precision": "bf16", "device": "cpu"}):
+    for kw in ({**fp32, "beams": 2}, {"beams": 1, "precision": "bf16", "device": "cpu"}):
         again = pipeline.translate_captions(data, "de", model=str(tiny_nllb), progress=False, **kw)
         assert (again.languages[0].translated, again.languages[0].cached) == (12, 0), kw
-    same = pipeline.translate_captions(data, "de", model=str(tiny_nllb), beams=1, progress=False)
+    same = pipeline.translate_captions(data, "de", model=str(tiny_nllb), beams=1, progress=False,
+                                       **fp32)  # fmt: skip
     assert (same.languages[0].translated, same.languages[0].cached) == (0, 12)
