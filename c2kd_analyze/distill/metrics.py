@@ -129,33 +129,68 @@ def _host_counts(scores: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray
 
     Per cache-sized chunk of rows, two comparisons against each row's true score: ``higher``
     (``>``) and ``lower`` (``<``). Every other item ties with the true one or is NaN, so a row
-    with ``higher + lower == n_items - 1`` has neither, and only the rows where ties or NaN can
-    exist (rare with real scores) are looked at again, exactly.
+    with ``higher + lower == n_items - 1`` has neither; the others are looked at again only for
+    a NaN (refused), so the rest of each count is its ties. A large matrix is split into
+    contiguous shares of rows counted at once by torch's number of threads (numpy's comparisons
+    and sums release the GIL); each row's counts are the same however it is split.
     """
     rows, n_items = scores.shape
     higher = np.empty(rows, dtype=np.int64)
     lower = np.empty(rows, dtype=np.int64)
-    step = int(np.clip(_CPU_CHUNK_BYTES // (n_items * scores.itemsize), 8, 1024))
-    # padded to whole uint64 words for _row_counts; the padding stays False
-    buffer = np.zeros((min(step, rows), -(-n_items // 8) * 8), dtype=bool)
-    for first in range(0, rows, step):
-        chunk = scores[first : first + step]
-        k = chunk.shape[0]
-        true = np.diagonal(chunk, offset=start + first)[:, None]  # chunk[i, start + first + i]
-        hits = buffer[:k, :n_items]
-        np.greater(chunk, true, out=hits)
-        higher[first : first + k] = _row_counts(buffer[:k])
-        np.less(chunk, true, out=hits)
-        lower[first : first + k] = _row_counts(buffer[:k])
+    workers = _count_workers(scores.size)
+    share = -(-rows // workers)
+    if workers == 1:
+        _count_rows(scores, start, 0, rows, higher, lower)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            jobs = [
+                pool.submit(_count_rows, scores, start, a, min(a + share, rows), higher, lower)
+                for a in range(0, rows, share)
+            ]
+            for job in jobs:
+                job.result()
     tied = n_items - 1 - higher - lower  # ties, plus NaN where there is any
     maybe = np.flatnonzero(tied)
-    nan = False
-    if maybe.size:
-        part = scores[maybe]
-        true = part[np.arange(maybe.size), start + maybe][:, None]
-        nan = bool(np.isnan(part).any())
-        tied[maybe] = np.count_nonzero(part == true, axis=1) - 1  # the true item equals itself
+    # a NaN is neither above nor below, so it can only be in these rows; without one, every
+    # item neither above nor below equals the true score: ``tied`` is exact (max propagates NaN)
+    if maybe.size * 8 > rows:
+        nan = bool(np.isnan(np.max(scores)))  # one pass, no copy
+    else:
+        nan = bool(maybe.size) and bool(np.isnan(np.max(scores[maybe])))
     return higher, tied, nan
+
+
+#: scores below which one thread counts (a thread pool costs more than it saves)
+_THREADED_FROM = 1 << 22
+
+
+def _count_workers(size: int) -> int:
+    """Threads for counting ``size`` scores: torch's thread count (``OMP_NUM_THREADS``, torch's
+    setting) for a large matrix, one for a small one."""
+    import torch
+
+    return max(1, torch.get_num_threads()) if size >= _THREADED_FROM else 1
+
+
+def _count_rows(
+    scores: np.ndarray, start: int, first: int, last: int, higher: np.ndarray, lower: np.ndarray
+) -> None:
+    """Fill ``higher`` and ``lower`` for rows ``first:last``, a cache-sized chunk at a time."""
+    n_items = scores.shape[1]
+    step = int(np.clip(_CPU_CHUNK_BYTES // (n_items * scores.itemsize), 8, 1024))
+    # padded to whole uint64 words for _row_counts; the padding stays False
+    buffer = np.zeros((min(step, last - first), -(-n_items // 8) * 8), dtype=bool)
+    for a in range(first, last, step):
+        chunk = scores[a : min(a + step, last)]
+        k = chunk.shape[0]
+        true = np.diagonal(chunk, offset=start + a)[:, None]  # chunk[i, start + a + i]
+        hits = buffer[:k, :n_items]
+        np.greater(chunk, true, out=hits)
+        higher[a : a + k] = _row_counts(buffer[:k])
+        np.less(chunk, true, out=hits)
+        lower[a : a + k] = _row_counts(buffer[:k])
 
 
 def _on_host(t) -> bool:

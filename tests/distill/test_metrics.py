@@ -198,3 +198,36 @@ def test_wide_matrices_cross_the_count_lanes():
     sims = rng.integers(-2, 3, size=(20, 4500)).astype(np.float32)  # many ties
     for ties in TIES:
         np.testing.assert_array_equal(query_ranks(sims, ties), _naive_ranks(sims, ties))
+
+
+@settings(max_examples=40, deadline=None)
+@given(tie_heavy, POLICIES, st.integers(2, 5))
+def test_counting_in_threads_splits_rows_without_changing_a_rank(sims, ties, workers):
+    """A large matrix is counted by several threads, each a contiguous share of the rows (forced
+    here on small ones, more threads than rows included): every rank as the naive oracle's."""
+    from unittest import mock
+
+    from c2kd_analyze.distill import metrics
+
+    with mock.patch.object(metrics, "_count_workers", return_value=workers):
+        np.testing.assert_array_equal(query_ranks(sims, ties), _naive_ranks(sims, ties))
+        got = query_ranks(sims, ties, block_size=2)  # the streamed path's blocks too
+    np.testing.assert_array_equal(got, _naive_ranks(sims, ties))
+
+
+def test_a_large_matrix_is_counted_in_threads_as_in_one():
+    """Above the threshold the real thread pool runs: the same counts as one thread."""
+    from unittest import mock
+
+    from c2kd_analyze.distill import metrics
+
+    rng = np.random.default_rng(2)
+    sims = rng.integers(-40, 40, size=(2100, 2100)).astype(np.float32)  # 4.4M scores, ties
+    assert sims.size >= metrics._THREADED_FROM
+    with mock.patch.object(torch, "get_num_threads", return_value=3):
+        assert metrics._count_workers(sims.size) == 3
+        threaded = retrieval_metrics(sims)
+    with mock.patch.object(metrics, "_count_workers", return_value=1):
+        single = retrieval_metrics(sims)
+    np.testing.assert_array_equal(threaded.higher, single.higher)
+    np.testing.assert_array_equal(threaded.tied, single.tied)
