@@ -132,9 +132,9 @@ def _targets(teachers, frames, mask, pool: str):
 
 
 def _recipe(languages, batch: int):
-    from c2kd_analyze.distill.train import Recipe
+    from c2kd_analyze.distill.train import TrainRecipe
 
-    return Recipe(languages=languages, epochs=1, lr=1e-5, lr_decay=1.0, batch_size=batch,
+    return TrainRecipe(languages=languages, epochs=1, lr=1e-5, lr_decay=1.0, batch_size=batch,
                   temperature=0.05, seed=0, balance=0.1, distill_temp=0.1)  # fmt: skip
 
 

@@ -65,9 +65,9 @@ def _time_stage(ds, texts, frames, mask, cap, batches, targets, steps: int) -> t
     import torch
 
     from c2kd_analyze.devices import grad_scaler
-    from c2kd_analyze.distill.train import BatchEncoder, Recipe, make_optimizer, train_step
+    from c2kd_analyze.distill.train import BatchEncoder, TrainRecipe, make_optimizer, train_step
 
-    recipe = Recipe(languages=ds.languages, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=64,
+    recipe = TrainRecipe(languages=ds.languages, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=64,
                     temperature=0.05, seed=0, balance=0.5)  # fmt: skip
     old, new = _model(ds.feature_dim), _model(ds.feature_dim)
     old_opt = per_language.optimizer(old, recipe.lr)

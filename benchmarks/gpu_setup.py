@@ -170,9 +170,9 @@ class Bench:
         self.cap = sample_caption_indices(tables, np.random.default_rng(0))
 
     def recipe(self, batch: int, languages=None):
-        from c2kd_analyze.distill.train import Recipe
+        from c2kd_analyze.distill.train import TrainRecipe
 
-        return Recipe(
+        return TrainRecipe(
             languages=languages or self.dataset.languages, epochs=1, lr=1e-4, lr_decay=0.9,
             batch_size=batch, temperature=0.1, seed=0, balance=0.5, distill_temp=0.1,
             encoder_lr=2e-5, precision=self.precision,

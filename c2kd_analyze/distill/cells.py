@@ -28,11 +28,19 @@ from .evaluate import (
     teacher_agreement,
 )
 from .evaluate import translation_recall as _translation_recall
+from .identity import (
+    student_identity,
+    student_recipe,
+    teacher_identity,
+    teacher_recipe,
+    teacher_recipe_name,
+    teacher_seed,
+)
 from .inputs import embed_texts, embed_videos
 from .models import RetrievalModel
 from .outputs import CellInfo, CellOutputs
 from .plan import Cell
-from .train import Recipe, Step, TeacherTargets, train_model
+from .train import Step, TeacherTargets, TrainRecipe, train_model
 
 log = logging.getLogger(__name__)
 
@@ -69,28 +77,11 @@ def _steps_frame(steps: list[Step]):
     )
 
 
-def teacher_languages(ctx: RunContext, name: str) -> tuple[str, ...]:
-    """The languages teacher ``name`` is trained on: all of them (translate-train, the paper's
-    recipe) or English only (``--teacher-recipe english``, and always for a teacher whose spec
-    says it reads English only: translations it cannot read would only add noise)."""
-    from ..teachers import get_spec
-
-    english_only = get_spec(name).languages == ("en",)
-    if ctx.cfg.teacher_recipe == "english" or english_only:
-        return ("en",)
-    return ctx.languages
-
-
-def teacher_recipe_name(ctx: RunContext, name: str) -> str:
-    """``translate-train`` or ``english``: how teacher ``name`` was trained (a result column)."""
-    return "english" if teacher_languages(ctx, name) == ("en",) else "translate-train"
-
-
 def _train_or_load(
     ctx: RunContext,
     key: str,
     model: RetrievalModel,
-    recipe: Recipe,
+    recipe: TrainRecipe,
     encoder: str,
     targets: TeacherTargets | None,
     on_step: OnStep | None,
@@ -104,15 +95,6 @@ def _train_or_load(
     frames, mask = ctx.frames("train")
     history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step)
     return history, True
-
-
-def _teacher_recipe(ctx: RunContext, name: str, seed: int) -> Recipe:
-    cfg = ctx.cfg
-    return Recipe(
-        languages=teacher_languages(ctx, name), epochs=cfg.epochs, lr=cfg.teacher_lr_of(name),
-        lr_decay=cfg.lr_decay, batch_size=cfg.batch_size, temperature=cfg.teacher_temperature,
-        seed=seed, encoder_lr=cfg.encoder_lr, precision=ctx.precision,
-    )  # fmt: skip
 
 
 def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> dict:
@@ -145,25 +127,18 @@ def get_teacher(
 ) -> TrainedTeacher:
     """The trained teacher ``name`` for student seed ``seed`` (``cfg.teacher_seed`` when set):
     from the run's memory, from its checkpoint, or trained."""
-    if ctx.cfg.teacher_seed is not None:
-        seed = ctx.cfg.teacher_seed
+    seed = teacher_seed(ctx, seed)
     return ctx.memo(("teacher", name, seed), lambda: _build_teacher(ctx, name, seed, on_step))
 
 
 def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None):
     """Load teacher ``name`` of ``seed`` from its checkpoint, or train and checkpoint it."""
-    cell = Cell("teacher", (name,), seed)
     mode = ctx.mode_of(name)
-    recipe = _teacher_recipe(ctx, name, cell.torch_seed)
+    recipe = teacher_recipe(ctx, name, seed)
     limit = ctx.cfg.max_tokens.teacher
-    identity = {
-        **ctx.identity(), "kind": "teacher", "teacher": name, "model_id": ctx.model_id(name),
-        "mode": mode, "seed": seed, "temperature": recipe.temperature,
-        "languages": list(recipe.languages), "lr": recipe.lr, "teacher_max_tokens": limit,
-        "pooling": ctx.pooling(name) if mode == "full" else None,
-    }  # fmt: skip
+    identity = teacher_identity(ctx, name, seed)
     key = ckpt.checkpoint_key(identity)
-    model = ctx.new_model(name, cell.torch_seed, role="teacher")
+    model = ctx.new_model(name, recipe.seed, role="teacher")
     with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
         if ckpt.has_checkpoint(key, with_embeddings=True):
             ckpt.load_weights(key, model)
@@ -207,26 +182,11 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     return info, CellOutputs(results, teacher.history, diagnostics)
 
 
-def _student_recipe(ctx: RunContext, cell: Cell) -> Recipe:
-    cfg = ctx.cfg
-    distil = cell.stage in ("c2kd", "c2kd-pool")
-    return Recipe(
-        languages=("en",) if cell.stage == "zero-shot" else ctx.languages,
-        epochs=cfg.epochs, lr=cfg.lr, lr_decay=cfg.lr_decay, batch_size=cfg.batch_size,
-        temperature=cfg.temperature if distil else cfg.baseline_temperature,
-        seed=cell.torch_seed,
-        balance=cfg.balance if distil else 1.0,
-        distill_temp=cfg.distill_temp,
-        encoder_lr=cfg.encoder_lr,
-        precision=ctx.precision,
-    )  # fmt: skip
-
-
 def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:
     """Zero-shot, translate-train or C2KD student: train (or load), evaluate, diagnostics."""
     cfg = ctx.cfg
     student = cfg.student
-    recipe = _student_recipe(ctx, cell)
+    recipe = student_recipe(ctx, cell)
     teachers = [get_teacher(ctx, t, cell.seed, on_step) for t in cell.teachers]
     pool = cell.pool or "mean"
     targets = None
@@ -238,13 +198,9 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
             en_ok=~ctx.teacher_tables["train"]["en"].empty,
         )
     mode = ctx.mode_of(student)
-    identity = {
-        **ctx.identity(), "kind": cell.stage, "student": student, "model_id": ctx.model_id(student),
-        "mode": mode, "seed": cell.seed, "recipe": recipe.__dict__ | {"seed": cell.torch_seed},
-        "teachers": [t.key for t in teachers], "pool": pool if len(teachers) > 1 else None,
-        "pooling": ctx.pooling(student) if mode == "full" else None,
-    }  # fmt: skip
+    identity = student_identity(ctx, cell)
     key = ckpt.checkpoint_key(identity)
+    assert identity["teachers"] == [t.key for t in teachers]  # the teachers it distils from
     model = ctx.new_model(student, cell.torch_seed)
     history, trained = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
     if trained:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 #: bump when the meaning of saved weights changes (architecture, loss), so old ones are not reused
 # 2: frozen-mode inputs standardised with English train statistics
 # 3: the standardisation is part of the model (buffers in the weights); precision in the key
-CHECKPOINT_FORMAT = 3
+# 4: keys built by distill.identity (the cell's whole TrainRecipe, declared fields only)
+CHECKPOINT_FORMAT = 4
 WEIGHTS = "model.safetensors"
 EMBEDDINGS = "embeddings.safetensors"
 HISTORY = "history.parquet"

@@ -349,20 +349,3 @@ class RunContext:
             text = TextHead(self.encoder(name).dim, cfg.projection_dim, standardize)
         video = VideoTower(self.dataset.feature_dim, cfg.projection_dim, width=cfg.video_width)
         return RetrievalModel(text, video).to(self.device)
-
-    def identity(self) -> dict[str, Any]:
-        """The part of every checkpoint key that is common to the run: data and architecture."""
-        cfg = self.cfg
-        return {
-            "dataset": self.fingerprint,
-            "projection_dim": cfg.projection_dim,
-            "video_width": cfg.video_width,
-            "n_video_tokens": cfg.n_video_tokens,
-            "max_tokens": cfg.max_tokens.model_dump(),
-            "lr_decay": cfg.lr_decay,
-            "batch_size": cfg.batch_size,
-            "epochs": cfg.epochs,
-            "lr": cfg.lr,
-            "encoder_lr": cfg.encoder_lr,
-            "precision": self.precision,
-        }

@@ -79,7 +79,7 @@ def _load_dataset(cfg: RunConfig, data_dir) -> Dataset:
 def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
     """Encode (or read from the cache) every frozen feature the pending cells need, before the
     training bars start, so the encoders' own progress bars can show."""
-    from .cells import teacher_languages
+    from .identity import teacher_languages
 
     uses: list[tuple[str, Role]] = []  # (encoder, role)
     for cell in pending:

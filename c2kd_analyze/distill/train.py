@@ -44,15 +44,23 @@ from .losses import Pool, pool_teacher_sims
 from .models import RetrievalModel
 from .step_batch import BatchEncoder, plan_batch
 
-__all__ = ["BatchEncoder", "Recipe", "Step", "TeacherTargets", "batch_loss", "step_loss",
-           "train_model", "train_step"]  # fmt: skip
+__all__ = [
+    "BatchEncoder",
+    "Step",
+    "TeacherTargets",
+    "TrainRecipe",
+    "batch_loss",
+    "step_loss",
+    "train_model",
+    "train_step",
+]  # fmt: skip
 
 #: steps between two loss checks (each one copies the pending losses to the host)
 LOSS_CHECK_EVERY = 25
 
 
 @dataclass(frozen=True)
-class Recipe:
+class TrainRecipe:
     """How one model is trained. ``balance`` and ``distill_temp`` matter only with a teacher."""
 
     languages: tuple[str, ...]  # languages whose captions carry a loss
@@ -127,7 +135,7 @@ def step_loss(
     mask: torch.Tensor,
     clips: np.ndarray,
     cap_idx: np.ndarray,
-    recipe: Recipe,
+    recipe: TrainRecipe,
     targets: TeacherTargets | None,
 ) -> torch.Tensor | None:
     """The loss of one global batch of clips (B,) with caption indices (B,), or None when no
@@ -165,7 +173,7 @@ def batch_loss(
     mask: torch.Tensor,
     clips: np.ndarray,
     cap_idx: np.ndarray,
-    recipe: Recipe,
+    recipe: TrainRecipe,
     targets: TeacherTargets | None,
 ) -> torch.Tensor:
     """:func:`step_loss` of ``model`` on one batch, in one process (a loss value, e.g. for tests
@@ -175,7 +183,7 @@ def batch_loss(
     return frames.new_zeros((), dtype=torch.float32) if loss is None else loss
 
 
-def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
+def param_groups(model: RetrievalModel, recipe: TrainRecipe) -> list[dict]:
     """Adam parameter groups: everything at ``lr``, except a fine-tuned text encoder at
     ``encoder_lr`` when set (a pretrained transformer collapses at the heads' lr of 1e-3)."""
     encoder = getattr(model.text, "encoder", None)
@@ -192,7 +200,7 @@ def param_groups(model: RetrievalModel, recipe: Recipe) -> list[dict]:
 FUSED_ADAM = frozenset({"cuda", "cpu"})
 
 
-def make_optimizer(model: RetrievalModel, recipe: Recipe, device: torch.device):
+def make_optimizer(model: RetrievalModel, recipe: TrainRecipe, device: torch.device):
     """Adam over :func:`param_groups`: torch's fused kernel on CUDA and the CPU, multi-tensor
     (``foreach``) elsewhere, instead of a loop of small kernels per parameter."""
     fused = device.type in FUSED_ADAM
@@ -209,7 +217,7 @@ def train_step(
     mask: torch.Tensor,
     clips: np.ndarray,
     cap_idx: np.ndarray,
-    recipe: Recipe,
+    recipe: TrainRecipe,
     targets: TeacherTargets | None,
 ) -> torch.Tensor:
     """One optimisation step on a global batch (forward, loss, backward, scaled Adam step):
@@ -234,7 +242,7 @@ class LossLog:
     """
 
     def __init__(
-        self, recipe: Recipe, total_steps: int, on_step: Callable[[Step, int], None] | None
+        self, recipe: TrainRecipe, total_steps: int, on_step: Callable[[Step, int], None] | None
     ) -> None:
         self.recipe, self.total_steps, self.on_step = recipe, total_steps, on_step
         self.history: list[Step] = []
@@ -266,7 +274,7 @@ def train_model(
     texts: TextInputs,
     frames: torch.Tensor,
     mask: torch.Tensor,
-    recipe: Recipe,
+    recipe: TrainRecipe,
     targets: TeacherTargets | None = None,
     on_step: Callable[[Step, int], None] | None = None,
 ) -> list[Step]:

@@ -121,7 +121,7 @@ def _record(model: CellModel, text: dict | None, video: dict) -> dict[str, Any]:
         "checkpoint": model.key,
         "dataset": model.dataset.get("name"),
         "languages": model.dataset.get("languages"),
-        "precision": model.identity.get("precision"),
+        "precision": model.precision,
         "text": text,
         "video": video,
         "c2kd_analyze": version("c2kd-analyze"),

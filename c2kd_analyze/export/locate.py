@@ -56,6 +56,12 @@ class CellModel:
         return self.identity.get("model_id")
 
     @property
+    def precision(self) -> str | None:
+        """The autocast the model trained under (in its recipe; top level before format 4)."""
+        recipe = self.identity.get("recipe") or {}
+        return recipe.get("precision", self.identity.get("precision"))
+
+    @property
     def test_max_tokens(self) -> int:
         """The token limit the run evaluated fine-tuned encoders at (``max_tokens.test``)."""
         limits = self.identity.get("max_tokens") or self.run_config.get("max_tokens") or {}

@@ -36,8 +36,8 @@ from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, Standardize, TextHead, VideoTower
 from c2kd_analyze.distill.train import (
     BatchEncoder,
-    Recipe,
     TeacherTargets,
+    TrainRecipe,
     step_loss,
     train_model,
 )
@@ -65,7 +65,7 @@ def _setup(device: torch.device | str = "cpu", precision: str = "fp32"):
     model.to(device)
     texts = FrozenTexts(tables, {k: v.to(device) for k, v in feats.items()}, device)
     targets = TeacherTargets((t_text.to(device),), (t_video.to(device),), pool="max")
-    recipe = Recipe(
+    recipe = TrainRecipe(
         languages=("en", "de", "fr"), epochs=2, lr=3e-3, lr_decay=0.9, batch_size=16,
         temperature=0.05, seed=3, balance=0.3, distill_temp=0.2, precision=precision,
     )  # fmt: skip

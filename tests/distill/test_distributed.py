@@ -19,8 +19,8 @@ from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
 from c2kd_analyze.distill.train import (
     BatchEncoder,
-    Recipe,
     TeacherTargets,
+    TrainRecipe,
     batch_loss,
     step_loss,
     train_model,
@@ -56,7 +56,7 @@ def _setup(case: str):
                   for _ in range(2)),
             pool="max",
         )  # fmt: skip
-    recipe = Recipe(
+    recipe = TrainRecipe(
         languages=("en", "de", "fr"), epochs=2, lr=3e-3, lr_decay=0.9, batch_size=BATCH,
         temperature=0.05, seed=3, balance=0.3 if case == "c2kd" else 1.0, distill_temp=0.2,
     )  # fmt: skip

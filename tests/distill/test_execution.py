@@ -20,7 +20,7 @@ from c2kd_analyze.distill.execution import (
     compile_encoder,
     execution_scope,
 )
-from c2kd_analyze.distill.train import Recipe, train_model
+from c2kd_analyze.distill.train import TrainRecipe, train_model
 from c2kd_analyze.errors import UserError
 
 
@@ -56,7 +56,7 @@ def test_compiled_training_gives_the_eager_losses(one_layer_bert):
     ds = tiny_dataset(n_train=26, n_test=4, missing_lang="fr")
     tables = caption_tables(ds.train, ds.languages)
     frames, mask = split_tensors(ds.train, 30)
-    recipe = Recipe(languages=ds.languages, epochs=2, lr=1e-3, lr_decay=0.9, batch_size=8,
+    recipe = TrainRecipe(languages=ds.languages, epochs=2, lr=1e-3, lr_decay=0.9, batch_size=8,
                     temperature=0.05, seed=3)  # fmt: skip
     histories = {}
     torch._dynamo.reset()

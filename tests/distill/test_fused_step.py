@@ -26,7 +26,7 @@ from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.losses import c2kd_kd_loss, cosine_sims, nce_loss, pool_teacher_sims
 from c2kd_analyze.distill.models import RetrievalModel, Standardize, TextHead, VideoTower
-from c2kd_analyze.distill.train import Recipe, TeacherTargets, batch_loss
+from c2kd_analyze.distill.train import TeacherTargets, TrainRecipe, batch_loss
 
 LANGS = ("en", "de", "fr")
 GRAD_RTOL, GRAD_ATOL = 1e-5, 1e-9
@@ -96,8 +96,8 @@ def _frozen_setup(ds):
     return model, FrozenTexts(tables, feats)
 
 
-def _recipe(teacher: bool) -> Recipe:
-    return Recipe(languages=LANGS, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=16,
+def _recipe(teacher: bool) -> TrainRecipe:
+    return TrainRecipe(languages=LANGS, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=16,
                   temperature=0.05, seed=0, balance=0.3 if teacher else 1.0,
                   distill_temp=0.2)  # fmt: skip
 

@@ -21,7 +21,7 @@ from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.dispatch_counts import StepCounter
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
-from c2kd_analyze.distill.train import Recipe, TeacherTargets, train_model
+from c2kd_analyze.distill.train import TeacherTargets, TrainRecipe, train_model
 
 CUDA = torch.cuda.is_available()
 DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, pytest.mark.skipif(
@@ -38,10 +38,10 @@ def _targets(tables, n_clips: int, device, seed: int = 7) -> TeacherTargets:
     )
 
 
-def _recipe(languages, **kw) -> Recipe:
+def _recipe(languages, **kw) -> TrainRecipe:
     base = dict(languages=languages, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=16,
                 temperature=0.05, seed=3, balance=0.3)  # fmt: skip
-    return Recipe(**{**base, **kw})
+    return TrainRecipe(**{**base, **kw})
 
 
 def _setup(kind: str, device: str, request, ds=None):

@@ -18,7 +18,7 @@ from c2kd_analyze.distill.evaluate import embed_test, evaluate
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.losses import c2kd_kd_loss, cosine_sims, nce_loss
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
-from c2kd_analyze.distill.train import Recipe, TeacherTargets, batch_loss, train_model
+from c2kd_analyze.distill.train import TeacherTargets, TrainRecipe, batch_loss, train_model
 
 
 def _hash_features(table: CaptionTable, dim: int = 24) -> np.ndarray:
@@ -41,10 +41,10 @@ def _model(feature_dim: int, text_dim: int = 24, seed: int = 0) -> RetrievalMode
     return RetrievalModel(TextHead(text_dim, 32), VideoTower(feature_dim, 32, width=32))
 
 
-def _recipe(**kw) -> Recipe:
+def _recipe(**kw) -> TrainRecipe:
     base = dict(languages=("en", "de", "fr"), epochs=8, lr=3e-3, lr_decay=0.9, batch_size=16,
                 temperature=0.05, seed=1)  # fmt: skip
-    return Recipe(**{**base, **kw})
+    return TrainRecipe(**{**base, **kw})
 
 
 def test_caption_table_rows_and_missing():

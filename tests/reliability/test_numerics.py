@@ -21,7 +21,7 @@ from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.evaluate import EvalEmbeddings, evaluate
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
-from c2kd_analyze.distill.train import Recipe, train_model
+from c2kd_analyze.distill.train import TrainRecipe, train_model
 from c2kd_analyze.errors import UserError
 from c2kd_analyze.numerics import NonFiniteError, check_loss
 
@@ -48,7 +48,7 @@ def _train(tiny, **recipe):
     model = RetrievalModel(TextHead(12, 8), VideoTower(ds.feature_dim, 8, width=8))
     base = dict(languages=ds.languages, epochs=3, lr=1e-3, lr_decay=0.9, batch_size=8,
                 temperature=0.05, seed=0)  # fmt: skip
-    return train_model(model, texts, frames, mask, Recipe(**{**base, **recipe}))
+    return train_model(model, texts, frames, mask, TrainRecipe(**{**base, **recipe}))
 
 
 def test_sane_recipe_trains_with_finite_losses(tiny):
