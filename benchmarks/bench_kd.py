@@ -45,7 +45,7 @@ def _median_ms(fn, batches, repeats: int) -> float:
 def _setup(n_train: int, batch: int, n_batches: int):
     from c2kd_analyze.data import load_dataset
     from c2kd_analyze.distill.captions import caption_tables, sample_caption_indices
-    from c2kd_analyze.distill.context import split_tensors
+    from c2kd_analyze.distill.run_data import split_tensors
 
     ds = load_dataset("demo", n_train=n_train, n_test=10)
     tables = caption_tables(ds.train, ds.languages)

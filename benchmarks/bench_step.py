@@ -30,8 +30,8 @@ def _setup(n_train: int):
 
     from c2kd_analyze.data import load_dataset
     from c2kd_analyze.distill.captions import caption_tables, sample_caption_indices
-    from c2kd_analyze.distill.context import split_tensors
     from c2kd_analyze.distill.inputs import FrozenTexts
+    from c2kd_analyze.distill.run_data import split_tensors
     from c2kd_analyze.distill.train import TeacherTargets
 
     ds = load_dataset("demo", n_train=n_train, n_test=10)

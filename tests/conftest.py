@@ -86,7 +86,7 @@ def _encode_demos(folder: Path, models_dir: str) -> None:
             for name in encoders:
                 for split in ("train", "test"):
                     for role in ("student", "teacher"):
-                        ctx.encoder_outputs(name, split, role)
+                        ctx.encoders.outputs(name, split, role)
 
 
 @pytest.fixture

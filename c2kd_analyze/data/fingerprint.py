@@ -1,6 +1,12 @@
-"""A fingerprint of exactly the files a reader reads: edited data under the same folder is new data.
+"""The data's two fingerprints, each named by what it hashes.
 
-The run id includes it: a run over edited captions or features is a new run, not "already done".
+- :func:`read_files_fingerprint`: exactly the files a reader reads, so edited data under the
+  same folder is new data. The run id includes it: a run over edited captions or features is a
+  new run, not "already done".
+- :func:`content_fingerprint`: what the reader returned (captions, features, sizes), whatever
+  files it came from. Checkpoint keys include it, so the same data read from another folder or
+  format reuses the models trained on it.
+
 Which files those are, each reader declares from the folder's layout (:mod:`.files`), cheaply and
 before anything is loaded; the reader then reads those and no others, and records the same
 fingerprint (``Dataset.source_fingerprint``), so the two can be compared.
@@ -14,8 +20,12 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UserError
+
+if TYPE_CHECKING:
+    from .types import Dataset
 
 #: Files up to this size are hashed by content; larger ones by size and modification time only,
 #: so fingerprinting a multi-gigabyte release pickle costs nothing.
@@ -70,3 +80,21 @@ def _relative(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def content_fingerprint(dataset: Dataset) -> str:
+    """sha256 of everything in ``dataset`` that can change a number: its name, languages and
+    feature kind, each split's clip ids, captions (and the teachers' own English), query count,
+    features and masks."""
+    import numpy as np
+
+    h = hashlib.sha256()
+    h.update(json.dumps([dataset.name, list(dataset.languages), dataset.feature_kind]).encode())
+    for split in (dataset.train, dataset.test):
+        h.update(json.dumps([list(split.clip_ids), split.n_queries]).encode())
+        h.update(json.dumps(split.captions, sort_keys=True, ensure_ascii=False).encode())
+        if split.teacher_english is not None:  # what teachers read changes what they learn
+            h.update(json.dumps(split.teacher_english, ensure_ascii=False).encode())
+        h.update(np.ascontiguousarray(split.features, dtype=np.float32).tobytes())
+        h.update(np.ascontiguousarray(split.mask, dtype=bool).tobytes())
+    return h.hexdigest()

@@ -91,8 +91,8 @@ def _train_or_load(
         ckpt.load_weights(key, model)
         model.eval()
         return _steps(ckpt.load_history(key)), False
-    texts = ctx.text_inputs(encoder, "train")
-    frames, mask = ctx.frames("train")
+    texts = ctx.encoders.text_inputs(encoder, "train")
+    frames, mask = ctx.data.frames("train")
     history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step)
     return history, True
 
@@ -102,18 +102,18 @@ def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> di
     float32 on the device (``test_en_valid`` stays on the host)."""
     out = {}
     p = ctx.precision
-    train_en = ctx.teacher_tables["train"]["en"]
+    train_en = ctx.data.teacher_tables["train"]["en"]
     # the distillation targets read English at the student's training limit (as the original
     # padded the teachers' tokens to the student's max_words), whatever the teacher trained at
-    texts = ctx.text_inputs(name, "train", role="teacher", languages=("en",))
+    texts = ctx.encoders.text_inputs(name, "train", role="teacher", languages=("en",))
     rows = np.arange(len(train_en.texts))
     out["train_text_en"] = embed_texts(model, texts, "en", rows, precision=p)
-    out["train_video"] = embed_videos(model, *ctx.frames("train"), precision=p)
-    rows, valid = first_caption_rows(ctx.teacher_tables["test"]["en"])
-    test = ctx.text_inputs(name, "test", role="teacher")
+    out["train_video"] = embed_videos(model, *ctx.data.frames("train"), precision=p)
+    rows, valid = first_caption_rows(ctx.data.teacher_tables["test"]["en"])
+    test = ctx.encoders.text_inputs(name, "test", role="teacher")
     out["test_text_en"] = embed_texts(model, test, "en", rows[valid], precision=p)
     out["test_en_valid"] = torch.from_numpy(valid)
-    out["test_video"] = embed_videos(model, *ctx.frames("test"), precision=p)
+    out["test_video"] = embed_videos(model, *ctx.data.frames("test"), precision=p)
     return {k: F.normalize(v, dim=-1) if v.is_floating_point() else v for k, v in out.items()}
 
 
@@ -122,23 +122,39 @@ def _to_device(embeddings: dict[str, torch.Tensor], device: torch.device) -> dic
     return {k: v.to(device) if v.is_floating_point() else v for k, v in embeddings.items()}
 
 
-def get_teacher(
-    ctx: RunContext, name: str, seed: int, on_step: OnStep | None = None
-) -> TrainedTeacher:
-    """The trained teacher ``name`` for student seed ``seed`` (``cfg.teacher_seed`` when set):
-    from the run's memory, from its checkpoint, or trained."""
-    seed = teacher_seed(ctx, seed)
-    return ctx.memo(("teacher", name, seed), lambda: _build_teacher(ctx, name, seed, on_step))
+class CellRunner:
+    """Runs the cells of one run over its context, keeping what they trained: a teacher trained
+    (or loaded) for one cell serves every later cell of the run that distils from it."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self._teachers: dict[tuple[str, int], TrainedTeacher] = {}
+
+    def trained_teacher(
+        self, name: str, seed: int, on_step: OnStep | None = None
+    ) -> TrainedTeacher:
+        """The trained teacher ``name`` for student seed ``seed`` (``cfg.teacher_seed`` when
+        set): from this run's memory, from its checkpoint, or trained."""
+        seed = teacher_seed(self.ctx, seed)
+        if (name, seed) not in self._teachers:
+            self._teachers[(name, seed)] = _build_teacher(self.ctx, name, seed, on_step)
+        return self._teachers[(name, seed)]
+
+    def run(self, cell: Cell, on_step: OnStep | None = None) -> tuple[CellInfo, CellOutputs]:
+        """Train (or load) and evaluate ``cell``: its info and outputs."""
+        if cell.stage == "teacher":
+            return run_teacher_cell(self, cell, on_step)
+        return run_student_cell(self, cell, on_step)
 
 
 def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None):
     """Load teacher ``name`` of ``seed`` from its checkpoint, or train and checkpoint it."""
-    mode = ctx.mode_of(name)
+    mode = ctx.encoders.mode_of(name)
     recipe = teacher_recipe(ctx, name, seed)
     limit = ctx.cfg.max_tokens.teacher
     identity = teacher_identity(ctx, name, seed)
     key = ckpt.checkpoint_key(identity)
-    model = ctx.new_model(name, recipe.seed, role="teacher")
+    model = ctx.models.new(name, recipe.seed, role="teacher")
     with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
         if ckpt.has_checkpoint(key, with_embeddings=True):
             ckpt.load_weights(key, model)
@@ -146,8 +162,8 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
             history = _steps(ckpt.load_history(key))
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
         else:
-            frames, mask = ctx.frames("train")
-            texts = ctx.text_inputs(
+            frames, mask = ctx.data.frames("train")
+            texts = ctx.encoders.text_inputs(
                 name, "train", max_tokens=limit, role="teacher", languages=recipe.languages
             )
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
@@ -155,23 +171,23 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
             meta = {"identity": identity, "role": "teacher", "encoder": name,
                     "video": model.video.config}  # fmt: skip
             ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
-    return TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
+    return TrainedTeacher(name, key, ctx.encoders.model_id(name), mode, model, embeddings, history)
 
 
-def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:
+def run_teacher_cell(
+    cells: CellRunner, cell: Cell, on_step: OnStep | None = None
+) -> tuple[CellInfo, CellOutputs]:
     """Train (or load) the teacher, evaluate its own retrieval per language, and its encoder's
     English -> language translation R@1 on the test captions (frozen encoder vectors)."""
+    ctx = cells.ctx
     (name,) = cell.teachers
-    teacher = get_teacher(ctx, name, cell.seed, on_step)
-    test_texts = ctx.text_inputs(name, "test", role="teacher")
-    emb = embed_test(
-        teacher.model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision
+    teacher = cells.trained_teacher(name, cell.seed, on_step)
+    _, results = _evaluate(
+        ctx, teacher.model, ctx.encoders.text_inputs(name, "test", role="teacher")
     )
-    emb = merge_duplicates(emb, ctx.dataset.test.clip_ids)
-    results = evaluate(emb, ctx.dataset.test.n_queries, ctx.cfg.eval_directions, ties=ctx.cfg.ties)
-    frozen = ctx.encoder_outputs(name, "test", "teacher")  # its own vectors, not standardised
+    frozen = ctx.encoders.outputs(name, "test", "teacher")  # its own vectors, not standardised
     feats, valid = {}, {}
-    for lang in ctx.languages:
+    for lang in ctx.data.languages:
         rows, ok = first_caption_rows(frozen.tables[lang])
         feats[lang], valid[lang] = frozen.features[lang][rows[ok]].float().cpu().numpy(), ok
     diagnostics = [
@@ -182,12 +198,15 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     return info, CellOutputs(results, teacher.history, diagnostics)
 
 
-def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:
+def run_student_cell(
+    cells: CellRunner, cell: Cell, on_step: OnStep | None = None
+) -> tuple[CellInfo, CellOutputs]:
     """Zero-shot, translate-train or C2KD student: train (or load), evaluate, diagnostics."""
+    ctx = cells.ctx
     cfg = ctx.cfg
     student = cfg.student
     recipe = student_recipe(ctx, cell)
-    teachers = [get_teacher(ctx, t, cell.seed, on_step) for t in cell.teachers]
+    teachers = [cells.trained_teacher(t, cell.seed, on_step) for t in cell.teachers]
     pool = cell.pool or "mean"
     targets = None
     if teachers:
@@ -195,22 +214,19 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
             tuple(t.embeddings["train_text_en"] for t in teachers),
             tuple(t.embeddings["train_video"] for t in teachers),
             pool,
-            en_ok=~ctx.teacher_tables["train"]["en"].empty,
+            en_ok=~ctx.data.teacher_tables["train"]["en"].empty,
         )
-    mode = ctx.mode_of(student)
+    mode = ctx.encoders.mode_of(student)
     identity = student_identity(ctx, cell)
     key = ckpt.checkpoint_key(identity)
     assert identity["teachers"] == [t.key for t in teachers]  # the teachers it distils from
-    model = ctx.new_model(student, cell.torch_seed)
+    model = ctx.models.new(student, cell.torch_seed)
     history, trained = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
     if trained:
         meta = {"identity": identity, "role": "student", "encoder": student,
                 "video": model.video.config}  # fmt: skip
         ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
-    test_texts = ctx.text_inputs(student, "test")
-    emb = embed_test(model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision)
-    emb = merge_duplicates(emb, ctx.dataset.test.clip_ids)
-    results = evaluate(emb, ctx.dataset.test.n_queries, cfg.eval_directions, ties=cfg.ties)
+    emb, results = _evaluate(ctx, model, ctx.encoders.text_inputs(student, "test"))
     diagnostics = []
     if teachers:
         refs = []
@@ -220,7 +236,7 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
                 text={"en": t.embeddings["test_text_en"]},
                 valid={"en": t.embeddings["test_en_valid"].numpy()},
             )
-            own = merge_duplicates(own, ctx.dataset.test.clip_ids)
+            own = merge_duplicates(own, ctx.data.dataset.test.clip_ids)
             refs.append((own.text["en"], own.valid["en"], own.video))
         agreement = teacher_agreement(emb, refs, pool, cfg.distill_temp)
         diagnostics = [
@@ -228,15 +244,23 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
             for lang, value in agreement.items()
         ]
     teacher_model = "+".join(t.model_id for t in teachers) if teachers else None
-    info = _info(ctx, cell, teacher_model, ctx.model_id(student), mode, key)
+    info = _info(ctx, cell, teacher_model, ctx.encoders.model_id(student), mode, key)
     return info, CellOutputs(results, history, diagnostics)
+
+
+def _evaluate(ctx: RunContext, model: RetrievalModel, texts) -> tuple[EvalEmbeddings, list]:
+    """``model``'s test embeddings (clips sharing an id merged) and its metric rows."""
+    data, cfg = ctx.data, ctx.cfg
+    emb = embed_test(model, texts, *data.frames("test"), data.languages, precision=ctx.precision)
+    emb = merge_duplicates(emb, data.dataset.test.clip_ids)
+    return emb, evaluate(emb, data.dataset.test.n_queries, cfg.eval_directions, ties=cfg.ties)
 
 
 def _info(ctx: RunContext, cell: Cell, teacher_model, student_model, mode, key) -> CellInfo:
     recipes = "+".join(teacher_recipe_name(ctx, t) for t in cell.teachers) or None
     return CellInfo(
         run_id=ctx.cfg.run_id, cell=cell.name, stage=cell.stage, teacher=cell.teacher_label,
-        teacher_model=teacher_model, student_model=student_model, dataset=ctx.dataset.name,
+        teacher_model=teacher_model, student_model=student_model, dataset=ctx.data.dataset.name,
         seed=cell.seed, mode=mode, teacher_recipe=recipes, checkpoint=key, pool=cell.pool,
         tie_policy=ctx.cfg.ties,
     )  # fmt: skip

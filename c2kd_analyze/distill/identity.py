@@ -100,7 +100,7 @@ def teacher_languages(ctx: RunContext, name: str) -> tuple[str, ...]:
     english_only = get_spec(name).languages == ("en",)
     if ctx.cfg.teacher_recipe == "english" or english_only:
         return ("en",)
-    return ctx.languages
+    return ctx.data.languages
 
 
 def teacher_recipe_name(ctx: RunContext, name: str) -> str:
@@ -130,7 +130,7 @@ def student_recipe(ctx: RunContext, cell: Cell) -> TrainRecipe:
     cfg = ctx.cfg
     distil = cell.stage in _DISTILLED
     return TrainRecipe(
-        languages=("en",) if cell.stage == "zero-shot" else ctx.languages,
+        languages=("en",) if cell.stage == "zero-shot" else ctx.data.languages,
         epochs=cfg.epochs, lr=cfg.lr, lr_decay=cfg.lr_decay, batch_size=cfg.batch_size,
         temperature=cfg.temperature if distil else cfg.baseline_temperature,
         seed=cell.torch_seed,
@@ -147,8 +147,9 @@ def _shared(ctx: RunContext, name: str, mode: str) -> dict[str, Any]:
     architecture = {field: getattr(cfg, field) for field in ARCHITECTURE}
     architecture["max_tokens"] = cfg.max_tokens.model_dump()
     return {
-        "dataset": ctx.fingerprint, **architecture, "model_id": ctx.model_id(name), "mode": mode,
-        "pooling": ctx.pooling(name) if mode == "full" else None,
+        "dataset": ctx.data.fingerprint, **architecture, "mode": mode,
+        "model_id": ctx.encoders.model_id(name),
+        "pooling": ctx.models.pooling(name) if mode == "full" else None,
     }  # fmt: skip
 
 
@@ -163,7 +164,7 @@ def _recipe(recipe: TrainRecipe, mode: str) -> dict[str, Any]:
 
 def teacher_identity(ctx: RunContext, name: str, seed: int) -> dict[str, Any]:
     """What teacher ``name`` of ``seed`` (already :func:`teacher_seed`) depends on."""
-    mode = ctx.mode_of(name)
+    mode = ctx.encoders.mode_of(name)
     return {
         **_shared(ctx, name, mode), "kind": "teacher", "teacher": name, "seed": seed,
         "recipe": _recipe(teacher_recipe(ctx, name, seed), mode),
@@ -176,7 +177,7 @@ def student_identity(ctx: RunContext, cell: Cell) -> dict[str, Any]:
     from .checkpoints import checkpoint_key
 
     student = ctx.cfg.student
-    mode = ctx.mode_of(student)
+    mode = ctx.encoders.mode_of(student)
     seed = teacher_seed(ctx, cell.seed)
     teachers = [checkpoint_key(teacher_identity(ctx, t, seed)) for t in cell.teachers]
     return {

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     import polars as pl
 
     from ..data.types import Dataset
-    from .context import Role, RunContext
+    from .context import RunContext
+    from .run_data import Role
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +88,13 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
         if cell.stage != "teacher":
             uses.append((ctx.cfg.student, "student"))
     for name, role in dict.fromkeys(uses):
-        if ctx.mode_of(name) == "frozen":
+        if ctx.encoders.mode_of(name) == "frozen":
             # a teacher trains on (and is read in) its own languages only: English for some
             languages = teacher_languages(ctx, name) if role == "teacher" else None
-            ctx.encoder_outputs(name, "train", role, languages)
+            ctx.encoders.outputs(name, "train", role, languages)
         # the translation diagnostic reads frozen test vectors in every mode
-        ctx.encoder_outputs(name, "test", role)
-    ctx.release_encoders()
+        ctx.encoders.outputs(name, "test", role)
+    ctx.encoders.release()
 
 
 def _start(cfg, dataset, data_dir, teacher_dirs, device_spec, trust, progress,
@@ -116,7 +117,7 @@ def _start(cfg, dataset, data_dir, teacher_dirs, device_spec, trust, progress,
         "device": {**describe_device(device), "world_size": rank_and_world()[1]},
         "execution": execution.to_dict(),
     }
-    return ctx, made, provenance.dataset_info(dataset, ctx.fingerprint)
+    return ctx, made, provenance.dataset_info(dataset, ctx.data.fingerprint)
 
 
 def _run_cells(
@@ -139,7 +140,7 @@ def _run_cells(
 
     from ..numerics import NonFiniteError
     from ..tracking import Trackers
-    from .cells import run_student_cell, run_teacher_cell
+    from .cells import CellRunner
     from .locks import claim_cell
     from .outputs import write_cell
     from .progress import TrainingProgress
@@ -147,6 +148,7 @@ def _run_cells(
     folder = RunFolder(run_dir)
     bars = TrainingProgress(len(pending), enabled=progress)
     trackers = Trackers(report_to, run_dir, ctx.cfg.run_id)
+    cells = CellRunner(ctx)
     todo, ran = list(pending), []
     with bars.running():
         for wait in (False, True):
@@ -161,9 +163,8 @@ def _run_cells(
                     t0 = time.perf_counter()
                     bars.start_cell(cell.name)
                     trackers.start_cell(cell.name, ctx.cfg.to_dict())
-                    runner = run_teacher_cell if cell.stage == "teacher" else run_student_cell
                     try:
-                        info, outputs = runner(ctx, cell, _both(bars, trackers))
+                        info, outputs = cells.run(cell, _both(bars, trackers))
                     except NonFiniteError as exc:  # name the stage that diverged
                         raise NonFiniteError(f"cell {cell.name}: {exc}") from None
                     _track_outputs(trackers, outputs)

@@ -186,6 +186,15 @@ class DeferredEncoder(EncoderIdentity):
         return self.loaded.hf_parts()  # type: ignore[attr-defined]  # every trainable backend
 
 
+def check_trainable(spec: TeacherSpec) -> None:
+    """:class:`UserError` for a teacher that cannot be fine-tuned (muse)."""
+    if not spec.trainable:
+        raise UserError(
+            f"teacher {spec.name!r} cannot be fine-tuned ({spec.backend} is not a torch model); "
+            f"use --mode frozen, or a trainable teacher"
+        )
+
+
 def load_hf_parts(
     name: str,
     *,
@@ -200,12 +209,7 @@ def load_hf_parts(
     (before the L2 norm) as the frozen encoder. Raises :class:`UserError` for a teacher that
     cannot be fine-tuned (muse).
     """
-    spec = get_spec(name)
-    if not spec.trainable:
-        raise UserError(
-            f"teacher {spec.name!r} cannot be fine-tuned ({spec.backend} is not a torch model); "
-            f"use --mode frozen, or a trainable teacher"
-        )
+    check_trainable(get_spec(name))
     encoder = load_teacher(
         name, local_dir=local_dir, device=device, trust_remote_code=trust_remote_code
     )

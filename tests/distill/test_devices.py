@@ -31,9 +31,9 @@ from c2kd_analyze.devices import (
     resolve_precision,
 )
 from c2kd_analyze.distill.captions import caption_tables
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, Standardize, TextHead, VideoTower
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import (
     BatchEncoder,
     TeacherTargets,

@@ -13,10 +13,10 @@ import pytest
 import torch
 from tiny_data import tiny_dataset
 
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.distributed import local_slice, wrap
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import (
     BatchEncoder,
     TeacherTargets,

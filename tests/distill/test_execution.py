@@ -13,13 +13,13 @@ from tiny_towers import full_model, tokenized
 
 from c2kd_analyze.cli import main
 from c2kd_analyze.distill.captions import caption_tables
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.execution import (
     Execution,
     check_execution,
     compile_encoder,
     execution_scope,
 )
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import TrainRecipe, train_model
 from c2kd_analyze.errors import UserError
 

@@ -9,7 +9,8 @@ import torch
 from tiny_data import tiny_dataset
 
 from c2kd_analyze.config import build_config
-from c2kd_analyze.distill.context import RunContext, feature_dtype
+from c2kd_analyze.distill.context import RunContext
+from c2kd_analyze.distill.encoders import feature_dtype
 from c2kd_analyze.distill.plan import plan_cells
 from c2kd_analyze.distill.runner import _warm_features
 
@@ -24,7 +25,7 @@ def _context(monkeypatch, tmp_path, dataset):
     ctx = RunContext(cfg, dataset, progress=False)
     seen: dict[str, list[str]] = {}
     for name in ("muse", "minilm-en"):
-        encoder = ctx.encoder(name)
+        encoder = ctx.encoders.encoder(name)
         inner = encoder.encode
 
         def recording(texts, *, batch_size=None, progress=True, name=name, inner=inner):
@@ -51,12 +52,12 @@ def test_an_english_only_teacher_encodes_english_train_captions_only(monkeypatch
     # teacher cell evaluates every language and the translation diagnostic needs them)
     assert set(seen["minilm-en"]) == set(_captions(dataset.train, ["en"])) | test
     # the features of a language are on the device once, whichever subset asked for them
-    english = ctx.encoder_outputs("minilm-en", "train", "teacher", ("en",)).features["en"]
-    assert ctx.standardize("minilm-en", "teacher").mean.shape == (english.shape[1],)
+    english = ctx.encoders.outputs("minilm-en", "train", "teacher", ("en",)).features["en"]
+    assert ctx.encoders.standardize("minilm-en", "teacher").mean.shape == (english.shape[1],)
     # once everything is in memory the models are released; a later miss loads one again
-    assert all(e._loaded is None for e in ctx._encoders.values())
-    ctx.encoder_outputs("minilm-en", "train", "student")  # now every language
-    assert ctx.encoder("minilm-en")._loaded is not None
+    assert all(e._loaded is None for e in ctx.encoders._encoders.values())
+    ctx.encoders.outputs("minilm-en", "train", "student")  # now every language
+    assert ctx.encoders.encoder("minilm-en")._loaded is not None
     assert set(seen["minilm-en"]) == everything | test
 
 
@@ -66,11 +67,11 @@ def test_a_subset_that_would_change_caption_sampling_reads_every_language(monkey
     every fifth clip) an English-only table would sample differently, so all are read."""
     dataset = tiny_dataset(n_train=40, n_test=8, missing_lang="en")
     ctx, _, _ = _context(monkeypatch, tmp_path, dataset)
-    frozen = ctx.encoder_outputs("minilm-en", "train", "teacher", ("en",))
+    frozen = ctx.encoders.outputs("minilm-en", "train", "teacher", ("en",))
     assert set(frozen.tables) == set(dataset.languages)
     complete = tiny_dataset(n_train=40, n_test=8)
     ctx, _, _ = _context(monkeypatch, tmp_path / "b", complete)
-    assert set(ctx.encoder_outputs("minilm-en", "train", "teacher", ("en",)).tables) == {"en"}
+    assert set(ctx.encoders.outputs("minilm-en", "train", "teacher", ("en",)).tables) == {"en"}
 
 
 @pytest.mark.parametrize(

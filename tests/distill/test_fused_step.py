@@ -22,10 +22,10 @@ from tiny_data import tiny_dataset
 from tiny_towers import full_model, tokenized
 
 from c2kd_analyze.distill.captions import caption_tables
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.losses import c2kd_kd_loss, cosine_sims, nce_loss, pool_teacher_sims
 from c2kd_analyze.distill.models import RetrievalModel, Standardize, TextHead, VideoTower
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import TeacherTargets, TrainRecipe, batch_loss
 
 LANGS = ("en", "de", "fr")

@@ -11,8 +11,9 @@ import pytest
 
 from c2kd_analyze.config import RunConfig, build_config
 from c2kd_analyze.data import load_dataset
+from c2kd_analyze.data.fingerprint import content_fingerprint
 from c2kd_analyze.distill import identity
-from c2kd_analyze.distill.context import RunContext, dataset_fingerprint
+from c2kd_analyze.distill.context import RunContext
 from c2kd_analyze.distill.plan import Cell
 
 #: muse cannot be fine-tuned, me5-small can and reads every language
@@ -132,8 +133,8 @@ def test_what_names_the_data_is_its_content(demo_cache):
     """dataset and features reach keys through the data's content fingerprint."""
     data = _dataset((("n_test", 16), ("n_train", 48)))
     assert identity.AFFECTS["dataset"] == identity.AFFECTS["features"] == set(identity.KINDS)
-    assert dataset_fingerprint(replace(data, name="other")) != dataset_fingerprint(data)
-    assert dataset_fingerprint(replace(data, feature_kind="s3d")) != dataset_fingerprint(data)
+    assert content_fingerprint(replace(data, name="other")) != content_fingerprint(data)
+    assert content_fingerprint(replace(data, feature_kind="s3d")) != content_fingerprint(data)
 
 
 def test_a_preset_name_changes_no_key(demo_cache):

@@ -17,10 +17,10 @@ from tiny_towers import full_model, tokenized
 
 from c2kd_analyze.distill import train as train_module
 from c2kd_analyze.distill.captions import caption_tables
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.dispatch_counts import StepCounter
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import TeacherTargets, TrainRecipe, train_model
 
 CUDA = torch.cuda.is_available()

@@ -13,11 +13,11 @@ from c2kd_analyze.distill.captions import (
     epoch_batches,
     sample_caption_indices,
 )
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.evaluate import embed_test, evaluate
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.losses import c2kd_kd_loss, cosine_sims, nce_loss
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import TeacherTargets, TrainRecipe, batch_loss, train_model
 
 

@@ -24,7 +24,7 @@ from export_helpers import (
 )
 
 from c2kd_analyze.data import load_dataset
-from c2kd_analyze.distill.context import dataset_fingerprint
+from c2kd_analyze.data.fingerprint import content_fingerprint
 
 pytestmark = pytest.mark.slow  # trains twice on a tiny set and loads real encoders
 
@@ -33,7 +33,7 @@ def _dataset(run):
     config = json.loads((run / "config.json").read_text())
     options = dict(config["config"]["dataset_options"])
     dataset = load_dataset("demo", **options)
-    assert dataset_fingerprint(dataset) == config["dataset"]["fingerprint"]
+    assert content_fingerprint(dataset) == config["dataset"]["fingerprint"]
     assert len(set(dataset.test.clip_ids)) == dataset.test.n_clips  # no merged duplicates
     return dataset, config["config"]["n_video_tokens"]
 

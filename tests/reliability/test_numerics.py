@@ -17,10 +17,10 @@ import torch
 from c2kd_analyze import io
 from c2kd_analyze.data import load_dataset
 from c2kd_analyze.distill.captions import caption_tables
-from c2kd_analyze.distill.context import split_tensors
 from c2kd_analyze.distill.evaluate import EvalEmbeddings, evaluate
 from c2kd_analyze.distill.inputs import FrozenTexts
 from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import TrainRecipe, train_model
 from c2kd_analyze.errors import UserError
 from c2kd_analyze.numerics import NonFiniteError, check_loss
