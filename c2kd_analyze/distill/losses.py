@@ -12,13 +12,13 @@ positive pair of row ``i`` at column ``i``. Choices of this reimplementation ("c
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from ..choices import Pool
 
 if TYPE_CHECKING:
     import torch
 
-#: how K teachers' (B, B) similarity matrices become one: element-wise over the teachers
-Pool = Literal["max", "min", "mean"]
 
 #: the pool operations, over a (K, B, B) stack; the names mean what they say (the original's
 #: ``max`` flag computed a minimum and vice versa)

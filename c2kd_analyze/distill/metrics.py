@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-Ties = Literal["optimistic", "mean", "pessimistic"]
-TIES: tuple[str, ...] = ("optimistic", "mean", "pessimistic")
+from ..choices import Ties, values
+
+TIES: tuple[str, ...] = values(Ties)
 
 
 @dataclass(frozen=True)
