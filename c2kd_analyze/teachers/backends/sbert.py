@@ -10,8 +10,8 @@ import numpy as np
 
 from ...devices import Precision, encoder_autocast
 from ...errors import UserError
+from ...progress import progress_bar
 from ..spec import TeacherSpec
-from .progress import encode_progress
 from .torch_utils import TorchEncoder, encode_batch_size, encode_token_ids, token_budget
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class SentenceTransformerEncoder(TorchEncoder):
         chunk = batch_size * 8
         with (
             encoder_autocast(self.device, self.precision),
-            encode_progress(len(texts), f"encoding {self.spec.name}", progress) as advance,
+            progress_bar(len(texts), f"encoding {self.spec.name}", progress) as advance,
         ):
             for start in range(0, len(order), chunk):
                 idx = order[start : start + chunk]

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...progress import progress_bar
 from ..spec import EncoderIdentity
-from .progress import encode_progress
 
 if TYPE_CHECKING:
     import torch
@@ -103,7 +103,7 @@ def encode_token_ids(
     offsets = np.concatenate([[0], np.cumsum(lengths)])
     out = torch.empty((n, dim), dtype=torch.float32, device=device)  # sorted order, on device
     pin = device.type == "cuda"
-    with encode_progress(n, description, progress) as advance:
+    with progress_bar(n, description, progress) as advance:
         for start, stop in length_batches(lengths, budget, max_rows):
             batch_ids, mask = padded_batch(
                 flat, offsets[start:stop], lengths[start:stop], pad_id, left
