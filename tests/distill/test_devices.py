@@ -122,7 +122,8 @@ def _full_setup(folder, device: str):
     return full, tokenized(folder, tables, device), frames, mask, recipe, targets
 
 
-@pytest.mark.parametrize("tower", ["bert", "xlmr"])
+# xlmr (~12 s) runs in the whole suite; bert keeps the check in the fast set
+@pytest.mark.parametrize("tower", ["bert", pytest.param("xlmr", marks=pytest.mark.slow)])
 def test_a_full_mode_step_stays_on_its_device_and_never_syncs(tower, request):
     """The same on ``meta`` with a fine-tuned Hugging Face tower (BERT and XLM-R, real
     tokenizers): the text forward over every language, the ready attention mask (a 2-D one
