@@ -32,6 +32,24 @@ _ISO_639_1_CODES = (
 ISO_639_1: frozenset[str] = frozenset(_ISO_639_1_CODES.split())
 
 
+def iso_problems(codes) -> list[str]:
+    """A problem line for each of ``codes`` that is not already an ISO 639-1 code (a spec's
+    languages must be written as :func:`normalize_lang` writes them).
+
+    >>> iso_problems(["de", "CZ", "xx"])
+    ["language 'CZ' is not an ISO 639-1 code", "language 'xx' is not an ISO 639-1 code"]
+    """
+    problems = []
+    for code in codes:
+        try:
+            ok = normalize_lang(code) == code
+        except UserError:
+            ok = False
+        if not ok:
+            problems.append(f"language {code!r} is not an ISO 639-1 code")
+    return problems
+
+
 def normalize_lang(code: str) -> str:
     """The ISO 639-1 code for ``code`` (case-insensitive; ``cz`` -> ``cs``, ``zh-CN`` -> ``zh``).
 

@@ -84,6 +84,26 @@ class LineReporter:
         say(f"{self.description}: {self.total:,} done in {_seconds(self.t0)}")
 
 
+def rich_bars(*extra: str):
+    """A rich ``Progress`` on stderr that clears itself when done: description, bar, n of
+    total, time spent and left, then a text column per ``extra`` task field (e.g. ``"loss"``)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TimeRemainingColumn(), *(TextColumn(f"{{task.fields[{name}]}}") for name in extra),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+
+
 @contextlib.contextmanager
 def progress_bar(
     total: int, description: str, enabled: bool = True, *, min_total: int = 512
@@ -100,21 +120,9 @@ def progress_bar(
         yield lines.advance
         lines.finish()
         return
-    from rich.console import Console
     from rich.errors import LiveError
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
-    bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(), console=Console(stderr=True), transient=True,
-    )  # fmt: skip
+    bar = rich_bars()
     try:
         bar.start()
     except LiveError:  # another bar (the trainer's) is already live: stay quiet

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..progress import LineReporter, current_mode, say
+from ..progress import LineReporter, current_mode, rich_bars, say
 from .train import Step
 
 
@@ -36,21 +36,7 @@ class TrainingProgress:
         if self.mode != "bars":
             yield self
             return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[loss]}"),
-            console=Console(stderr=True), transient=True,
-        )  # fmt: skip
+        self._progress = rich_bars("loss")
         with self._progress:
             self._cells_task = self._progress.add_task("cells", total=self.total_cells, loss="")
             yield self

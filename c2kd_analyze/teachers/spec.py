@@ -126,8 +126,7 @@ class TeacherSpec:
 def spec_problems(spec: object) -> list[str]:
     """What makes ``spec`` unusable as a teacher (empty when it is valid). Checked once, when the
     registry reads it, so a bad plugin is skipped with a message instead of failing later."""
-    from ..errors import UserError
-    from ..lang import normalize_lang
+    from ..lang import iso_problems
 
     if not isinstance(spec, TeacherSpec):
         return [f"is a {type(spec).__name__}, not a TeacherSpec"]
@@ -149,13 +148,7 @@ def spec_problems(spec: object) -> list[str]:
         problems.append(f"dim {spec.dim!r} is not a positive integer")
     if spec.max_tokens < 0 or spec.parameters < 0 or spec.n_languages < 0:
         problems.append("max_tokens, parameters and n_languages cannot be negative")
-    for lang in spec.languages:
-        try:
-            ok = normalize_lang(lang) == lang
-        except UserError:
-            ok = False
-        if not ok:
-            problems.append(f"language {lang!r} is not an ISO 639-1 code")
+    problems += iso_problems(spec.languages)
     if spec.bundled and not spec.package:
         problems.append("bundled, but names no package carrying the weights")
     if spec.backend == "muse-numpy" and spec.trainable:

@@ -67,8 +67,7 @@ class TranslatorSpec:
 
 def spec_problems(spec: TranslatorSpec) -> list[str]:
     """What makes ``spec`` unusable (empty when valid); checked when the zoo is read."""
-    from ...errors import UserError
-    from ...lang import normalize_lang
+    from ...lang import iso_problems
 
     problems = []
     if not _NAME.match(spec.name):
@@ -82,11 +81,5 @@ def spec_problems(spec: TranslatorSpec) -> list[str]:
     else:
         commits = [spec.revision]
     problems += [f"revision {c!r} is not a commit hash" for c in commits if not _COMMIT.match(c)]
-    for lang in {x for a, b, _ in spec.pairs for x in (a, b)}:
-        try:
-            ok = normalize_lang(lang) == lang
-        except UserError:
-            ok = False
-        if not ok:
-            problems.append(f"language {lang!r} is not an ISO 639-1 code")
+    problems += iso_problems(sorted({x for a, b, _ in spec.pairs for x in (a, b)}))
     return problems
