@@ -98,13 +98,42 @@ def tie_warnings(
         return []
     chosen = ranges.filter(pl.col("k") == k)
     lines = []
-    for (direction, method), part in chosen.group_by("direction", "method", maintain_order=True):
-        langs = ", ".join(ordered_langs(part["lang"].to_list(), declared))
-        low, high = float(part["pessimistic"].min()), float(part["optimistic"].max())  # type: ignore[arg-type]
-        everywhere = " (every query: constant scores)" if part["all_tied"].all() else ""
-        lines.append(
-            f"warning: {method} has tied scores in {langs}{everywhere}: its {direction} R@{k} "
-            f"there lies between {pct(low)} % and {pct(high)} % depending on how ties are broken "
-            f"(--ties; the run used {part['policy'][0]})"
-        )
+    for (direction,), tied in chosen.group_by("direction", maintain_order=True):
+        systems = []
+        for (method,), part in tied.group_by("method", maintain_order=True):
+            langs = ordered_langs(part["lang"].to_list(), declared)
+            low, high = float(part["pessimistic"].min()), float(part["optimistic"].max())  # type: ignore[arg-type]
+            systems.append((str(method), langs, low, high, bool(part["all_tied"].all())))
+        policy = tied["policy"][0]
+        if len(systems) > MAX_SYSTEM_LINES:
+            lines.append(_summary_line(str(direction), k, systems, policy, declared))
+            continue
+        for method, langs, low, high, everywhere in systems:
+            constant = " (every query: constant scores)" if everywhere else ""
+            lines.append(
+                f"warning: {method} has tied scores in {', '.join(langs)}{constant}: its "
+                f"{direction} R@{k} there lies between {pct(low)} % and {pct(high)} % depending "
+                f"on how ties are broken (--ties; the run used {policy})"
+            )
     return lines
+
+
+#: more systems than this tied in one direction get one line between them (their table is in
+#: the report): a run over data with duplicate captions ties in every system
+MAX_SYSTEM_LINES = 2
+
+
+def _summary_line(direction: str, k: int, systems: list, policy: str, declared: list) -> str:
+    """One warning for every system tied in ``direction``: how many, where, the widest range."""
+    from .formatting import pct
+    from .systems import ordered_langs
+
+    langs = ordered_langs(sorted({lang for _, ls, *_ in systems for lang in ls}), declared)
+    method, _, low, high, _ = max(systems, key=lambda s: s[3] - s[2])
+    return (
+        f"warning: {len(systems)} systems have tied scores in {direction} "
+        f"({', '.join(langs)}; identical captions or clips tie): their {direction} R@{k} there "
+        f"depends on how ties are broken, most for {method} (between {pct(low)} % and "
+        f"{pct(high)} %); the report's table of tied systems has each (--ties; the run used "
+        f"{policy})"
+    )

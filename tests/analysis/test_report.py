@@ -531,6 +531,29 @@ def test_tie_warnings_name_the_system_languages_and_range(tmp_path):
     assert "its v2t R@1" in lines[1]
 
 
+def test_many_tied_systems_share_one_line_per_direction(tmp_path):
+    """Duplicate captions tie every system in video-to-text: one line names how many, where, and
+    the widest range (as the per-system lines would give it), not a line each."""
+    from c2kd_analyze.analysis import ties
+
+    tied = {("c2kd", "muse"): "some", ("c2kd", "labse"): "some", ("zero-shot", None): "all"}
+    spec = RunSpec(seeds=(0,), n_queries=30, tied=tied, tied_in=("v2t",))
+    run = write_run(tmp_path, spec, run_id="demo-many-ties")
+    (line,) = ties.tie_warnings([run])
+    assert line.startswith("warning: 3 systems have tied scores in v2t (en, de, fr, zh; ")
+    assert "most for zero-shot (between 0.0 % and 90.9 %)" in line  # constant: the widest
+    assert "the run used optimistic" in line
+    each = _per_system(ties, run)
+    assert len(each) == 3 and any("zero-shot" in x and "0.0 % and 90.9 %" in x for x in each)
+
+
+def _per_system(ties, run) -> list[str]:
+    from unittest import mock
+
+    with mock.patch.object(ties, "MAX_SYSTEM_LINES", 10):
+        return ties.tie_warnings([run])
+
+
 def test_ties_in_video_to_text_alone_are_warned_of_in_run_and_report(tmp_path):
     """Identical captions tie in video-to-text while text-to-video has no tie: the run's
     warning and the report's both say so, and only that direction's tables point at it."""
