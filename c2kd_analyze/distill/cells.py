@@ -5,13 +5,18 @@ with translate-train at ``cfg.teacher_temperature`` and then frozen. Once traine
 text embeddings of every training caption and its video embeddings of every training clip are
 cached with its checkpoint, so a C2KD batch costs ``T = t_text[rows] @ t_video[clips].T``, never a
 teacher forward pass. Test-split embeddings are cached too, for the agreement diagnostic.
+
+With ``--val-fraction`` every model (teachers too) is validated after each epoch
+(:mod:`.validation`); its rows are saved with its checkpoint, so a cell that loads the checkpoint
+still has them. With ``--select-on-val`` the best validation epoch's weights replace the last
+ones before anything else reads the model (test, checkpoint, a teacher's targets).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -33,6 +38,7 @@ from .models import RetrievalModel
 from .outputs import CellInfo, CellOutputs
 from .plan import Cell
 from .train import Recipe, Step, TeacherTargets, train_model
+from .validation import Validator, frame_rows, make_validator, rows_frame, validation_identity
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,8 @@ class TrainedTeacher:
     # train_text_en, train_video, test_text_en, test_en_valid, test_video
     embeddings: dict[str, torch.Tensor]
     history: list[Step]
+    validation: list[dict] = field(default_factory=list)  # per-epoch rows (.validation)
+    selected_epoch: int | None = None  # the epoch --select-on-val kept
 
 
 def _steps(frame) -> list[Step]:
@@ -86,6 +94,47 @@ def teacher_recipe_name(ctx: RunContext, name: str) -> str:
     return "english" if teacher_languages(ctx, name) == ("en",) else "translate-train"
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What training (or loading) a model gave: its history, validation rows, selected epoch,
+    and whether it was trained now."""
+
+    history: list[Step]
+    validation: list[dict]
+    selected_epoch: int | None
+    trained: bool
+
+    def test_epoch(self, epochs: int) -> int:
+        """How many epochs the weights evaluated on test had trained."""
+        return epochs if self.selected_epoch is None else self.selected_epoch
+
+
+def _finish(validator: Validator | None, model: RetrievalModel) -> tuple[list[dict], int | None]:
+    """After training: the validation rows, and the selected epoch (its weights now in
+    ``model``; None when not selecting)."""
+    if validator is None:
+        return [], None
+    selected = validator.restore_best(model)
+    if selected is not None:
+        log.info("kept epoch %d, the best on validation", selected)
+    return validator.rows, selected
+
+
+def _loaded_validation(key: str, validates: bool) -> tuple[list[dict], int | None]:
+    """A checkpoint's validation rows and selected epoch (nothing without validation)."""
+    if not validates:
+        return [], None
+    return frame_rows(ckpt.load_validation(key)), ckpt.load_meta(key).get("selected_epoch")
+
+
+def _save(key: str, model: RetrievalModel, meta: dict, history: list[Step], rows: list[dict],
+          selected: int | None, validates: bool, embeddings: dict | None = None) -> None:  # fmt: skip
+    """Checkpoint a trained model with its history and (when validating) validation rows."""
+    meta = {**meta, **({"selected_epoch": selected} if selected is not None else {})}
+    validation = rows_frame(rows) if validates else None
+    ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings, validation)
+
+
 def _train_or_load(
     ctx: RunContext,
     key: str,
@@ -94,16 +143,21 @@ def _train_or_load(
     encoder: str,
     targets: TeacherTargets | None,
     on_step: OnStep | None,
-) -> tuple[list[Step], bool]:
-    """Load the checkpoint ``key`` into ``model`` if present, else train it. (history, trained)."""
-    if ckpt.has_checkpoint(key):
+) -> Trained:
+    """Load the checkpoint ``key`` into ``model`` if present, else train (and validate) it."""
+    validates = ctx.dataset.val is not None
+    if ckpt.has_checkpoint(key, with_validation=validates):
         ckpt.load_weights(key, model)
         model.eval()
-        return _steps(ckpt.load_history(key)), False
+        rows, selected = _loaded_validation(key, validates)
+        return Trained(_steps(ckpt.load_history(key)), rows, selected, False)
     texts = ctx.text_inputs(encoder, "train")
     frames, mask = ctx.frames("train")
-    history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step)
-    return history, True
+    validator = make_validator(ctx, encoder)
+    history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step,
+                          on_epoch=validator)  # fmt: skip
+    rows, selected = _finish(validator, model)
+    return Trained(history, rows, selected, True)
 
 
 def _teacher_recipe(ctx: RunContext, name: str, seed: int) -> Recipe:
@@ -161,26 +215,33 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
         "mode": mode, "seed": seed, "temperature": recipe.temperature,
         "languages": list(recipe.languages), "lr": recipe.lr, "teacher_max_tokens": limit,
         "pooling": ctx.pooling(name) if mode == "full" else None,
+        **validation_identity(ctx.cfg),
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
     model = ctx.new_model(name, cell.torch_seed, role="teacher")
+    validates = ctx.dataset.val is not None
     with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
-        if ckpt.has_checkpoint(key, with_embeddings=True):
+        if ckpt.has_checkpoint(key, with_embeddings=True, with_validation=validates):
             ckpt.load_weights(key, model)
             model.eval()
             history = _steps(ckpt.load_history(key))
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
+            rows, selected = _loaded_validation(key, validates)
         else:
             frames, mask = ctx.frames("train")
             texts = ctx.text_inputs(
                 name, "train", max_tokens=limit, role="teacher", languages=recipe.languages
             )
-            history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
+            validator = make_validator(ctx, name, "teacher")
+            history = train_model(model, texts, frames, mask, recipe, on_step=on_step,
+                                  on_epoch=validator)  # fmt: skip
+            rows, selected = _finish(validator, model)  # the selected epoch is the teacher
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name,
                     "video": model.video.config}  # fmt: skip
-            ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
-    return TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history)
+            _save(key, model, meta, history, rows, selected, validates, embeddings)
+    return TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history, rows,
+                          selected)  # fmt: skip
 
 
 def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None) -> tuple:
@@ -204,7 +265,9 @@ def run_teacher_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
         for lang, value in _translation_recall(feats, valid).items()
     ]
     info = _info(ctx, cell, teacher.model_id, teacher.model_id, teacher.mode, teacher.key)
-    return info, CellOutputs(results, teacher.history, diagnostics)
+    epoch = teacher.selected_epoch or ctx.cfg.epochs
+    return info, CellOutputs(results, teacher.history, diagnostics, epoch, teacher.validation,
+                             teacher.selected_epoch)  # fmt: skip
 
 
 def _student_recipe(ctx: RunContext, cell: Cell) -> Recipe:
@@ -243,14 +306,16 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
         "mode": mode, "seed": cell.seed, "recipe": recipe.__dict__ | {"seed": cell.torch_seed},
         "teachers": [t.key for t in teachers], "pool": pool if len(teachers) > 1 else None,
         "pooling": ctx.pooling(student) if mode == "full" else None,
+        **validation_identity(cfg),
     }  # fmt: skip
     key = ckpt.checkpoint_key(identity)
     model = ctx.new_model(student, cell.torch_seed)
-    history, trained = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
-    if trained:
+    got = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
+    if got.trained:
         meta = {"identity": identity, "role": "student", "encoder": student,
                 "video": model.video.config}  # fmt: skip
-        ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
+        _save(key, model, meta, got.history, got.validation, got.selected_epoch,
+              ctx.dataset.val is not None)  # fmt: skip
     test_texts = ctx.text_inputs(student, "test")
     emb = embed_test(model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision)
     emb = merge_duplicates(emb, ctx.dataset.test.clip_ids)
@@ -273,7 +338,8 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
         ]
     teacher_model = "+".join(t.model_id for t in teachers) if teachers else None
     info = _info(ctx, cell, teacher_model, ctx.model_id(student), mode, key)
-    return info, CellOutputs(results, history, diagnostics)
+    return info, CellOutputs(results, got.history, diagnostics, got.test_epoch(cfg.epochs),
+                             got.validation, got.selected_epoch)  # fmt: skip
 
 
 def _info(ctx: RunContext, cell: Cell, teacher_model, student_model, mode, key) -> CellInfo:

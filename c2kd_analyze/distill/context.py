@@ -113,6 +113,8 @@ class RunContext:
         self.teacher_dirs = dict(teacher_dirs or {})
         self.fingerprint = dataset_fingerprint(dataset)
         splits = {"train": dataset.train, "test": dataset.test}
+        if dataset.val is not None:  # held out of train by --val-fraction (distill.holdout)
+            splits["val"] = dataset.val
         self.tables: dict[str, dict[str, CaptionTable]] = {
             name: caption_tables(split, self.languages) for name, split in splits.items()
         }
