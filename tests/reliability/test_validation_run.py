@@ -108,3 +108,18 @@ def test_too_few_clips_held_out_is_one_line_before_any_training(tmp_path):
     assert not (out / "config.json").exists() and not (out / "cells").exists()
     done = cli([*run_args(tmp_path, out), "--val-fraction", "0.9"], cache)
     assert_one_line_error(done, "leaves 5 training clips", "--batch-size 16")
+
+
+def test_the_report_names_the_selected_epochs_and_draws_the_validation_panel(validated):
+    tmp, out, cache = validated
+    done = cli(["report", str(out)], cache)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (out / "report.md").read_text()
+    sentence = next(line for line in text.splitlines() if line.startswith("Selected on valid"))
+    for cell in TINY_CELLS:  # every model, with the epoch its done.json says
+        epoch = io.read_json(out / "cells" / cell / "done.json")["selected_epoch"]
+        stage = "teacher muse" if cell.startswith("teacher") else cell.rsplit("-s", 1)[0]
+        assert f"{stage.replace('c2kd-muse', 'c2kd muse')}: epoch {epoch} of 2" in sentence
+    assert "best validation R@1 (--select-on-val" in text  # the tables' captions
+    svg = (out / "figures" / "demo_training_curves.svg").read_text()
+    assert 'id="curve:c2kd muse:val"' in svg and 'id="curve:zero-shot:val"' in svg
