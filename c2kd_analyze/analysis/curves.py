@@ -151,8 +151,9 @@ def selected_epochs(meta: dict[str, RunMeta], results: pl.DataFrame) -> pl.DataF
 
     picked = {m.run_id: int(m.config.get("epochs") or 0) for m in meta.values()
               if m.config.get("select_on_val")}  # fmt: skip
-    schema = {"dataset": pl.String, "run_id": pl.String, "cell": pl.String, "method": pl.String,
-              "seed": pl.Int64, "epoch": pl.Int64, "epochs": pl.Int64}  # fmt: skip
+    schema = pl.Schema({"dataset": pl.String, "run_id": pl.String, "cell": pl.String,
+                        "method": pl.String, "seed": pl.Int64, "epoch": pl.Int64,
+                        "epochs": pl.Int64})  # fmt: skip
     if not picked:
         return pl.DataFrame(schema=schema)
     rows = results.filter(pl.col("run_id").is_in(list(picked)) & (pl.col("split") == "test"))
@@ -160,7 +161,7 @@ def selected_epochs(meta: dict[str, RunMeta], results: pl.DataFrame) -> pl.DataF
         rows.select("dataset", "run_id", "cell", "method", "seed", "epoch")
         .unique()
         .with_columns(epochs=pl.col("run_id").replace_strict(picked, return_dtype=pl.Int64))
-        .select(list(schema))
+        .select(schema.names())
         .cast(schema)
         .sort("dataset", "method", "seed")
     )

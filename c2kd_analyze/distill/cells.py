@@ -38,7 +38,8 @@ from .models import RetrievalModel
 from .outputs import CellInfo, CellOutputs
 from .plan import Cell
 from .train import Recipe, Step, TeacherTargets, train_model
-from .validation import Validator, frame_rows, make_validator, rows_frame, validation_identity
+from .trained import Trained, finish, loaded_validation, save_trained, steps_of
+from .validation import make_validator, validation_identity
 
 log = logging.getLogger(__name__)
 
@@ -59,24 +60,6 @@ class TrainedTeacher:
     selected_epoch: int | None = None  # the epoch --select-on-val kept
 
 
-def _steps(frame) -> list[Step]:
-    return [Step(r["epoch"], r["step"], r["loss"], r["lr"]) for r in frame.iter_rows(named=True)]
-
-
-def _steps_frame(steps: list[Step]):
-    import polars as pl
-
-    return pl.DataFrame(
-        {
-            "epoch": [s.epoch for s in steps],
-            "step": [s.step for s in steps],
-            "loss": [s.loss for s in steps],
-            "lr": [s.lr for s in steps],
-        },
-        schema={"epoch": pl.Int64, "step": pl.Int64, "loss": pl.Float64, "lr": pl.Float64},
-    )
-
-
 def teacher_languages(ctx: RunContext, name: str) -> tuple[str, ...]:
     """The languages teacher ``name`` is trained on: all of them (translate-train, the paper's
     recipe) or English only (``--teacher-recipe english``, and always for a teacher whose spec
@@ -94,47 +77,6 @@ def teacher_recipe_name(ctx: RunContext, name: str) -> str:
     return "english" if teacher_languages(ctx, name) == ("en",) else "translate-train"
 
 
-@dataclass(frozen=True)
-class Trained:
-    """What training (or loading) a model gave: its history, validation rows, selected epoch,
-    and whether it was trained now."""
-
-    history: list[Step]
-    validation: list[dict]
-    selected_epoch: int | None
-    trained: bool
-
-    def test_epoch(self, epochs: int) -> int:
-        """How many epochs the weights evaluated on test had trained."""
-        return epochs if self.selected_epoch is None else self.selected_epoch
-
-
-def _finish(validator: Validator | None, model: RetrievalModel) -> tuple[list[dict], int | None]:
-    """After training: the validation rows, and the selected epoch (its weights now in
-    ``model``; None when not selecting)."""
-    if validator is None:
-        return [], None
-    selected = validator.restore_best(model)
-    if selected is not None:
-        log.info("kept epoch %d, the best on validation", selected)
-    return validator.rows, selected
-
-
-def _loaded_validation(key: str, validates: bool) -> tuple[list[dict], int | None]:
-    """A checkpoint's validation rows and selected epoch (nothing without validation)."""
-    if not validates:
-        return [], None
-    return frame_rows(ckpt.load_validation(key)), ckpt.load_meta(key).get("selected_epoch")
-
-
-def _save(key: str, model: RetrievalModel, meta: dict, history: list[Step], rows: list[dict],
-          selected: int | None, validates: bool, embeddings: dict | None = None) -> None:  # fmt: skip
-    """Checkpoint a trained model with its history and (when validating) validation rows."""
-    meta = {**meta, **({"selected_epoch": selected} if selected is not None else {})}
-    validation = rows_frame(rows) if validates else None
-    ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings, validation)
-
-
 def _train_or_load(
     ctx: RunContext,
     key: str,
@@ -149,14 +91,14 @@ def _train_or_load(
     if ckpt.has_checkpoint(key, with_validation=validates):
         ckpt.load_weights(key, model)
         model.eval()
-        rows, selected = _loaded_validation(key, validates)
-        return Trained(_steps(ckpt.load_history(key)), rows, selected, False)
+        rows, selected = loaded_validation(key, validates)
+        return Trained(steps_of(ckpt.load_history(key)), rows, selected, False)
     texts = ctx.text_inputs(encoder, "train")
     frames, mask = ctx.frames("train")
     validator = make_validator(ctx, encoder)
     history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step,
                           on_epoch=validator)  # fmt: skip
-    rows, selected = _finish(validator, model)
+    rows, selected = finish(validator, model)
     return Trained(history, rows, selected, True)
 
 
@@ -224,9 +166,9 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
         if ckpt.has_checkpoint(key, with_embeddings=True, with_validation=validates):
             ckpt.load_weights(key, model)
             model.eval()
-            history = _steps(ckpt.load_history(key))
+            history = steps_of(ckpt.load_history(key))
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
-            rows, selected = _loaded_validation(key, validates)
+            rows, selected = loaded_validation(key, validates)
         else:
             frames, mask = ctx.frames("train")
             texts = ctx.text_inputs(
@@ -235,11 +177,11 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
             validator = make_validator(ctx, name, "teacher")
             history = train_model(model, texts, frames, mask, recipe, on_step=on_step,
                                   on_epoch=validator)  # fmt: skip
-            rows, selected = _finish(validator, model)  # the selected epoch is the teacher
+            rows, selected = finish(validator, model)  # the selected epoch is the teacher
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name,
                     "video": model.video.config}  # fmt: skip
-            _save(key, model, meta, history, rows, selected, validates, embeddings)
+            save_trained(key, model, meta, history, rows, selected, validates, embeddings)
     return TrainedTeacher(name, key, ctx.model_id(name), mode, model, embeddings, history, rows,
                           selected)  # fmt: skip
 
@@ -314,8 +256,8 @@ def run_student_cell(ctx: RunContext, cell: Cell, on_step: OnStep | None = None)
     if got.trained:
         meta = {"identity": identity, "role": "student", "encoder": student,
                 "video": model.video.config}  # fmt: skip
-        _save(key, model, meta, got.history, got.validation, got.selected_epoch,
-              ctx.dataset.val is not None)  # fmt: skip
+        save_trained(key, model, meta, got.history, got.validation, got.selected_epoch,
+                     ctx.dataset.val is not None)  # fmt: skip
     test_texts = ctx.text_inputs(student, "test")
     emb = embed_test(model, test_texts, *ctx.frames("test"), ctx.languages, precision=ctx.precision)
     emb = merge_duplicates(emb, ctx.dataset.test.clip_ids)

@@ -1,4 +1,4 @@
-"""The validation split: a fixed share of the training clips, held out of training (``--val-fraction``).
+"""The validation split: a fixed share of the training clips, held out (``--val-fraction``).
 
 Which clips are held out depends on the training clip ids and the fraction only (never on a
 teacher, a system or a seed): the distinct ids, sorted, are shuffled by one permutation drawn with

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     import polars as pl
     import torch
 
+    from ..devices import Precision
     from .context import Role, RunContext
     from .evaluate import LangResult
+    from .metrics import Ties
     from .models import RetrievalModel
 
 #: the columns of one validation number as a checkpoint keeps it (a cell adds its own columns)
@@ -83,8 +85,8 @@ class Validator:
     (n, T): its clips, on the model's device.
     """
 
-    def __init__(self, texts, frames, mask, languages, clip_ids, n_queries: int, ties: str,
-                 precision: str | None, select: bool) -> None:  # fmt: skip
+    def __init__(self, texts, frames, mask, languages, clip_ids, n_queries: int, ties: Ties,
+                 precision: Precision | None, select: bool) -> None:  # fmt: skip
         self.texts, self.frames, self.mask = texts, frames, mask
         self.languages, self.clip_ids, self.n_queries = tuple(languages), clip_ids, n_queries
         self.ties, self.precision, self.select = ties, precision, select
@@ -98,7 +100,7 @@ class Validator:
         emb = embed_test(model, self.texts, self.frames, self.mask, self.languages,
                          precision=self.precision)  # fmt: skip
         emb = merge_duplicates(emb, self.clip_ids)
-        return evaluate(emb, self.n_queries, ("t2v",), ks=VAL_KS, ties=self.ties)  # type: ignore[arg-type]
+        return evaluate(emb, self.n_queries, ("t2v",), ks=VAL_KS, ties=self.ties)
 
     def __call__(self, epoch: int, model: RetrievalModel) -> None:
         """Validate ``model`` after ``epoch`` epochs (1-based); keep its weights when best."""

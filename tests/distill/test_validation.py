@@ -19,7 +19,7 @@ from tiny_data import tiny_dataset
 from c2kd_analyze.config import build_config
 from c2kd_analyze.config.schema import NOT_HASHED
 from c2kd_analyze.distill.context import split_tensors
-from c2kd_analyze.distill.holdout import hold_out, held_out_ids, subset_split
+from c2kd_analyze.distill.holdout import held_out_ids, hold_out, subset_split
 from c2kd_analyze.distill.train import train_model
 from c2kd_analyze.distill.validation import Validator, best_epoch, mean_r1
 from c2kd_analyze.errors import UserError
@@ -164,9 +164,19 @@ def test_select_on_val_restores_the_best_epochs_weights():
 @given(st.lists(st.lists(st.floats(0, 1, allow_nan=False), min_size=3, max_size=3),
                 min_size=1, max_size=12))  # fmt: skip
 def test_best_epoch_is_the_first_argmax_of_the_mean_r1(per_epoch):
-    rows = [{"epoch": e + 1, "lang": lang, "direction": "t2v", "metric": "recall", "k": 1,
-             "value": v, "n_queries": 10}
-            for e, values in enumerate(per_epoch) for lang, v in zip(LANGS, values, strict=True)]
+    rows = [
+        {
+            "epoch": e + 1,
+            "lang": lang,
+            "direction": "t2v",
+            "metric": "recall",
+            "k": 1,
+            "value": v,
+            "n_queries": 10,
+        }
+        for e, values in enumerate(per_epoch)
+        for lang, v in zip(LANGS, values, strict=True)
+    ]
     rows += [{**r, "k": 5, "value": 1.0} for r in rows]  # other numbers do not count
     means = [sum(values) / 3 for values in per_epoch]
     assert best_epoch(rows) == 1 + int(np.argmax(means))
@@ -192,6 +202,6 @@ def test_no_validation_keeps_the_run_id_of_existing_configs():
 
 
 def test_select_on_val_needs_a_validation_split():
-    with pytest.raises(UserError, match="--select-on-val .* --val-fraction"):
+    with pytest.raises(UserError, match=r"--select-on-val .* --val-fraction"):
         build_config("demo", select_on_val=True)
     assert build_config("demo", val_fraction=0.1, select_on_val=True).select_on_val

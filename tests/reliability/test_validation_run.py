@@ -73,7 +73,8 @@ def test_cells_loaded_from_checkpoints_give_the_same_validation_rows(validated):
     assert done.returncode == 0, done.stderr[-2000:]
     for cell, rows in _validation(again).items():
         assert rows.equals(_validation(out)[cell]), cell
-    assert io.read_parquet(again / "results.parquet").equals(io.read_parquet(out / "results.parquet"))
+    results = io.read_parquet(out / "results.parquet")
+    assert io.read_parquet(again / "results.parquet").equals(results)
 
 
 def test_a_run_killed_after_its_first_cell_resumes_to_the_same_validation_rows(validated, tmp_path):
@@ -111,7 +112,7 @@ def test_too_few_clips_held_out_is_one_line_before_any_training(tmp_path):
 
 
 def test_the_report_names_the_selected_epochs_and_draws_the_validation_panel(validated):
-    tmp, out, cache = validated
+    _, out, cache = validated
     done = cli(["report", str(out)], cache)
     assert done.returncode == 0, done.stderr[-2000:]
     text = (out / "report.md").read_text()

@@ -168,5 +168,6 @@ def selection_para(view: DatasetView) -> Para:
     return Para(
         "Selected on validation (--select-on-val): the test numbers of each model are of its "
         "epoch with the best mean validation R@1 over languages, not its last one; "
-        + "; ".join(parts) + "."
+        + "; ".join(parts)
+        + "."
     )
