@@ -10,6 +10,8 @@
     RUN_DIR/cells/<cell>/ranks.parquet        results.RANK_COLUMNS
     RUN_DIR/cells/<cell>/history.parquet      results.HISTORY_COLUMNS
     RUN_DIR/cells/<cell>/diagnostics.parquet  results.DIAGNOSTIC_COLUMNS
+    RUN_DIR/cells/<cell>/validation.parquet   results.RESULT_COLUMNS, split "val" (optional:
+                                              only in a run with --val-fraction)
     RUN_DIR/cells/<cell>/done.json            written last: the cell is complete
     RUN_DIR/cells/<cell>/.lock                held by the process running the cell
     RUN_DIR/results.parquet, history.parquet  concatenations of the cells' files
@@ -57,6 +59,11 @@ class CellFolder:
         return self.path / "diagnostics.parquet"
 
     @property
+    def validation(self) -> Path:
+        """Per-epoch validation rows; only a cell of a run with ``--val-fraction`` has one."""
+        return self.path / "validation.parquet"
+
+    @property
     def done(self) -> Path:
         return self.path / "done.json"
 
@@ -68,6 +75,11 @@ class CellFolder:
     def tables(self) -> tuple[Path, Path, Path, Path]:
         """The four tables, in the order they are written (``done`` comes after them)."""
         return (self.metrics, self.ranks, self.history, self.diagnostics)
+
+    @property
+    def optional_tables(self) -> tuple[Path]:
+        """Tables only some cells have (written after :attr:`tables`, before ``done``)."""
+        return (self.validation,)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ def _report_names(folder: Path, suffixes: tuple[str, ...]) -> set[str]:
 
 
 def _cell_names(cell: CellFolder) -> tuple[str, ...]:
-    return (*(p.name for p in cell.tables), cell.done.name)
+    return (*(p.name for p in (*cell.tables, *cell.optional_tables)), cell.done.name)
 
 
 def interrupted_claim(folder: RunFolder) -> bool:

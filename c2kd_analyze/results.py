@@ -12,8 +12,9 @@ from typing import get_args
 
 from .choices import Direction, Stage
 
-#: 1: results without ``pool`` and ``tie_policy`` (they came from config.json); 2: with them
-SCHEMA_VERSION = 2
+#: 1: results without ``pool`` and ``tie_policy`` (they came from config.json); 2: with them;
+#: 3: with ``epoch``, and validation rows (``split = "val"``) in the cells' validation.parquet
+SCHEMA_VERSION = 3
 
 STAGES: tuple[Stage, ...] = get_args(Stage)
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
@@ -45,6 +46,9 @@ RESULT_COLUMNS: dict[str, str] = {
     "teacher_recipe": "String",
     "pool": "String",         # how a c2kd-pool cell's teachers were pooled; null for the others
     "tie_policy": "String",   # how ties counted in these recalls (config ``ties``)
+    # how many epochs the evaluated weights had trained (1 = after the first): on test the run's
+    # epochs, or the epoch --select-on-val picked; on validation (split "val") each epoch's own
+    "epoch": "Int64",
 }  # fmt: skip
 
 #: per-query ranks kept by every evaluation, so statistics never retrain anything

@@ -164,7 +164,10 @@ def run_settings(draw):
         "max_tokens": draw(st.sampled_from([None, "35", "train=22", "test=30,teacher=35"])),
         "dataset_options": draw(st.sampled_from([None, {"n_train": "300"}, {"noise": "0.5"}])),
         "ties": draw(st.sampled_from([None, "mean"])),
+        "val_fraction": draw(st.sampled_from([None, 0.0, 0.1, 0.25])),
     }
+    if out["val_fraction"]:
+        out["select_on_val"] = draw(st.sampled_from([None, False, True]))
     if len(teachers) > 1:
         out["pool"] = draw(st.sampled_from([None, "none", "max", "mean"]))
     return draw(st.sampled_from(["demo", "paper-msrvtt", "paper-rudder"])), out

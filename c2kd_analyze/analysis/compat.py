@@ -7,6 +7,8 @@ version meant (``schema_version`` in config.json and done.json says which versio
 - results before ``teacher_recipe``: every teacher was trained with translate-train;
 - results before ``pool`` / ``tie_policy`` (schema 1): the run's config.json said them
   (``config.pool`` on c2kd-pool rows; ``config.ties``, and before that setting "optimistic");
+- results before ``epoch`` (schema 2 and older): no run selected an epoch, so every test number
+  is of the model after the run's last epoch (``config.epochs``); those runs had no validation;
 - ranks before ``clip`` / ``ties``: the query's clip was its position, and nothing tied.
 """
 
@@ -31,6 +33,7 @@ def result_fills(config: dict[str, Any]) -> dict[str, pl.Expr]:
         "teacher_recipe": pl.when(with_teacher).then(pl.lit("translate-train")),
         "pool": pl.when(pl.col("stage") == "c2kd-pool").then(pl.lit(pool, pl.String)),
         "tie_policy": pl.lit(config.get("ties") or OLD_TIE_POLICY, pl.String),
+        "epoch": pl.lit(config.get("epochs"), pl.Int64),
     }
 
 

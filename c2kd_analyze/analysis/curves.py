@@ -11,8 +11,10 @@ every language, zero-shot has English alone, C2KD mixes NCE and KL), so across s
 curve's shape compares, not its height; the figure's loss axis is logarithmic.
 
 A figure is a row of :class:`CurvePanel` values, each a set of lines (method, x, y): the loss per
-step is one (:func:`loss_panel`). Validation recall per epoch (result rows with
-``split = "val"`` and an ``epoch``) would be one more panel of the same form beside it.
+step is one (:func:`loss_panel`); validation R@1 per epoch (the cells' ``validation.parquet``,
+result rows with ``split = "val"`` and an ``epoch``, written by ``run --val-fraction``) is the
+other (:func:`val_panel`): text-to-video R@1 averaged over languages (macro), then over seeds.
+:func:`selected_epochs` says which epoch each cell reports on test under ``--select-on-val``.
 """
 
 from __future__ import annotations
@@ -99,3 +101,67 @@ def loss_panel(history: pl.DataFrame) -> CurvePanel | None:
         return None
     frame = smooth.select("method", pl.col("step").alias("x"), pl.col("loss").alias("y"))
     return CurvePanel("loss", frame, "training step", "training loss, smoothed (log scale)", True)
+
+
+def load_validation(meta: dict[str, RunMeta], results: pl.DataFrame) -> pl.DataFrame:
+    """The validation rows (RESULT_COLUMNS, ``split = "val"``) of every done cell that has
+    them, with the cell's ``method`` from ``results``; empty for runs without validation."""
+    import polars as pl
+
+    from ..layout import RunFolder
+    from ..results import RESULT_COLUMNS, polars_schema
+    from .load import _read_frame
+
+    frames = [pl.DataFrame(schema=polars_schema(RESULT_COLUMNS))]
+    for m in meta.values():
+        for name in m.done:
+            file = RunFolder(m.path).cell(name).validation
+            frame = _read_frame(file, RESULT_COLUMNS, required=False)
+            frames.append(frame.with_columns(run_id=pl.lit(m.run_id), cell=pl.lit(name)))
+    cells = results.select("run_id", "cell", "method").unique()
+    return pl.concat(frames).join(cells, on=["run_id", "cell"], how="inner")
+
+
+def val_panel(validation: pl.DataFrame) -> CurvePanel | None:
+    """Validation text-to-video R@1 (%) per epoch of every system in ``validation`` (one
+    dataset): the mean over languages of each cell, then over its seeds; None without rows."""
+    import polars as pl
+
+    r1 = validation.filter(
+        (pl.col("direction") == "t2v") & (pl.col("metric") == "recall") & (pl.col("k") == 1)
+    )
+    if r1.is_empty():
+        return None
+    frame = (
+        r1.group_by("run_id", "cell", "method", "epoch")
+        .agg(pl.col("value").mean())
+        .group_by("method", "epoch")
+        .agg((100 * pl.col("value").mean()).alias("y"))
+        .select("method", pl.col("epoch").alias("x"), "y")
+        .sort("method", "x")
+    )
+    return CurvePanel("val", frame, "epochs trained", "validation R@1 (%)")
+
+
+def selected_epochs(meta: dict[str, RunMeta], results: pl.DataFrame) -> pl.DataFrame:
+    """``dataset, run_id, cell, method, seed, epoch, epochs``: the epoch each cell of a run
+    with ``--select-on-val`` reports on test (its test rows' ``epoch``) out of the run's
+    ``epochs``; empty when no run selected."""
+    import polars as pl
+
+    picked = {m.run_id: int(m.config.get("epochs") or 0) for m in meta.values()
+              if m.config.get("select_on_val")}  # fmt: skip
+    schema = pl.Schema({"dataset": pl.String, "run_id": pl.String, "cell": pl.String,
+                        "method": pl.String, "seed": pl.Int64, "epoch": pl.Int64,
+                        "epochs": pl.Int64})  # fmt: skip
+    if not picked:
+        return pl.DataFrame(schema=schema)
+    rows = results.filter(pl.col("run_id").is_in(list(picked)) & (pl.col("split") == "test"))
+    return (
+        rows.select("dataset", "run_id", "cell", "method", "seed", "epoch")
+        .unique()
+        .with_columns(epochs=pl.col("run_id").replace_strict(picked, return_dtype=pl.Int64))
+        .select(schema.names())
+        .cast(schema)
+        .sort("dataset", "method", "seed")
+    )

@@ -29,13 +29,15 @@ from ..config.settings import (
 from .options import DEVICE_HELP, TEACHER_DIR_HELP, TRUST_REMOTE_CODE_HELP, data_dir_path
 
 _TYPES: dict[str, Any] = {"text": str | None, "int": int | None, "float": float | None,
-                          "pairs": list[str] | None}  # fmt: skip
+                          "pairs": list[str] | None, "switch": bool | None}  # fmt: skip
 
 
 def shown_default(value: Any) -> str:
     """A setting's default as ``run --help`` and the README show it."""
     if value is None or value == () or value == {}:
         return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if isinstance(value, tuple | list):
         return ",".join(map(str, value))
     if isinstance(value, dict):
@@ -47,8 +49,11 @@ def _config_option(setting: Setting) -> inspect.Parameter:
     from ..config import default_of
 
     default = shown_default(default_of(setting.field))
+    decls = [setting.option] if setting.option else []
+    if setting.kind == "switch" and setting.option:  # --x/--no-x: unset means the file's value
+        decls = [f"{setting.option}/--no-{setting.option[2:]}"]
     option = typer.Option(
-        None, *([setting.option] if setting.option else []),
+        None, *decls,
         help=f"{setting.help} (default: {default})", rich_help_panel=setting.panel,
         show_default=False, metavar=setting.metavar,
     )  # fmt: skip

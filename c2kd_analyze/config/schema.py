@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    StrictBool,
     StrictInt,
     field_validator,
     model_validator,
@@ -43,6 +44,8 @@ Tokens = Annotated[StrictInt, Field(ge=1, le=8_192)]
 Temperature = Annotated[float, Strict(), AllowInfNan(False), Field(ge=1e-3, le=10.0)]
 #: no upper bound: a huge lr is a recipe that diverges, which training stops and names
 LearningRate = Annotated[float, Strict(), AllowInfNan(False), Field(gt=0.0)]
+#: the share of the training clips held out for validation: 0 (none) up to, not including, 1
+ValFraction = Annotated[float, Strict(), AllowInfNan(False), Field(ge=0.0, lt=1.0)]
 
 
 class FieldError(UserError):
@@ -163,6 +166,10 @@ class RunConfig(BaseModel):
     # the run id is computed from the resolved value
     precision: PrecisionSpec = "auto"
     ties: Ties = "optimistic"  # tie policy of the metrics (distill.metrics): the original's
+    # held out of the training clips and evaluated after every epoch (distill.validation)
+    val_fraction: ValFraction = 0.0
+    # report on test the epoch with the best mean validation R@1, not the last one
+    select_on_val: StrictBool = False
     # set by the run, not by the user: a hash of the files the dataset's reader reads ("" for
     # a dataset without files), so data edited in place gives a new run id; None until resolved
     data_fingerprint: str | None = None
@@ -245,6 +252,12 @@ class RunConfig(BaseModel):
                 "--video-width must be a multiple of 4 (4 attention heads), got "
                 f"{self.video_width}",
             )
+        if self.select_on_val and self.val_fraction == 0:
+            raise FieldError(
+                "select_on_val",
+                "--select-on-val picks an epoch on validation clips, and there are none",
+                "add --val-fraction F (e.g. --val-fraction 0.1) or drop --select-on-val",
+            )
         if not self.eval_directions:
             raise FieldError("eval_directions", "eval_directions needs t2v and/or v2t")
         unknown = sorted({name for name, _ in self.teacher_lr} - set(self.teachers))
@@ -265,7 +278,11 @@ class RunConfig(BaseModel):
     def hash(self) -> str:
         """sha256 of the canonical JSON of every field but ``preset`` (hex): a preset only
         supplies values, so the same values reached through another preset are the same run."""
-        values = {k: v for k, v in self.to_dict().items() if k not in NOT_HASHED}
+        values = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in NOT_HASHED and not (k in HASHED_WHEN_SET and v == HASHED_WHEN_SET[k])
+        }
         blob = json.dumps(values, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -307,6 +324,9 @@ INTERNAL: frozenset[str] = frozenset({"data_fingerprint", "preset"})
 TABLES_OF_PAIRS: frozenset[str] = frozenset({"dataset_options", "teacher_lr"})
 #: recorded in config.json but not part of the run id
 NOT_HASHED: frozenset[str] = frozenset({"preset"})
+#: fields added after runs existed, hashed only away from the value they had before (so a run
+#: that leaves them there keeps its run id): field -> that value
+HASHED_WHEN_SET: dict[str, Any] = {"val_fraction": 0.0, "select_on_val": False}
 FIELDS: frozenset[str] = frozenset(RunConfig.model_fields) - INTERNAL
 
 #: settings that may be unset (None), e.g. ``pool``: ``"none"`` in a file or option unsets them

@@ -17,8 +17,9 @@ DATA, TEACHERS, RECIPE, MODEL, EVALUATION, EXECUTION, OUTPUT = (
 )  # fmt: skip
 
 #: how an option's text is read before the config validates it: ``text`` as given (the config
-#: parses lists and limits), ``int`` / ``float`` by the parser, ``pairs`` repeatable KEY=VALUE
-Kind = Literal["text", "int", "float", "pairs"]
+#: parses lists and limits), ``int`` / ``float`` by the parser, ``pairs`` repeatable KEY=VALUE,
+#: ``switch`` an on/off pair of flags (``--x/--no-x``; unset: the preset's or file's value)
+Kind = Literal["text", "int", "float", "pairs", "switch"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,13 @@ SETTINGS: tuple[Setting, ...] = (
             metavar="DIRS"),
     Setting("ties", EVALUATION, f"How a tie between the true item and another counts: "
             f"{described('ties')}.", metavar="POLICY"),
+    Setting("val_fraction", EVALUATION, "Hold out this share of the training clips (never test "
+            "clips; the same clips for every model of the run) and evaluate text-to-video "
+            "R@1/5/10 on them after every epoch; 0: no validation.", kind="float",
+            metavar="F"),
+    Setting("select_on_val", EVALUATION, "Report on test each model's epoch with the best mean "
+            "validation R@1 over languages instead of its last epoch (needs --val-fraction).",
+            kind="switch"),
     Setting("precision", EXECUTION, f"Autocast of the encoders: {described('precision')}.",
             metavar="P"),
 )  # fmt: skip

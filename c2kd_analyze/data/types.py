@@ -111,6 +111,9 @@ class Dataset:
     #: sha256 over the files the loader read (path, size, content or mtime); "" when generated
     source_fingerprint: str = ""
     tolerated: Tolerated = field(default_factory=Tolerated)
+    #: training clips held out for validation by a run (``--val-fraction``); None: no validation
+    #: (no reader sets it: :func:`c2kd_analyze.distill.validation.hold_out` does)
+    val: Split | None = None
 
     @property
     def feature_dim(self) -> int:

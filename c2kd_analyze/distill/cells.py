@@ -5,13 +5,18 @@ with translate-train at ``cfg.teacher_temperature`` and then frozen. Once traine
 text embeddings of every training caption and its video embeddings of every training clip are
 cached with its checkpoint, so a C2KD batch costs ``T = t_text[rows] @ t_video[clips].T``, never a
 teacher forward pass. Test-split embeddings are cached too, for the agreement diagnostic.
+
+With ``--val-fraction`` every model (teachers too) is validated after each epoch
+(:mod:`.validation`); its rows are saved with its checkpoint, so a cell that loads the checkpoint
+still has them. With ``--select-on-val`` the best validation epoch's weights replace the last
+ones before anything else reads the model (test, checkpoint, a teacher's targets).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -41,6 +46,8 @@ from .models import RetrievalModel
 from .outputs import CellInfo, CellOutputs
 from .plan import Cell
 from .train import Step, TeacherTargets, TrainRecipe, train_model
+from .trained import Trained, finish, loaded_validation, save_trained, steps_of
+from .validation import make_validator
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +64,8 @@ class TrainedTeacher:
     # train_text_en, train_video, test_text_en, test_en_valid, test_video
     embeddings: dict[str, torch.Tensor]
     history: list[Step]
-
-
-def _steps(frame) -> list[Step]:
-    return [Step(r["epoch"], r["step"], r["loss"], r["lr"]) for r in frame.iter_rows(named=True)]
-
-
-def _steps_frame(steps: list[Step]):
-    import polars as pl
-
-    return pl.DataFrame(
-        {
-            "epoch": [s.epoch for s in steps],
-            "step": [s.step for s in steps],
-            "loss": [s.loss for s in steps],
-            "lr": [s.lr for s in steps],
-        },
-        schema={"epoch": pl.Int64, "step": pl.Int64, "loss": pl.Float64, "lr": pl.Float64},
-    )
+    validation: list[dict] = field(default_factory=list)  # per-epoch rows (.validation)
+    selected_epoch: int | None = None  # the epoch --select-on-val kept
 
 
 def _train_or_load(
@@ -85,16 +76,21 @@ def _train_or_load(
     encoder: str,
     targets: TeacherTargets | None,
     on_step: OnStep | None,
-) -> tuple[list[Step], bool]:
-    """Load the checkpoint ``key`` into ``model`` if present, else train it. (history, trained)."""
-    if ckpt.has_checkpoint(key):
+) -> Trained:
+    """Load the checkpoint ``key`` into ``model`` if present, else train (and validate) it."""
+    validates = ctx.data.dataset.val is not None
+    if ckpt.has_checkpoint(key, with_validation=validates):
         ckpt.load_weights(key, model)
         model.eval()
-        return _steps(ckpt.load_history(key)), False
+        rows, selected = loaded_validation(key, validates)
+        return Trained(steps_of(ckpt.load_history(key)), rows, selected, False)
     texts = ctx.encoders.text_inputs(encoder, "train")
     frames, mask = ctx.data.frames("train")
-    history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step)
-    return history, True
+    validator = make_validator(ctx, encoder)
+    history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step,
+                          on_epoch=validator)  # fmt: skip
+    rows, selected = finish(validator, model)
+    return Trained(history, rows, selected, True)
 
 
 def _teacher_embeddings(ctx: RunContext, name: str, model: RetrievalModel) -> dict:
@@ -155,23 +151,29 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
     identity = teacher_identity(ctx, name, seed)
     key = ckpt.checkpoint_key(identity)
     model = ctx.models.new(name, recipe.seed, role="teacher")
+    validates = ctx.data.dataset.val is not None
     with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
-        if ckpt.has_checkpoint(key, with_embeddings=True):
+        if ckpt.has_checkpoint(key, with_embeddings=True, with_validation=validates):
             ckpt.load_weights(key, model)
             model.eval()
-            history = _steps(ckpt.load_history(key))
+            history = steps_of(ckpt.load_history(key))
             embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
+            rows, selected = loaded_validation(key, validates)
         else:
             frames, mask = ctx.data.frames("train")
             texts = ctx.encoders.text_inputs(
                 name, "train", max_tokens=limit, role="teacher", languages=recipe.languages
             )
-            history = train_model(model, texts, frames, mask, recipe, on_step=on_step)
+            validator = make_validator(ctx, name, "teacher")
+            history = train_model(model, texts, frames, mask, recipe, on_step=on_step,
+                                  on_epoch=validator)  # fmt: skip
+            rows, selected = finish(validator, model)  # the selected epoch is the teacher
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name,
                     "video": model.video.config}  # fmt: skip
-            ckpt.save_checkpoint(key, model, meta, _steps_frame(history), embeddings)
-    return TrainedTeacher(name, key, ctx.encoders.model_id(name), mode, model, embeddings, history)
+            save_trained(key, model, meta, history, rows, selected, validates, embeddings)
+    model_id = ctx.encoders.model_id(name)
+    return TrainedTeacher(name, key, model_id, mode, model, embeddings, history, rows, selected)
 
 
 def run_teacher_cell(
@@ -195,7 +197,9 @@ def run_teacher_cell(
         for lang, value in _translation_recall(feats, valid).items()
     ]
     info = _info(ctx, cell, teacher.model_id, teacher.model_id, teacher.mode, teacher.key)
-    return info, CellOutputs(results, teacher.history, diagnostics)
+    epoch = teacher.selected_epoch or ctx.cfg.epochs
+    return info, CellOutputs(results, teacher.history, diagnostics, epoch, teacher.validation,
+                             teacher.selected_epoch)  # fmt: skip
 
 
 def run_student_cell(
@@ -221,11 +225,12 @@ def run_student_cell(
     key = ckpt.checkpoint_key(identity)
     assert identity["teachers"] == [t.key for t in teachers]  # the teachers it distils from
     model = ctx.models.new(student, cell.torch_seed)
-    history, trained = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
-    if trained:
+    got = _train_or_load(ctx, key, model, recipe, student, targets, on_step)
+    if got.trained:
         meta = {"identity": identity, "role": "student", "encoder": student,
                 "video": model.video.config}  # fmt: skip
-        ckpt.save_checkpoint(key, model, meta, _steps_frame(history))
+        save_trained(key, model, meta, got.history, got.validation, got.selected_epoch,
+                     ctx.data.dataset.val is not None)  # fmt: skip
     emb, results = _evaluate(ctx, model, ctx.encoders.text_inputs(student, "test"))
     diagnostics = []
     if teachers:
@@ -245,7 +250,8 @@ def run_student_cell(
         ]
     teacher_model = "+".join(t.model_id for t in teachers) if teachers else None
     info = _info(ctx, cell, teacher_model, ctx.encoders.model_id(student), mode, key)
-    return info, CellOutputs(results, history, diagnostics)
+    return info, CellOutputs(results, got.history, diagnostics, got.test_epoch(cfg.epochs),
+                             got.validation, got.selected_epoch)  # fmt: skip
 
 
 def _evaluate(ctx: RunContext, model: RetrievalModel, texts) -> tuple[EvalEmbeddings, list]:

@@ -6,7 +6,9 @@ So a teacher trained once is reused by every student and by later runs, in any r
 
 Files (all atomic with checksums, via :mod:`c2kd_analyze.io`): ``model.safetensors``,
 ``history.parquet`` (its training losses), optional ``embeddings.safetensors`` (a teacher's cached
-train and test embeddings), and ``checkpoint.json`` written **last**: a folder without a valid
+train and test embeddings), optional ``validation.parquet`` (its per-epoch validation numbers, so a
+cell that loads the checkpoint still has them; ``checkpoint.json`` then names the epoch kept under
+``--select-on-val``), and ``checkpoint.json`` written **last**: a folder without a valid
 ``checkpoint.json`` is an unfinished write and is ignored.
 """
 
@@ -35,6 +37,7 @@ CHECKPOINT_FORMAT = 4
 WEIGHTS = "model.safetensors"
 EMBEDDINGS = "embeddings.safetensors"
 HISTORY = "history.parquet"
+VALIDATION = "validation.parquet"
 META = "checkpoint.json"
 
 
@@ -75,6 +78,7 @@ def save_checkpoint(
     meta: dict[str, Any],
     history: pl.DataFrame,
     embeddings: dict[str, torch.Tensor] | None = None,
+    validation: pl.DataFrame | None = None,
 ) -> Path:
     """Write a checkpoint folder; ``checkpoint.json`` (identity, config, dims) goes last.
 
@@ -90,18 +94,22 @@ def save_checkpoint(
     io.write_parquet(folder / HISTORY, history)
     if embeddings is not None:
         io.write_bytes(folder / EMBEDDINGS, _tensors_to_bytes(embeddings))
+    if validation is not None:
+        io.write_parquet(folder / VALIDATION, validation)
     io.write_json(folder / META, {"key": key, "format": CHECKPOINT_FORMAT, **meta})
     log.info("saved checkpoint %s", folder)
     return folder
 
 
-def has_checkpoint(key: str, with_embeddings: bool = False) -> bool:
-    """Whether checkpoint ``key`` is complete on disk. Under torchrun, rank 0's answer on every
-    rank (a collective: every rank calls it at the same point), so all ranks train or all load."""
+def has_checkpoint(key: str, with_embeddings: bool = False, with_validation: bool = False) -> bool:
+    """Whether checkpoint ``key`` is complete on disk (with its embeddings / validation rows
+    when asked). Under torchrun, rank 0's answer on every rank (a collective: every rank calls
+    it at the same point), so all ranks train or all load."""
     from .distributed import agree
 
     folder = checkpoint_dir(key)
     files = [META, WEIGHTS, HISTORY] + ([EMBEDDINGS] if with_embeddings else [])
+    files += [VALIDATION] if with_validation else []
     return agree(all(io.is_valid(folder / name) for name in files))
 
 
@@ -120,3 +128,13 @@ def load_embeddings(key: str) -> dict[str, torch.Tensor]:
 
 def load_history(key: str) -> pl.DataFrame:
     return io.read_parquet(checkpoint_dir(key) / HISTORY)
+
+
+def load_validation(key: str) -> pl.DataFrame:
+    """The per-epoch validation rows saved with checkpoint ``key`` (:mod:`.validation`)."""
+    return io.read_parquet(checkpoint_dir(key) / VALIDATION)
+
+
+def load_meta(key: str) -> dict[str, Any]:
+    """Checkpoint ``key``'s ``checkpoint.json`` (identity, role, ``selected_epoch``, ...)."""
+    return io.read_json(checkpoint_dir(key) / META)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .plan import Cell
 from .train import TrainRecipe
+from .validation import validation_identity
 
 if TYPE_CHECKING:
     from .context import RunContext
@@ -70,6 +71,9 @@ AFFECTS: dict[str, frozenset[str]] = {
     "balance": _DISTILLED,
     "distill_temp": _DISTILLED,
     "pool": frozenset({"c2kd-pool"}),
+    # held-out clips are not trained on; a selected epoch's weights are the ones kept
+    "val_fraction": _ALL,
+    "select_on_val": _ALL,  # with --val-fraction (it is refused without)
     # nothing trained: each cell names its own teachers (more teachers make new cells, among
     # them a new pooled student) and its own seed, evaluation reads models, a preset only
     # supplies values
@@ -168,7 +172,7 @@ def teacher_identity(ctx: RunContext, name: str, seed: int) -> dict[str, Any]:
     return {
         **_shared(ctx, name, mode), "kind": "teacher", "teacher": name, "seed": seed,
         "recipe": _recipe(teacher_recipe(ctx, name, seed), mode),
-        "teacher_max_tokens": ctx.cfg.max_tokens.teacher,
+        "teacher_max_tokens": ctx.cfg.max_tokens.teacher, **validation_identity(ctx.cfg),
     }  # fmt: skip
 
 
@@ -184,6 +188,7 @@ def student_identity(ctx: RunContext, cell: Cell) -> dict[str, Any]:
         **_shared(ctx, student, mode), "kind": cell.stage, "student": student, "seed": cell.seed,
         "recipe": _recipe(student_recipe(ctx, cell), mode), "teachers": teachers,
         "pool": (cell.pool or "mean") if len(teachers) > 1 else None,
+        **validation_identity(ctx.cfg),
     }  # fmt: skip
 
 

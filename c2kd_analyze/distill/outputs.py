@@ -1,8 +1,9 @@
 """A cell's results as tidy tables (schemas in :mod:`c2kd_analyze.results`), written atomically.
 
 A cell folder holds ``metrics.parquet``, ``ranks.parquet``, ``history.parquet`` and
-``diagnostics.parquet``, each with a checksum, and ``done.json`` written **last**: a cell without
-a valid ``done.json`` is recomputed on the next run.
+``diagnostics.parquet``, each with a checksum, ``validation.parquet`` when the run validates
+(``--val-fraction``: result rows with ``split = "val"``, one set per epoch), and ``done.json``
+written **last**: a cell without a valid ``done.json`` is recomputed on the next run.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class CellOutputs:
     metrics: list[LangResult]
     history: list[Step]
     diagnostics: list[dict[str, Any]] = field(default_factory=list)  # lang, metric, k, value
+    #: epochs the evaluated (test) weights had trained: the run's epochs, or the selected one
+    epoch: int | None = None
+    #: validation numbers per epoch (:data:`~.validation.EPOCH_COLUMNS` dicts); empty: none
+    validation: list[dict[str, Any]] = field(default_factory=list)
+    selected_epoch: int | None = None  # the epoch --select-on-val picked (None: the last)
 
     def r1_average(self) -> float | None:
         """Text-to-video R@1 averaged over the languages (a fraction), for the progress log."""
@@ -75,29 +81,31 @@ def _frame(rows: list[dict[str, Any]], columns: dict[str, str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=polars_schema(columns), orient="row")
 
 
-def metrics_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
-    base = {
+def _base(info: CellInfo) -> dict[str, Any]:
+    return {
         "run_id": info.run_id, "cell": info.cell, "stage": info.stage, "teacher": info.teacher,
         "teacher_model": info.teacher_model, "student_model": info.student_model,
         "dataset": info.dataset, "split": info.split, "seed": info.seed, "mode": info.mode,
         "teacher_recipe": info.teacher_recipe, "pool": info.pool, "tie_policy": info.tie_policy,
     }  # fmt: skip
-    rows = []
-    for r in results:
-        common = {
-            **base,
-            "lang": r.lang,
-            "direction": r.direction,
-            "n_queries": r.metrics.n_queries,
-        }
-        for k, value in r.metrics.recall.items():
-            rows.append({**common, "metric": "recall", "k": k, "value": value})
-        rows.append({**common, "metric": "median_rank", "k": None, "value": r.metrics.median_rank})
-        rows.append({**common, "metric": "mean_rank", "k": None, "value": r.metrics.mean_rank})
-        rows.append(
-            {**common, "metric": "tied_queries", "k": None, "value": r.metrics.n_tied_queries}
-        )
+
+
+def metrics_frame(
+    info: CellInfo, results: list[LangResult], epoch: int | None = None
+) -> pl.DataFrame:
+    """The cell's test numbers (RESULT_COLUMNS); ``epoch``: how many epochs its weights trained."""
+    from .validation import metric_rows
+
+    base = {**_base(info), "epoch": epoch}
+    rows = [{**base, **row} for row in metric_rows(results)]
     return _frame(rows, RESULT_COLUMNS).select(list(RESULT_COLUMNS))
+
+
+def validation_frame(info: CellInfo, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """The cell's validation numbers (RESULT_COLUMNS, ``split = "val"``, one set per epoch)."""
+    base = {**_base(info), "split": "val"}
+    full = [{**base, **row} for row in rows]
+    return _frame(full, RESULT_COLUMNS).select(list(RESULT_COLUMNS))
 
 
 def ranks_frame(info: CellInfo, results: list[LangResult]) -> pl.DataFrame:
@@ -149,17 +157,24 @@ def diagnostics_frame(info: CellInfo, rows: list[dict[str, Any]]) -> pl.DataFram
 
 
 def write_cell(folder: CellFolder, info: CellInfo, outputs: CellOutputs) -> None:
-    """Write the four tables, then ``done.json`` (the cell is complete only once it exists)."""
+    """Write the four tables (and validation.parquet when there are validation rows), then
+    ``done.json`` (the cell is complete only once it exists)."""
     io.remove(folder.done)
-    io.write_parquet(folder.metrics, metrics_frame(info, outputs.metrics))
+    io.write_parquet(folder.metrics, metrics_frame(info, outputs.metrics, outputs.epoch))
     io.write_parquet(folder.ranks, ranks_frame(info, outputs.metrics))
     io.write_parquet(folder.history, history_frame(info, outputs.history))
     io.write_parquet(folder.diagnostics, diagnostics_frame(info, outputs.diagnostics))
+    if outputs.validation:
+        io.write_parquet(folder.validation, validation_frame(info, outputs.validation))
+    else:
+        io.remove(folder.validation)  # a cell without validation has none
+    selected = {} if outputs.selected_epoch is None else {"selected_epoch": outputs.selected_epoch}
     io.write_json(
         folder.done,
         {
             "run_id": info.run_id, "cell": info.cell, "checkpoint": info.checkpoint,
-            "schema_version": SCHEMA_VERSION, **info.provenance,
+            "schema_version": SCHEMA_VERSION, "epoch": outputs.epoch, **selected,
+            **info.provenance,
         },
     )  # fmt: skip
     log.info("cell %s written to %s", info.cell, folder.path)

@@ -83,7 +83,8 @@ def cell_state(run_dir: Path, name: str, run_id: str, *, strict: bool = True) ->
     if not sidecar.exists():  # never finished (or killed between done.json and its checksum)
         return "unfinished"
     needed = folder.tables if strict else (folder.metrics,)
-    present = [p for p in folder.tables if p.exists() or p.is_symlink()]
+    files = (*folder.tables, *folder.optional_tables)
+    present = [p for p in files if p.exists() or p.is_symlink()]
     # a file that is there but cannot be read is the user's to fix (one line), not damage
     if not all(io.is_valid(p, unreadable_ok=False) for p in (folder.done, *needed, *present)):
         return "damaged"

@@ -42,6 +42,8 @@ class RunData:
         self.n_video_tokens = n_video_tokens
         self.fingerprint = content_fingerprint(dataset)
         self._splits = {"train": dataset.train, "test": dataset.test}
+        if dataset.val is not None:  # held out of train by --val-fraction (distill.holdout)
+            self._splits["val"] = dataset.val
         self.tables: dict[str, dict[str, CaptionTable]] = {
             name: caption_tables(split, self.languages) for name, split in self._splits.items()
         }

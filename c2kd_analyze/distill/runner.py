@@ -24,6 +24,7 @@ from . import provenance
 from . import run_folder as policy
 from .distributed import agree, barrier, check_rank_device, is_main, main_first, session
 from .execution import Execution, check_execution, execution_scope
+from .holdout import hold_out, validation_record
 from .plan import Cell, is_done, plan_cells
 from .preflight import check_dataset, check_inputs, check_models
 from .shard import Shard
@@ -94,6 +95,8 @@ def _warm_features(ctx: RunContext, pending: list[Cell]) -> None:
             ctx.encoders.outputs(name, "train", role, languages)
         # the translation diagnostic reads frozen test vectors in every mode
         ctx.encoders.outputs(name, "test", role)
+        if ctx.data.dataset.val is not None and ctx.encoders.mode_of(name) == "frozen":
+            ctx.encoders.outputs(name, "val", role)  # validated after every epoch
     ctx.encoders.release()
 
 
@@ -109,6 +112,7 @@ def _start(cfg, dataset, data_dir, teacher_dirs, device_spec, trust, progress,
     resolve_precision(cfg.precision, device)  # e.g. bf16 on a GPU without it: refused here
     dataset = dataset if dataset is not None else _load_dataset(cfg, data_dir)
     check_dataset(cfg, dataset)
+    dataset = hold_out(dataset, cfg.val_fraction, cfg.batch_size)  # --val-fraction
     ctx = RunContext(cfg, dataset, teacher_dirs, device, trust_remote_code=trust, progress=progress,
                      execution=execution)  # fmt: skip
     made = {
@@ -263,7 +267,9 @@ def run_experiment(
                         cfg, dataset, data_dir, teacher_dirs, device, trust_remote_code,
                         progress and is_main(), execution,
                     )  # fmt: skip
-                    record(**made, dataset=data)
+                    record(
+                        **made, dataset=data, validation=validation_record(ctx.data.dataset, cfg)
+                    )
                     if is_main():
                         policy.sweep_orphans([folder.path, cache_dir()], time.time())
                     log.info("%d of %d cells to run in %s", len(pending), len(cells), run_dir)

@@ -9,8 +9,9 @@ The stages differ only in the languages that carry a loss and in whether a teach
   frozen teachers' pooled English similarity matrix, read from their cached embeddings.
 
 Adam, its lr multiplied by ``lr_decay`` after every epoch (ExponentialLR), shuffled batches with
-the last partial one dropped, no gradient clipping, no model selection: the final epoch is what
-gets evaluated.
+the last partial one dropped, no gradient clipping. The final epoch is what gets evaluated, unless
+the run validates (``on_epoch``: :class:`~.validation.Validator`, called after every epoch) and
+selects the best validation epoch (``--select-on-val``).
 
 One step (:func:`step_loss`): the batch is planned on the host and its indices reach the device
 in one copy (:mod:`.step_batch`); the text tower runs **once** over the captions of every
@@ -277,12 +278,14 @@ def train_model(
     recipe: TrainRecipe,
     targets: TeacherTargets | None = None,
     on_step: Callable[[Step, int], None] | None = None,
+    on_epoch: Callable[[int, RetrievalModel], None] | None = None,
 ) -> list[Step]:
     """Train ``model`` in place on the split whose frames (n, T, D) / mask (n, T) are given; the
     model, frames, texts and targets live on one device.
 
-    ``on_step(step, total_steps)`` is called for every step, in chunks (progress bars). Returns
-    the history.
+    ``on_step(step, total_steps)`` is called for every step, in chunks (progress bars);
+    ``on_epoch(epochs_done, model)`` after every epoch, with the model in eval mode (validation).
+    Returns the history.
     """
     encoder = wrap(BatchEncoder(model), frames.device)  # DDP under torchrun
     optimizer = make_optimizer(model, recipe, frames.device)
@@ -298,6 +301,11 @@ def train_model(
             batch = (texts, frames, mask, clips, cap_idx[clips], recipe, targets)
             log.add(epoch, lr, train_step(encoder, optimizer, scaler, *batch))
         decay_lr(optimizer, recipe.lr_decay)
+        if on_epoch is not None:
+            log.flush()  # a diverged epoch stops before it is validated
+            model.eval()
+            on_epoch(epoch + 1, model)
+            model.train()
     log.flush()
     check_weights(model, lr=recipe.lr, temperature=recipe.temperature)  # the last step's update
     model.eval()

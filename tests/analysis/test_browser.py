@@ -49,6 +49,7 @@ WIDE = RunSpec(
     pool=True,
     boost={("translate-train", None): 0.6, ("c2kd", "muse"): 1.2, ("c2kd", "me5-small"): 1.0,
            ("c2kd", "minilm-en"): 0.6, ("c2kd-pool", "muse+me5-small+minilm-en"): 1.3},
+    val_epochs=5,  # the training curves with their validation panel
 )  # fmt: skip
 
 
@@ -156,3 +157,5 @@ def test_every_figures_text_is_at_least_10px_at_1400px(tmp_path, wide_report):
         assert not small, (fig["id"], fig["shown"], small[:5])
     ids = {fig["id"] for fig in figures}
     assert {"fig-demo_r1_student_gains", "fig-demo_training_curves", "fig-demo_r1_bars"} <= ids
+    curves = (run / "figures" / "demo_training_curves.svg").read_text()
+    assert ":val" in curves and ":loss" in curves  # both panels were measured

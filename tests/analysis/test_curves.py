@@ -111,3 +111,45 @@ def test_no_history_no_panel():
                 "method": pl.String, "seed": pl.Int64, "step": pl.Int64, "loss": pl.Float64}
     )  # fmt: skip
     assert loss_panel(empty) is None
+
+
+def test_val_panel_is_the_mean_r1_over_languages_then_seeds_per_epoch(tmp_path):
+    from c2kd_analyze.analysis.curves import load_validation, val_panel
+
+    spec = RunSpec(seeds=(0, 1), directions=("t2v",), n_queries=20, val_epochs=4)
+    run = write_run(tmp_path, spec)
+    results, _, _, meta = load_runs([run])
+    results = add_methods(results, spec.teachers)
+    validation = load_validation(meta, results)
+    assert set(validation["split"]) == {"val"} and set(validation["epoch"]) == {1, 2, 3, 4}
+    panel = val_panel(validation)
+    assert panel is not None and panel.name == "val" and not panel.log_y
+    line = panel.frame.filter(pl.col("method") == "c2kd labse").sort("x")
+    expected = []
+    for epoch in (1, 2, 3, 4):  # by hand from the cells' files
+        means = []
+        for seed in (0, 1):
+            rows = io.read_parquet(run / "cells" / f"c2kd-labse-s{seed}" / "validation.parquet")
+            r1 = rows.filter((pl.col("epoch") == epoch) & (pl.col("k") == 1))["value"].to_list()
+            assert len(r1) == len(spec.langs)
+            means.append(sum(r1) / len(r1))
+        expected.append(100 * sum(means) / 2)
+    assert line["x"].to_list() == [1, 2, 3, 4]
+    assert line["y"].to_list() == pytest.approx(expected)
+
+
+def test_no_validation_no_val_panel_and_the_figure_draws_it_when_there(tmp_path):
+    from c2kd_analyze.analysis.report import write_report
+
+    plain = write_run(tmp_path / "a", RunSpec(seeds=(0,), directions=("t2v",), n_queries=20))
+    write_report([plain], n_resamples=100)
+    svg = (plain / "figures" / "demo_training_curves.svg").read_text()
+    assert ":loss" in svg and ":val" not in svg
+    spec = RunSpec(seeds=(0,), directions=("t2v",), n_queries=20, val_epochs=3)
+    run = write_run(tmp_path / "b", spec)
+    write_report([run], n_resamples=100)
+    svg = (run / "figures" / "demo_training_curves.svg").read_text()
+    results = add_methods(load_runs([run])[0], spec.teachers)
+    for method in set(results["method"].to_list()):  # one validation line per system
+        assert f'id="curve:{method}:val"' in svg and f'id="curve:{method}:loss"' in svg
+    assert "validation clips" in (run / "report.md").read_text()

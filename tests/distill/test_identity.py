@@ -58,7 +58,11 @@ CHANGES: dict[str, object] = {
     "eval_directions": "t2v",
     "ties": "mean",
     "data_fingerprint": "0" * 64,
+    "val_fraction": 0.1,
+    "select_on_val": True,
 }
+#: what a field's change needs in the base (--select-on-val is refused without --val-fraction)
+BASE_FOR: dict[str, dict] = {"select_on_val": {"val_fraction": 0.1}}
 #: fields a change of which is checked apart (they need another dataset or a preset)
 APART = {"dataset", "features", "preset"}
 
@@ -94,7 +98,7 @@ def test_every_field_is_declared_once():
 @pytest.mark.parametrize("mode", ["frozen", "full"])
 @pytest.mark.parametrize("field", sorted(CHANGES))
 def test_a_key_changes_exactly_where_the_field_is_declared(demo_cache, field, mode):
-    base = _base(mode=mode)
+    base = _base(mode=mode, **BASE_FOR.get(field, {}))
     value = "frozen" if field == "mode" and mode == "full" else CHANGES[field]
     other = base.replace(**{field: value})
     assert getattr(other, field) != getattr(base, field)

@@ -345,6 +345,16 @@ TABLE: dict[tuple[str, ...], list[Bad]] = {
         Bad("many", ("--max-tokens", "many", "train=")),
     ],
     ("run", "ties"): [Bad("worst", ("--ties", "worst", "optimistic"))],
+    ("run", "val_fraction"): [
+        Bad("1", ("--val-fraction", "[0, 1)")),
+        Bad("-0.1", ("--val-fraction", "[0, 1)")),
+        # too few clips held out, or too few left to train on, are found once the data is
+        # loaded (the clips are counted there): tests/distill/test_validation.py
+    ],
+    # the flag alone (no value): there is nothing to select on without validation clips
+    ("run", "select_on_val"): [
+        Bad(None, ("--select-on-val", "--val-fraction"), label="<without --val-fraction>"),
+    ],
     ("run", "device"): [
         Bad("tpu", ("--device", "tpu", "cpu")),
         Bad("cuda:99", ("--device", "cuda:99")),  # absent here, CPU-only machine or GPU one

@@ -61,7 +61,7 @@ def analyse(
     read the training histories."""
     from ..compare import compute_statistics
     from ..crosslingual import micro_average, rank_consistency
-    from ..curves import load_history
+    from ..curves import load_history, load_validation, selected_epochs
     from ..gaps import gap_closed, language_gaps
     from ..load import load_runs
     from ..systems import add_methods, system_colours
@@ -96,6 +96,8 @@ def analyse(
         "micro": micro_average(results),
         "consistency": rank_consistency(ranks),
         "history": load_history(meta, results),
+        "validation": load_validation(meta, results),
+        "selected": selected_epochs(meta, results),
     }
     colours = system_colours(results)
     views = tuple(

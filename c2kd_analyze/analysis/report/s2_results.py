@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..plots import DIRECTION_NAMES
 from ..tables import rank_grid, recall_grid, recall_numeric
-from .blocks import Block, Heading, Table
+from .blocks import Block, Heading, Para, Table
 from .s0_warnings import MARK_TIES, tie_directions, tie_marks
 from .view import DatasetView
 
@@ -62,10 +62,15 @@ def recall_table(view: DatasetView, direction: str, k: int) -> Table:
     display, numeric = _with_micro(view, direction, k, display, numeric)
     tied = direction in tie_directions(view)
     ties = f"; {MARK_TIES} tied scores (see the warning at the top)" if tied else ""
+    selected = (
+        " Each model is its epoch with the best validation R@1 (--select-on-val; the epochs "
+        "are named below the tables), not its last."
+        if not view.selected.is_empty() else ""
+    )  # fmt: skip
     caption = (
         f"{view.dataset}: {DIRECTION_NAMES[direction]} R@{k} (%), {spread}; avg = macro average "
         f"(the mean of the languages' recalls), {MICRO} = micro average (over every query of "
-        f"every language). {MARK_LEGEND}{ties}"
+        f"every language).{selected} {MARK_LEGEND}{ties}"
     )
     return Table(f"{view.dataset}_{direction}_r{k}", caption, display, numeric)
 
@@ -146,4 +151,23 @@ def results_blocks(view: DatasetView) -> list[Block]:
         rank_table(view, view.direction),
     ]
     consistency = consistency_table(view)
+    blocks += [selection_para(view)] if not view.selected.is_empty() else []
     return blocks + ([consistency] if consistency is not None else [])
+
+
+def selection_para(view: DatasetView) -> Para:
+    """One sentence naming the epoch each cell reports on test under ``--select-on-val``."""
+    n_seeds = len(set(view.selected["seed"].to_list()))
+    order = {m: i for i, m in enumerate(view.methods)}  # the tables' row order
+    rows = sorted(view.selected.select("method", "seed", "epoch", "epochs").iter_rows(),
+                  key=lambda r: (order.get(r[0], len(order)), r[1]))  # fmt: skip
+    parts = [
+        f"{method}{f' (seed {seed})' if n_seeds > 1 else ''}: epoch {epoch} of {epochs}"
+        for method, seed, epoch, epochs in rows
+    ]
+    return Para(
+        "Selected on validation (--select-on-val): the test numbers of each model are of its "
+        "epoch with the best mean validation R@1 over languages, not its last one; "
+        + "; ".join(parts)
+        + "."
+    )

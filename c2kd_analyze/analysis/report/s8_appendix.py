@@ -19,17 +19,20 @@ def appendix_blocks(views: tuple[DatasetView, ...]) -> list[Block]:
 
 
 def curves_blocks(view: DatasetView) -> list[Block]:
-    """The training-curves figure: the smoothed loss per step of every system."""
-    from ..curves import SMOOTHING, loss_panel
+    """The training-curves figure: the smoothed loss per step of every system and, in a run
+    with ``--val-fraction``, its validation R@1 per epoch beside it."""
+    from ..curves import SMOOTHING, loss_panel, val_panel
     from ..plots import render
     from ..plots_curves import plot_curves
 
-    # validation R@1 per epoch (result rows with split "val") would be a second panel here
-    panels = [p for p in (loss_panel(view.history),) if p is not None]
+    loss, val = loss_panel(view.history), val_panel(view.validation)
+    panels = [p for p in (loss, val) if p is not None]
     if not panels:
         return []
     teachers = frozenset(m for m in view.methods if view.stages[m] == "teacher")
-    title = f"{view.dataset}: training loss per step"
+    title = f"{view.dataset}: training loss per step" + (
+        " and validation R@1 per epoch" if val is not None else ""
+    )
     fig = plot_curves(panels, list(view.methods), view.colours, teachers, title)
     png, svg = render(fig)
     n = len(view.seeds)
@@ -41,6 +44,11 @@ def curves_blocks(view: DatasetView) -> list[Block]:
         "sum over every language, zero-shot has English alone, C2KD mixes NCE and KL), so "
         "compare their shapes, not their heights"
     )
+    if val is not None:
+        caption += (
+            ". Right: text-to-video R@1 on the validation clips (held out of the training "
+            "clips, never test clips) after every epoch, the mean over languages"
+        )
     return [
         Heading(f"Training curves: {view.dataset}", 3),
         Figure(f"{view.dataset}_training_curves", caption, png, svg),

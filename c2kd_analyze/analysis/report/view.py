@@ -40,6 +40,8 @@ class DatasetView:
     micro: pl.DataFrame  # crosslingual.micro_average of this dataset
     consistency: pl.DataFrame  # crosslingual.rank_consistency of this dataset
     history: pl.DataFrame  # curves.load_history of this dataset: the training losses per step
+    validation: pl.DataFrame  # curves.load_validation of this dataset (empty: no validation)
+    selected: pl.DataFrame  # curves.selected_epochs of this dataset (empty: no selection)
 
     def recall(self, direction: str, k: int) -> pl.DataFrame:
         """Summary rows of recall@k in ``direction`` (all methods, languages and ``avg``)."""
@@ -101,8 +103,8 @@ def build_view(
     stats: Statistics,
     colours: dict[str, str],
 ) -> DatasetView:
-    """``frames``: results, summary, gaps, closed, diagnostics, ties, micro, consistency and
-    history of every dataset (sliced here)."""
+    """``frames``: results, summary, gaps, closed, diagnostics, ties, micro, consistency,
+    history, validation and selected of every dataset (sliced here)."""
     import polars as pl
 
     def mine(name: str) -> pl.DataFrame:
@@ -140,4 +142,6 @@ def build_view(
         micro=mine("micro"),
         consistency=mine("consistency"),
         history=mine("history"),
+        validation=mine("validation"),
+        selected=mine("selected"),
     )
