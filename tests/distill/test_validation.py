@@ -18,8 +18,8 @@ from tiny_data import tiny_dataset
 
 from c2kd_analyze.config import build_config
 from c2kd_analyze.config.schema import NOT_HASHED
-from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.holdout import held_out_ids, hold_out, subset_split
+from c2kd_analyze.distill.run_data import split_tensors
 from c2kd_analyze.distill.train import train_model
 from c2kd_analyze.distill.validation import Validator, best_epoch, mean_r1
 from c2kd_analyze.errors import UserError
