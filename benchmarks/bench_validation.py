@@ -34,9 +34,9 @@ def _texts(split, languages, dim: int, seed: int):
 def measure(n_train: int, epochs: int, val_fraction: float, repeats: int) -> str:
     """The benchmark's line: ``validation_overhead[...]: ratio=R (with=..., without=...)``."""
     from c2kd_analyze.data import load_dataset
-    from c2kd_analyze.distill.run_data import split_tensors
     from c2kd_analyze.distill.holdout import hold_out
     from c2kd_analyze.distill.models import RetrievalModel, TextHead, VideoTower
+    from c2kd_analyze.distill.run_data import split_tensors
     from c2kd_analyze.distill.train import TrainRecipe, train_model
     from c2kd_analyze.distill.validation import Validator
 
