@@ -112,7 +112,54 @@ def train_step(quick: bool) -> list[str]:
     return lines
 
 
-BENCHMARKS = {"train_step": train_step}
+def step_precision(quick: bool) -> list[str]:
+    """The frozen step (C2KD, the demo preset's model) in fp32 vs under bf16 autocast of the
+    heads and video tower on this CPU: what ``--precision auto`` leaves in fp32 on a CPU, and
+    why (``ratio`` = fp32 ms / bf16 ms; below 1: bf16 is slower at these small shapes)."""
+    import contextlib
+
+    import torch
+
+    from c2kd_analyze.devices import grad_scaler
+    from c2kd_analyze.distill.train import BatchEncoder, TrainRecipe, make_optimizer
+    from c2kd_analyze.distill.train import train_step as step
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    n_train, steps = (256, 8) if quick else (512, 30)
+    ds, texts, frames, mask, targets, cap = _setup(n_train)
+    rng = np.random.default_rng(1)
+    batches = [rng.choice(n_train, 64, replace=False) for _ in range(8)]
+    recipe = TrainRecipe(languages=ds.languages, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=64,
+                         temperature=0.05, seed=0, balance=0.5)  # fmt: skip
+    sides = {}
+    for name in ("fp32", "bf16"):
+        model = _model(ds.feature_dim)
+        sides[name] = (BatchEncoder(model), make_optimizer(model, recipe, torch.device("cpu")))
+    scaler = grad_scaler(torch.device("cpu"), "fp32")
+    times: dict[str, list[float]] = {"fp32": [], "bf16": []}
+    try:
+        for i in range(steps + 2):
+            c = batches[i % len(batches)]
+            for name, (encoder, optimizer) in sides.items():
+                cast = (torch.autocast("cpu", dtype=torch.bfloat16) if name == "bf16"
+                        else contextlib.nullcontext())  # fmt: skip
+                t0 = time.process_time()
+                with cast:
+                    step(encoder, optimizer, scaler, texts, frames, mask, c, cap[c], recipe,
+                         targets)  # fmt: skip
+                if i >= 2:
+                    times[name].append(time.process_time() - t0)
+    finally:
+        torch.set_num_threads(threads)
+    fp32, bf16 = (1000 * statistics.median(times[n]) for n in ("fp32", "bf16"))
+    return [
+        f"step_precision[frozen,c2kd,B=64,9langs]: ratio={fp32 / bf16:.2f} "
+        f"(fp32={fp32:.1f} ms, bf16={bf16:.1f} ms, CPU time, 1 thread)"
+    ]
+
+
+BENCHMARKS = {"train_step": train_step, "step_precision": step_precision}
 
 if __name__ == "__main__":
     for line in train_step("--quick" in sys.argv):
