@@ -14,10 +14,15 @@ import typer
 from ..progress import Mode as ProgressMode
 from .run_options import command_signature, config_settings
 
-# Set before torch is imported: OpenMP threads that spin while waiting make training 10-30x
-# slower when the machine's cores are shared with other processes (measured on 2 cores under
-# load: 4.6 s vs 0.16 s per step); passive waiting costs little on an idle machine.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Set before torch is imported: how long OpenMP's threads spin before they sleep between the
+# many small kernels of a training step. Spinning without bound made training 10-30x slower
+# when the cores were shared with other processes (2 cores under load: 4.6 s vs 0.16 s per
+# step); sleeping at once (OMP_WAIT_POLICY=PASSIVE) made the frozen step 1.2x slower on an idle
+# machine. A short spin costs neither: 53-55 ms per step idle against 63-66 ms passive, and
+# 90-92 vs 80-91 ms beside one CPU-bound process, 196 vs 188 ms beside three (demo preset,
+# 2 threads, 2026-12-02). A user's own OMP_WAIT_POLICY or GOMP_SPINCOUNT is left alone.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["GOMP_SPINCOUNT"] = "1000"
 
 app = typer.Typer()
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from c2kd_analyze.config import FIELDS, SETTINGS, RunConfig, default_of
 from c2kd_analyze.config.settings import BY_FIELD
 
@@ -97,3 +99,20 @@ def test_dry_run_names_each_values_source(tmp_path, c2kd_cli):
     assert lines["precision"].endswith("(default auto, for fp32 on this device)") or lines[
         "precision"
     ].endswith("(default auto, for bf16 on this device)")
+
+
+@pytest.mark.parametrize(
+    "env,expected",
+    [({}, "1000"), ({"OMP_WAIT_POLICY": "PASSIVE"}, None), ({"GOMP_SPINCOUNT": "7"}, "7")],
+)
+def test_run_bounds_openmp_spinning_unless_the_user_chose(env, expected):
+    """Set before torch loads: a short spin between a step's kernels (a user's own setting wins)."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = "import os, c2kd_analyze.cli.run; print(os.environ.get('GOMP_SPINCOUNT'))"
+    done = subprocess.run([sys.executable, "-c", code], env={**clean, **env},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == str(expected)
