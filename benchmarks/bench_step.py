@@ -90,15 +90,24 @@ def _time_stage(ds, texts, frames, mask, cap, batches, targets, steps: int) -> t
     return 1000 * statistics.median(times["before"]), 1000 * statistics.median(times["after"])
 
 
-def train_step(quick: bool) -> list[str]:
+def _fixture(quick: bool):
+    """(steps, the demo data with its texts, frames, mask, targets and caption choice, batches)
+    on one torch thread; the caller restores the thread count it gets last."""
     import torch
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     n_train, steps = (256, 8) if quick else (512, 30)
-    ds, texts, frames, mask, targets, cap = _setup(n_train)
+    data = _setup(n_train)
     rng = np.random.default_rng(1)
     batches = [rng.choice(n_train, 64, replace=False) for _ in range(8)]
+    return steps, data, batches, threads
+
+
+def train_step(quick: bool) -> list[str]:
+    import torch
+
+    steps, (ds, texts, frames, mask, targets, cap), batches, threads = _fixture(quick)
     lines = []
     try:
         for stage, tg in (("translate-train", None), ("c2kd", targets)):
@@ -124,12 +133,7 @@ def step_precision(quick: bool) -> list[str]:
     from c2kd_analyze.distill.train import BatchEncoder, TrainRecipe, make_optimizer
     from c2kd_analyze.distill.train import train_step as step
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    n_train, steps = (256, 8) if quick else (512, 30)
-    ds, texts, frames, mask, targets, cap = _setup(n_train)
-    rng = np.random.default_rng(1)
-    batches = [rng.choice(n_train, 64, replace=False) for _ in range(8)]
+    steps, (ds, texts, frames, mask, targets, cap), batches, threads = _fixture(quick)
     recipe = TrainRecipe(languages=ds.languages, epochs=1, lr=1e-3, lr_decay=0.9, batch_size=64,
                          temperature=0.05, seed=0, balance=0.5)  # fmt: skip
     sides = {}
