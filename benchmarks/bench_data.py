@@ -64,8 +64,8 @@ def data_fingerprint(quick: bool) -> list[str]:
     """The run id's fingerprint: the files the generic reader declares (captions and each named
     clip's .npy) vs hashing every file under the folder (how it was done before), and the load."""
     from c2kd_analyze.data import load_dataset
-    from c2kd_analyze.data.fingerprint import data_fingerprint as declared
     from c2kd_analyze.data.fingerprint import files_fingerprint
+    from c2kd_analyze.data.fingerprint import read_files_fingerprint as declared
 
     n_clips = 1000 if quick else 5000
     with tempfile.TemporaryDirectory() as tmp:
