@@ -45,6 +45,7 @@ from .inputs import embed_texts, embed_videos
 from .models import RetrievalModel
 from .outputs import CellInfo, CellOutputs
 from .plan import Cell
+from .run_data import Role
 from .train import Step, TeacherTargets, TrainRecipe, train_model
 from .trained import Trained, finish, loaded_validation, save_trained, steps_of
 from .validation import make_validator
@@ -76,20 +77,26 @@ def _train_or_load(
     encoder: str,
     targets: TeacherTargets | None,
     on_step: OnStep | None,
+    role: Role = "student",
+    max_tokens: int | None = None,
+    with_embeddings: bool = False,
 ) -> Trained:
-    """Load the checkpoint ``key`` into ``model`` if present, else train (and validate) it."""
+    """Load the checkpoint ``key`` into ``model`` if present (a teacher's with its cached
+    embeddings: ``with_embeddings``), else train (and validate) it on the training captions
+    ``role`` reads of ``encoder`` in ``recipe``'s languages."""
     validates = ctx.data.dataset.val is not None
-    if ckpt.has_checkpoint(key, with_validation=validates):
+    if ckpt.has_checkpoint(key, with_embeddings=with_embeddings, with_validation=validates):
         ckpt.load_weights(key, model)
         model.eval()
         rows, selected = loaded_validation(key, validates)
         return Trained(steps_of(ckpt.load_history(key)), rows, selected, False)
-    texts = ctx.encoders.text_inputs(encoder, "train")
+    languages = recipe.languages if role == "teacher" else None
+    texts = ctx.encoders.text_inputs(encoder, "train", max_tokens, role, languages)
     frames, mask = ctx.data.frames("train")
-    validator = make_validator(ctx, encoder)
+    validator = make_validator(ctx, encoder, role)
     history = train_model(model, texts, frames, mask, recipe, targets, on_step=on_step,
                           on_epoch=validator)  # fmt: skip
-    rows, selected = finish(validator, model)
+    rows, selected = finish(validator, model)  # the selected epoch is the model from here on
     return Trained(history, rows, selected, True)
 
 
@@ -147,33 +154,22 @@ def _build_teacher(ctx: RunContext, name: str, seed: int, on_step: OnStep | None
     """Load teacher ``name`` of ``seed`` from its checkpoint, or train and checkpoint it."""
     mode = ctx.encoders.mode_of(name)
     recipe = teacher_recipe(ctx, name, seed)
-    limit = ctx.cfg.max_tokens.teacher
     identity = teacher_identity(ctx, name, seed)
     key = ckpt.checkpoint_key(identity)
     model = ctx.models.new(name, recipe.seed, role="teacher")
-    validates = ctx.data.dataset.val is not None
     with ckpt.checkpoint_lock(key):  # sharded runs: one process trains it, the others load it
-        if ckpt.has_checkpoint(key, with_embeddings=True, with_validation=validates):
-            ckpt.load_weights(key, model)
-            model.eval()
-            history = steps_of(ckpt.load_history(key))
-            embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
-            rows, selected = loaded_validation(key, validates)
-        else:
-            frames, mask = ctx.data.frames("train")
-            texts = ctx.encoders.text_inputs(
-                name, "train", max_tokens=limit, role="teacher", languages=recipe.languages
-            )
-            validator = make_validator(ctx, name, "teacher")
-            history = train_model(model, texts, frames, mask, recipe, on_step=on_step,
-                                  on_epoch=validator)  # fmt: skip
-            rows, selected = finish(validator, model)  # the selected epoch is the teacher
+        got = _train_or_load(ctx, key, model, recipe, name, None, on_step, "teacher",
+                             ctx.cfg.max_tokens.teacher, with_embeddings=True)  # fmt: skip
+        if got.trained:
             embeddings = _teacher_embeddings(ctx, name, model)
             meta = {"identity": identity, "role": "teacher", "encoder": name,
                     "video": model.video.config}  # fmt: skip
-            save_trained(key, model, meta, history, rows, selected, validates, embeddings)
-    model_id = ctx.encoders.model_id(name)
-    return TrainedTeacher(name, key, model_id, mode, model, embeddings, history, rows, selected)
+            save_trained(key, model, meta, got.history, got.validation, got.selected_epoch,
+                         ctx.data.dataset.val is not None, embeddings)  # fmt: skip
+        else:
+            embeddings = _to_device(ckpt.load_embeddings(key), ctx.device)
+    return TrainedTeacher(name, key, ctx.encoders.model_id(name), mode, model, embeddings,
+                          got.history, got.validation, got.selected_epoch)  # fmt: skip
 
 
 def run_teacher_cell(
